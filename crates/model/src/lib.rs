@@ -1,0 +1,178 @@
+//! Wire types shared by the server, the web app and the renderer.
+//!
+//! These are the shapes that cross a boundary: the JSON Lines import format, the
+//! conversation pages the server serves, and the rules every side must agree on (the
+//! 1–365 day range, the export filename). The crate does no I/O and builds for
+//! `wasm32-unknown-unknown` as well as native targets.
+//!
+//! ```
+//! use convo_model::{Conversation, Days, export_filename};
+//!
+//! let line = r#"{"id":"c1","assistant_id":"support-bot","channel":"Website Widget",
+//!   "started_at":"2026-11-01T09:00:00+01:00","status":"completed","usage":{"tokens":9},
+//!   "messages":[{"role":"user","content":"Hi","at":"2026-11-01T09:00:00+01:00"}]}"#;
+//! let conversation: Conversation = serde_json::from_str(line).unwrap();
+//! assert_eq!(conversation.messages.len(), 1);
+//!
+//! assert!(Days::try_from(0).is_err());
+//! let created = "2026-11-27T08:05:09Z".parse().unwrap();
+//! assert_eq!(export_filename("support/bot", created),
+//!            "conversations_support_bot_20261127_080509.html");
+//! ```
+
+mod channel;
+mod days;
+mod filename;
+
+pub use channel::Channel;
+pub use days::{Days, DaysError};
+pub use filename::{export_filename, safe_file_component};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Instants are UTC everywhere; inputs with an offset are converted on the way in.
+pub type Timestamp = DateTime<Utc>;
+
+/// Who wrote a message. Only [`Role::User`] and [`Role::Assistant`] are ever exported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    User,
+    Assistant,
+    System,
+    Tool,
+}
+
+impl Role {
+    /// System and tool messages are internal: they never leave the server.
+    pub fn is_exported(self) -> bool {
+        matches!(self, Role::User | Role::Assistant)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::User => "user",
+            Role::Assistant => "assistant",
+            Role::System => "system",
+            Role::Tool => "tool",
+        }
+    }
+}
+
+/// The end user an assistant talked to; both fields are optional in imports.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Contact {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+}
+
+impl Contact {
+    /// A key that identifies the same person across conversations: the email when
+    /// there is one (case-insensitive), else the name. `None` for an anonymous contact.
+    pub fn identity(&self) -> Option<String> {
+        fn nonblank(s: &Option<String>) -> Option<&str> {
+            s.as_deref().map(str::trim).filter(|s| !s.is_empty())
+        }
+        nonblank(&self.email)
+            .map(|e| format!("e:{}", e.to_lowercase()))
+            .or_else(|| nonblank(&self.name).map(|n| format!("n:{n}")))
+    }
+}
+
+/// One message of a conversation. Unknown fields of the import format (usage, cost,
+/// model …) are dropped when parsing, so they cannot be exported by accident.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Message {
+    pub role: Role,
+    pub content: String,
+    pub at: Timestamp,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ConversationStatus {
+    Completed,
+    Active,
+}
+
+/// One thread between one contact and one assistant, as imported and as served.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Conversation {
+    pub id: String,
+    pub assistant_id: String,
+    pub channel: Channel,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact: Option<Contact>,
+    pub started_at: Timestamp,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended_at: Option<Timestamp>,
+    pub status: ConversationStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    pub messages: Vec<Message>,
+}
+
+impl Conversation {
+    /// Messages that may be exported, in their order.
+    pub fn exported_messages(&self) -> impl Iterator<Item = &Message> {
+        self.messages.iter().filter(|m| m.role.is_exported())
+    }
+}
+
+/// A closed interval of instants: an export covers the conversations that started in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimeRange {
+    pub from: Timestamp,
+    pub to: Timestamp,
+}
+
+impl TimeRange {
+    pub fn contains(&self, t: Timestamp) -> bool {
+        self.from <= t && t <= self.to
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn import_line_with_offsets_and_internal_fields() {
+        let line = r#"{"id":"c1","assistant_id":"a","channel":"instagram_dm",
+            "contact":{"name":"Ana","email":"ANA@x.org","phone":"secret"},
+            "started_at":"2026-01-01T10:00:00-05:00","ended_at":"2026-01-01T10:30:00Z",
+            "status":"completed","summary":"s","cost":0.3,
+            "messages":[{"role":"tool","content":"{}","at":"2026-01-01T15:00:00Z","tokens":5}]}"#;
+        let c: Conversation = serde_json::from_str(line).unwrap();
+        assert_eq!(c.started_at.to_rfc3339(), "2026-01-01T15:00:00+00:00");
+        assert_eq!(c.channel, Channel::InstagramDm);
+        assert_eq!(c.exported_messages().count(), 0);
+        assert_eq!(c.contact.as_ref().unwrap().identity().unwrap(), "e:ana@x.org");
+        let back = serde_json::to_string(&c).unwrap();
+        for internal in ["phone", "secret", "cost", "tokens"] {
+            assert!(!back.contains(internal), "{internal} leaked: {back}");
+        }
+    }
+
+    #[test]
+    fn missing_optional_fields() {
+        let c: Conversation = serde_json::from_str(
+            r#"{"id":"c","assistant_id":"a","channel":"API","started_at":"2026-01-01T00:00:00Z",
+                "status":"active","messages":[]}"#,
+        )
+        .unwrap();
+        assert_eq!(c.contact, None);
+        assert_eq!(c.ended_at, None);
+        assert_eq!(c.status, ConversationStatus::Active);
+    }
+
+    #[test]
+    fn unknown_role_is_refused() {
+        let err = serde_json::from_str::<Message>(r#"{"role":"admin","content":"","at":"2026-01-01T00:00:00Z"}"#)
+            .unwrap_err();
+        assert!(err.to_string().contains("unknown variant"), "{err}");
+    }
+}

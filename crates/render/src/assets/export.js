@@ -1,0 +1,93 @@
+(() => {
+  "use strict";
+  // Search without walking the DOM per key: the text of every conversation is read once
+  // (in idle time after load, or at the first search), then each query scans plain
+  // strings and only flips `hidden` where the answer changed. Matches are highlighted
+  // with the CSS Custom Highlight API (no DOM changes), lazily, as they scroll into view.
+  const form = document.getElementById("search");
+  const input = document.getElementById("q");
+  const status = document.getElementById("search-status");
+  const list = document.getElementById("conversations");
+  if (!form || !input || !list) return;
+  const convs = Array.prototype.slice.call(list.children);
+  const texts = new Array(convs.length);
+  let indexed = 0;
+  const indexUpTo = (end) => {
+    for (; indexed < end; indexed++) texts[indexed] = convs[indexed].textContent.toLowerCase();
+  };
+  const indexInIdleTime = (deadline) => {
+    while (indexed < convs.length && deadline.timeRemaining() > 2) indexUpTo(Math.min(convs.length, indexed + 50));
+    if (indexed < convs.length) requestIdleCallback(indexInIdleTime);
+  };
+  if (window.requestIdleCallback) requestIdleCallback(indexInIdleTime);
+
+  const highlights = typeof Highlight === "function" && window.CSS && CSS.highlights ? new Highlight() : null;
+  if (highlights) CSS.highlights.set("match", highlights);
+  let terms = [];
+  let marked = new WeakSet();
+  const onScreen = new Set();
+  const mark = (conv) => {
+    if (!highlights || !terms.length || conv.hidden || marked.has(conv)) return;
+    marked.add(conv);
+    const walker = document.createTreeWalker(conv, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const text = node.data.toLowerCase();
+      if (text.length !== node.data.length) continue;
+      for (const term of terms) {
+        for (let at = text.indexOf(term); at >= 0; at = text.indexOf(term, at + term.length)) {
+          const range = new Range();
+          range.setStart(node, at);
+          range.setEnd(node, at + term.length);
+          highlights.add(range);
+        }
+      }
+    }
+  };
+  const observer = highlights && window.IntersectionObserver
+    ? new IntersectionObserver((entries) => {
+        for (const e of entries) {
+          if (e.isIntersecting) { onScreen.add(e.target); mark(e.target); } else onScreen.delete(e.target);
+        }
+      })
+    : null;
+  if (observer) for (const c of convs) observer.observe(c);
+
+  let lastQuery = "";
+  const search = () => {
+    const query = input.value.trim().toLowerCase();
+    if (query === lastQuery) return;
+    lastQuery = query;
+    terms = query ? query.split(/\s+/) : [];
+    if (terms.length) indexUpTo(convs.length);
+    let shown = 0;
+    for (let i = 0; i < convs.length; i++) {
+      let match = true;
+      if (terms.length) {
+        const text = texts[i];
+        for (const term of terms) if (text.indexOf(term) < 0) { match = false; break; }
+      }
+      if (convs[i].hidden === match) convs[i].hidden = !match;
+      if (match) shown++;
+    }
+    status.textContent = terms.length
+      ? (shown === 1 ? "1 conversation" : shown + " conversations") + " of " + convs.length + " match"
+      : "";
+    if (highlights) {
+      highlights.clear();
+      marked = new WeakSet();
+      for (const c of onScreen) mark(c);
+    }
+  };
+  input.addEventListener("input", search);
+  form.addEventListener("submit", (e) => { e.preventDefault(); search(); });
+  input.addEventListener("keydown", (e) => {
+    if (e.key === "Escape" && input.value) { input.value = ""; search(); }
+  });
+  document.addEventListener("keydown", (e) => {
+    if (e.key === "/" && document.activeElement !== input && !e.ctrlKey && !e.metaKey && !e.altKey) {
+      e.preventDefault();
+      input.focus();
+    }
+  });
+  form.hidden = false;
+})();

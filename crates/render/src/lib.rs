@@ -1,0 +1,286 @@
+//! Renders one assistant's conversations into a single, self-contained HTML export.
+//!
+//! The export opens offline by double-click: one file with its own inline style and
+//! script, and a Content-Security-Policy that forbids everything else. It carries a
+//! header, summary statistics with an inline SVG chart, and every conversation with its
+//! full message history; it is searchable, prints in full, and works without script.
+//!
+//! Rendering **streams**: conversations are pushed page by page and their HTML is
+//! appended to the caller's buffer at once, so memory stays bounded by one page. The
+//! statistics at the top are only known at the end: [`ExportRenderer::finish`] returns
+//! the `head` (everything before the first conversation) and the `tail`. The file is
+//! `head + body + tail`: a file on the server, Blob parts in the browser.
+//!
+//! The crate does no I/O and depends on no browser or database crate. The same input
+//! and export time give the same bytes on every platform, wasm32 included.
+//!
+//! ```
+//! use convo_render::{ExportHeader, ExportRenderer};
+//!
+//! let line = r#"{"id":"c1","assistant_id":"bot","channel":"Gmail",
+//!   "started_at":"2026-11-01T09:00:00Z","ended_at":"2026-11-01T09:05:00Z","status":"completed",
+//!   "messages":[{"role":"user","content":"<b>hi</b>","at":"2026-11-01T09:00:00Z"},
+//!               {"role":"assistant","content":"**Hello!**","at":"2026-11-01T09:00:05Z"}]}"#;
+//! let conversation = serde_json::from_str(line).unwrap();
+//!
+//! let header = ExportHeader {
+//!     assistant_name: "Support Bot".into(),
+//!     assistant_id: Some("bot".into()),
+//!     exported_at: "2026-11-27T12:00:00Z".parse().unwrap(),
+//!     range: None,
+//! };
+//! let mut renderer = ExportRenderer::new(header);
+//! let mut body = String::new();
+//! renderer.push_page(&[conversation], &mut body);
+//! let parts = renderer.finish();
+//! let html = format!("{}{}{}", parts.head, body, parts.tail);
+//!
+//! assert!(html.contains("&lt;b&gt;hi&lt;/b&gt;"));
+//! assert!(html.contains("<strong>Hello!</strong>"));
+//! ```
+
+pub mod escape;
+mod markdown;
+mod stats;
+mod time;
+
+use convo_model::{Conversation, ConversationStatus, Role, TimeRange, Timestamp};
+use escape::push_html;
+use sha2::{Digest, Sha256};
+use stats::Stats;
+use std::fmt::Write;
+use std::sync::OnceLock;
+
+pub use markdown::push_markdown;
+
+/// The name and version written into every export's header.
+pub const GENERATOR: &str = concat!("convo-export ", env!("CARGO_PKG_VERSION"));
+
+const STYLE: &str = include_str!("assets/export.css");
+const SCRIPT: &str = include_str!("assets/export.js");
+
+/// What the export's header says about the export itself.
+#[derive(Debug, Clone)]
+pub struct ExportHeader {
+    pub assistant_name: String,
+    pub assistant_id: Option<String>,
+    /// Fixes the export time, and with it the bytes of the file.
+    pub exported_at: Timestamp,
+    /// The range the export covers; `None` derives it from the conversations.
+    pub range: Option<TimeRange>,
+}
+
+/// The parts of the file known only at the end.
+#[derive(Debug, Clone)]
+pub struct FinishedExport {
+    /// Everything before the first conversation, statistics included.
+    pub head: String,
+    /// Everything after the last conversation.
+    pub tail: String,
+    /// Conversations and messages rendered, for progress and the catalog.
+    pub conversations: u64,
+    pub messages: u64,
+}
+
+/// Streams conversations into export HTML. See the crate docs for the protocol.
+pub struct ExportRenderer {
+    header: ExportHeader,
+    stats: Stats,
+}
+
+impl ExportRenderer {
+    pub fn new(header: ExportHeader) -> Self {
+        ExportRenderer { header, stats: Stats::default() }
+    }
+
+    /// Appends the HTML of every conversation of `page` that belongs in an export
+    /// (completed, and started in the range when one is set) to `body`.
+    pub fn push_page(&mut self, page: &[Conversation], body: &mut String) {
+        for conversation in page {
+            self.push_conversation(conversation, body);
+        }
+    }
+
+    /// Whether a conversation belongs in this export.
+    pub fn includes(&self, c: &Conversation) -> bool {
+        c.status == ConversationStatus::Completed
+            && self.header.range.is_none_or(|r| r.contains(c.started_at))
+            && match &self.header.assistant_id {
+                Some(id) => *id == c.assistant_id,
+                None => true,
+            }
+    }
+
+    /// Appends one conversation's HTML to `body`, if it belongs in the export.
+    pub fn push_conversation(&mut self, c: &Conversation, body: &mut String) {
+        if !self.includes(c) {
+            return;
+        }
+        let exported = c.exported_messages().count() as u64;
+        self.stats.add(c, exported);
+        let n = self.stats.conversations;
+        let contact = c.contact.as_ref();
+        let name = contact.and_then(|ct| ct.name.as_deref()).map(str::trim).filter(|s| !s.is_empty());
+        let email = contact.and_then(|ct| ct.email.as_deref()).map(str::trim).filter(|s| !s.is_empty());
+
+        let _ = write!(body, "<article class=\"conv\" id=\"c{n}\" aria-labelledby=\"c{n}h\"><h2 id=\"c{n}h\"><bdi>");
+        match name.or(email) {
+            Some(who) => push_html(body, who),
+            None => body.push_str("Anonymous contact"),
+        }
+        body.push_str("</bdi> <span class=\"when\">");
+        time::push_date(body, c.started_at.date_naive());
+        body.push_str("</span></h2><dl class=\"meta\">");
+        if let Some(email) = email {
+            body.push_str("<div><dt>Email</dt><dd dir=\"auto\">");
+            push_html(body, email);
+            body.push_str("</dd></div>");
+        }
+        body.push_str("<div><dt>Channel</dt><dd>");
+        push_html(body, c.channel.label());
+        body.push_str("</dd></div><div><dt>Started</dt><dd>");
+        time::push_time_element(body, c.started_at);
+        body.push_str("</dd></div><div><dt>Ended</dt><dd>");
+        match c.ended_at {
+            Some(end) => time::push_time_element(body, end),
+            None => body.push_str("not recorded"),
+        }
+        let _ = write!(body, "</dd></div><div><dt>Messages</dt><dd>{exported}</dd></div><div><dt>ID</dt><dd><code>");
+        push_html(body, &c.id);
+        body.push_str("</code></dd></div></dl>");
+        if let Some(summary) = c.summary.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            body.push_str("<section class=\"summary\"><h3>Summary</h3><p dir=\"auto\">");
+            push_html(body, summary);
+            body.push_str("</p></section>");
+        }
+        if exported == 0 {
+            body.push_str("<p class=\"empty\">No messages.</p>");
+        } else {
+            body.push_str("<ol class=\"msgs\">");
+            for m in c.exported_messages() {
+                let (class, label) = match m.role {
+                    Role::User => ("u", "Contact"),
+                    _ => ("a", "Assistant"),
+                };
+                let _ = write!(body, "<li class=\"m {class}\"><p class=\"mh\"><b>{label}</b> ");
+                time::push_time_element(body, m.at);
+                body.push_str("</p><div class=\"mb\" dir=\"auto\">");
+                if m.role == Role::Assistant {
+                    push_markdown(body, &m.content);
+                } else {
+                    push_html(body, &m.content);
+                }
+                body.push_str("</div></li>");
+            }
+            body.push_str("</ol>");
+        }
+        body.push_str("</article>\n");
+    }
+
+    /// Conversations rendered so far.
+    pub fn conversations(&self) -> u64 {
+        self.stats.conversations
+    }
+
+    /// Messages rendered so far.
+    pub fn messages(&self) -> u64 {
+        self.stats.messages()
+    }
+
+    /// Ends the export: returns the head, with the statistics, and the tail.
+    pub fn finish(self) -> FinishedExport {
+        let h = &self.header;
+        let range = h.range.unwrap_or_else(|| TimeRange {
+            from: self.stats.first_start.unwrap_or(h.exported_at),
+            to: self.stats.last_start.unwrap_or(h.exported_at),
+        });
+        let mut head = String::with_capacity(STYLE.len() + 8192);
+        head.push_str("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">");
+        let _ = write!(head, "<meta http-equiv=\"Content-Security-Policy\" content=\"{}\">", content_security_policy());
+        head.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><meta name=\"color-scheme\" content=\"light dark\"><meta name=\"referrer\" content=\"no-referrer\">");
+        let _ = write!(head, "<meta name=\"generator\" content=\"{GENERATOR}\"><title>Conversations of ");
+        push_html(&mut head, &h.assistant_name);
+        head.push_str(" \u{2014} export ");
+        time::push_readable(&mut head, h.exported_at);
+        head.push_str("</title><style>");
+        head.push_str(STYLE);
+        head.push_str("</style></head><body><a class=\"skip\" href=\"#conversations-h\">Skip to conversations</a><header class=\"top\"><p class=\"kicker\">Conversation export</p><h1><bdi>");
+        push_html(&mut head, &h.assistant_name);
+        head.push_str("</bdi></h1><dl class=\"facts\">");
+        if let Some(id) = &h.assistant_id {
+            head.push_str("<div><dt>Assistant ID</dt><dd><code>");
+            push_html(&mut head, id);
+            head.push_str("</code></dd></div>");
+        }
+        head.push_str("<div><dt>Exported</dt><dd>");
+        time::push_time_element(&mut head, h.exported_at);
+        head.push_str("</dd></div><div><dt>Time range</dt><dd>");
+        time::push_time_element(&mut head, range.from);
+        head.push_str(" \u{2013} ");
+        time::push_time_element(&mut head, range.to);
+        let span = range.to - range.from;
+        if h.range.is_some() && span.num_seconds() % 86_400 == 0 && span.num_days() > 0 {
+            let days = span.num_days();
+            let _ = write!(head, " <span class=\"note\">(last {days} day{})</span>", if days == 1 { "" } else { "s" });
+        }
+        let _ = write!(
+            head,
+            "</dd></div><div><dt>Generated by</dt><dd>{GENERATOR}</dd></div></dl><p class=\"scope\">Completed conversations that started in the time range, with their contact and assistant messages.</p></header><main>"
+        );
+        self.stats.push_html(&mut head, range);
+        head.push_str("<section class=\"list\" aria-labelledby=\"conversations-h\"><h2 id=\"conversations-h\">Conversations</h2>");
+        head.push_str("<form id=\"search\" class=\"search\" role=\"search\" hidden><label for=\"q\">Search conversations</label><input id=\"q\" type=\"search\" autocomplete=\"off\" spellcheck=\"false\" placeholder=\"Names, words, emails\u{2026}\"><p id=\"search-status\" role=\"status\" aria-live=\"polite\"></p></form>");
+        if self.stats.conversations == 0 {
+            head.push_str("<p class=\"empty\">No completed conversations started in this time range.</p>");
+        }
+        head.push_str("<div id=\"conversations\">\n");
+        let mut tail = String::with_capacity(SCRIPT.len() + 256);
+        tail.push_str("</div></section></main><footer class=\"foot\"><p>Times are in UTC. ");
+        let _ = write!(
+            tail,
+            "{} conversation{}, {} messages. Generated by {GENERATOR}.</p></footer><script>",
+            self.stats.conversations,
+            if self.stats.conversations == 1 { "" } else { "s" },
+            self.stats.messages()
+        );
+        tail.push_str(SCRIPT);
+        tail.push_str("</script></body></html>\n");
+        FinishedExport {
+            head,
+            tail,
+            conversations: self.stats.conversations,
+            messages: self.stats.messages(),
+        }
+    }
+}
+
+/// Renders a whole export into one string; for small inputs and tests.
+pub fn render_to_string(header: ExportHeader, conversations: &[Conversation]) -> String {
+    let mut renderer = ExportRenderer::new(header);
+    let mut body = String::new();
+    renderer.push_page(conversations, &mut body);
+    let parts = renderer.finish();
+    let mut html = parts.head;
+    html.push_str(&body);
+    html.push_str(&parts.tail);
+    html
+}
+
+/// The CSP source expression (`sha256-…`) of an inline block.
+fn csp_hash(asset: &str) -> String {
+    use base64::Engine;
+    let digest = Sha256::digest(asset.as_bytes());
+    format!("sha256-{}", base64::engine::general_purpose::STANDARD.encode(digest))
+}
+
+/// The export's CSP, hashed once per process: it allows exactly our style and script.
+fn content_security_policy() -> &'static str {
+    static CSP: OnceLock<String> = OnceLock::new();
+    CSP.get_or_init(|| {
+        format!(
+            "default-src 'none'; style-src '{}'; script-src '{}'; img-src data:; base-uri 'none'; form-action 'none'",
+            csp_hash(STYLE),
+            csp_hash(SCRIPT)
+        )
+    })
+}

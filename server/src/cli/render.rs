@@ -1,0 +1,164 @@
+//! `render`: JSON Lines in, one HTML export out; streaming, with a progress bar for big
+//! inputs, and no output file at all when the input is bad.
+
+use anyhow::{Context, anyhow};
+use clap::Args;
+use convo_model::{Conversation, Timestamp};
+use convo_render::{ExportHeader, ExportRenderer};
+use std::fs::File;
+use std::io::{BufRead, BufReader, BufWriter, Read, Seek, Write};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    /// The conversations, in the import format (JSON Lines).
+    #[arg(long, value_name = "FILE.jsonl")]
+    input: PathBuf,
+    /// The assistant's name, for the export's header.
+    #[arg(long, value_name = "NAME")]
+    assistant_name: String,
+    /// Export only this assistant's conversations, and name it in the header.
+    #[arg(long, value_name = "ID")]
+    assistant_id: Option<String>,
+    /// The export time (RFC 3339); fixing it makes the output reproducible byte for byte.
+    #[arg(long, value_name = "T", value_parser = parse_time)]
+    exported_at: Option<Timestamp>,
+    /// Where to write the HTML export.
+    #[arg(long, value_name = "FILE.html")]
+    out: PathBuf,
+}
+
+fn parse_time(raw: &str) -> Result<Timestamp, String> {
+    chrono::DateTime::parse_from_rfc3339(raw)
+        .map(|t| t.to_utc())
+        .map_err(|e| format!("not an RFC 3339 time such as 2026-11-27T12:00:00Z ({e})"))
+}
+
+/// Conversations rendered between two writes: bounds memory whatever the input's size.
+const PAGE_BYTES: usize = 4 << 20;
+/// Inputs at least this big show a progress bar.
+const PROGRESS_FROM_BYTES: u64 = 8 << 20;
+
+pub fn run(args: RenderArgs) -> anyhow::Result<()> {
+    let input = File::open(&args.input).with_context(|| format!("cannot open {}", args.input.display()))?;
+    let input_len = input.metadata().map(|m| m.len()).unwrap_or(0);
+    let out_dir = match args.out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    // The body goes to a scratch file; the final file is assembled next to its
+    // destination and renamed into place only when everything succeeded.
+    let mut body_file = tempfile::tempfile_in(&out_dir)
+        .with_context(|| format!("cannot write in {}", out_dir.display()))?;
+    let progress = progress_bar(input_len);
+
+    let mut renderer = ExportRenderer::new(ExportHeader {
+        assistant_name: args.assistant_name.clone(),
+        assistant_id: args.assistant_id.clone(),
+        exported_at: args.exported_at.unwrap_or_else(chrono::Utc::now),
+        range: None,
+    });
+    let mut body = String::with_capacity(PAGE_BYTES + (1 << 20));
+    let mut reader = BufReader::with_capacity(1 << 20, CountingReader { inner: input, count: 0 });
+    let mut line = String::new();
+    let mut line_no = 0usize;
+    loop {
+        line.clear();
+        let read = reader.read_line(&mut line).with_context(|| {
+            format!("{}: line {}: cannot read (is it UTF-8 text?)", args.input.display(), line_no + 1)
+        })?;
+        if read == 0 {
+            break;
+        }
+        line_no += 1;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let conversation = parse_line(&line).map_err(|e| anyhow!("{}: line {line_no}: {e}", args.input.display()))?;
+        renderer.push_conversation(&conversation, &mut body);
+        if body.len() >= PAGE_BYTES {
+            body_file.write_all(body.as_bytes())?;
+            body.clear();
+            if let Some(p) = &progress {
+                p.set_position(reader.get_ref().count);
+            }
+        }
+    }
+    body_file.write_all(body.as_bytes())?;
+    drop(body);
+    let parts = renderer.finish();
+
+    let mut out = tempfile::NamedTempFile::new_in(&out_dir)?;
+    {
+        let mut w = BufWriter::with_capacity(1 << 20, out.as_file_mut());
+        w.write_all(parts.head.as_bytes())?;
+        body_file.rewind()?;
+        std::io::copy(&mut body_file, &mut w)?;
+        w.write_all(parts.tail.as_bytes())?;
+        w.flush()?;
+    }
+    out.as_file().sync_all()?;
+    out.persist(&args.out).with_context(|| format!("cannot write {}", args.out.display()))?;
+    if let Some(p) = progress {
+        p.finish_and_clear();
+    }
+    let size = std::fs::metadata(&args.out).map(|m| m.len()).unwrap_or(0);
+    eprintln!(
+        "wrote {} ({} conversations, {} messages, {})",
+        display(&args.out),
+        parts.conversations,
+        parts.messages,
+        human_bytes(size)
+    );
+    Ok(())
+}
+
+/// Parses one import line; the error names the field (`messages[3].at: …`).
+pub fn parse_line(line: &str) -> Result<Conversation, String> {
+    let mut de = serde_json::Deserializer::from_str(line);
+    serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        let msg = inner.to_string();
+        // serde_json appends "at line 1 column N": the column is useful, the line is not.
+        let msg = msg.replace(" at line 1 column", " at column");
+        if path == "." || path.is_empty() { msg } else { format!("field `{path}`: {msg}") }
+    })
+}
+
+fn progress_bar(total: u64) -> Option<indicatif::ProgressBar> {
+    if total < PROGRESS_FROM_BYTES {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::with_draw_target(Some(total), indicatif::ProgressDrawTarget::stderr());
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("rendering {bar:40} {bytes}/{total_bytes} ({eta} left)")
+            .expect("valid template"),
+    );
+    Some(bar)
+}
+
+fn display(p: &Path) -> String {
+    p.display().to_string()
+}
+
+fn human_bytes(n: u64) -> String {
+    match n {
+        n if n >= 1 << 20 => format!("{:.1} MB", n as f64 / (1 << 20) as f64),
+        n if n >= 1 << 10 => format!("{:.1} kB", n as f64 / 1024.0),
+        n => format!("{n} bytes"),
+    }
+}
+
+struct CountingReader<R> {
+    inner: R,
+    count: u64,
+}
+
+impl<R: Read> Read for CountingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count += n as u64;
+        Ok(n)
+    }
+}

@@ -1,0 +1,146 @@
+//! Shared harness for the end-to-end tests and browser benchmarks: where the workspace
+//! and its tools are, and a headless Chromium driven over WebDriver.
+
+use anyhow::{Context, bail};
+use fantoccini::{Client, ClientBuilder};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The workspace root (this crate lives in `tests/`).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
+}
+
+/// Where `cargo xtask` installs the npm tools (vnu-jar, axe-core).
+pub fn tools_dir() -> PathBuf {
+    workspace_root().join("target").join("tools")
+}
+
+pub fn vnu_jar() -> PathBuf {
+    tools_dir().join("node_modules/vnu-jar/build/dist/vnu.jar")
+}
+
+pub fn axe_script() -> anyhow::Result<String> {
+    let path = tools_dir().join("node_modules/axe-core/axe.min.js");
+    std::fs::read_to_string(&path).with_context(|| format!("{} is missing: run `cargo xtask test`", path.display()))
+}
+
+/// The flags every Chromium here runs with (no sandbox as root, nothing from the network).
+pub const CHROMIUM_ARGS: &[&str] = &[
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--window-size=1280,900",
+];
+
+/// A chromedriver process and one browser session; both end on drop.
+pub struct Browser {
+    pub client: Client,
+    driver: Child,
+    _profile: TempDir,
+}
+
+/// Options for [`Browser::start`].
+#[derive(Default)]
+pub struct BrowserOptions {
+    /// Run with JavaScript disabled.
+    pub no_script: bool,
+    /// Where downloads land.
+    pub download_dir: Option<PathBuf>,
+}
+
+impl Browser {
+    pub async fn start(options: BrowserOptions) -> anyhow::Result<Browser> {
+        let driver_path = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
+        let port = free_port()?;
+        let driver = Command::new(&driver_path)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .with_context(|| format!("cannot start {driver_path}: run `cargo xtask test` to install it"))?;
+        let profile = TempDir::new("chromium-profile")?;
+        let mut args: Vec<String> = CHROMIUM_ARGS.iter().map(|s| s.to_string()).collect();
+        args.push(format!("--user-data-dir={}", profile.0.display()));
+        let mut prefs = serde_json::Map::new();
+        if options.no_script {
+            prefs.insert("profile.managed_default_content_settings.javascript".into(), 2.into());
+        }
+        if let Some(dir) = &options.download_dir {
+            prefs.insert("download.default_directory".into(), dir.display().to_string().into());
+            prefs.insert("download.prompt_for_download".into(), false.into());
+        }
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            serde_json::json!({"args": args, "prefs": prefs}),
+        );
+        let url = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let client = loop {
+            match ClientBuilder::native().capabilities(caps.clone()).connect(&url).await {
+                Ok(c) => break c,
+                Err(e) if Instant::now() < deadline => {
+                    let _ = e;
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(e) => bail!("cannot open a Chromium session through {driver_path}: {e}"),
+            }
+        };
+        Ok(Browser { client, driver, _profile: profile })
+    }
+
+    /// Ends the session and the driver.
+    pub async fn close(mut self) -> anyhow::Result<()> {
+        let _ = self.client.clone().close().await;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+        Ok(())
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+    }
+}
+
+pub fn free_port() -> anyhow::Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+/// A directory deleted on drop.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new(prefix: &str) -> anyhow::Result<TempDir> {
+        static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("convo-{prefix}-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir)?;
+        Ok(TempDir(dir))
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A `file://` URL for a local path.
+pub fn file_url(path: &Path) -> String {
+    format!("file://{}", path.canonicalize().expect("path exists").display())
+}

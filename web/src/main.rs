@@ -1,0 +1,8 @@
+//! The web app's entry point: mounts the leptos app on the page's body.
+
+mod app;
+
+fn main() {
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(app::App);
+}
