@@ -54,6 +54,8 @@ pub struct BrowserOptions {
     pub no_script: bool,
     /// Where downloads land.
     pub download_dir: Option<PathBuf>,
+    /// Pages see `prefers-color-scheme: dark`.
+    pub dark: bool,
 }
 
 impl Browser {
@@ -69,6 +71,9 @@ impl Browser {
         let profile = TempDir::new("chromium-profile")?;
         let mut args: Vec<String> = CHROMIUM_ARGS.iter().map(|s| s.to_string()).collect();
         args.push(format!("--user-data-dir={}", profile.0.display()));
+        if options.dark {
+            args.push("--force-dark-mode".into());
+        }
         let mut prefs = serde_json::Map::new();
         if options.no_script {
             prefs.insert("profile.managed_default_content_settings.javascript".into(), 2.into());

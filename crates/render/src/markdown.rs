@@ -3,7 +3,6 @@
 //! demoted below the export's own outline, and nothing writes a `style` attribute (the
 //! export's CSP would refuse it).
 
-use crate::escape::push_html;
 use pulldown_cmark::{Alignment, CodeBlockKind, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 
 /// Appends the HTML for one Markdown message to `out`.
@@ -80,9 +79,74 @@ fn is_allowed_url(url: &str) -> bool {
 fn anchor(url: &str, extra: &str) -> String {
     let mut html = String::with_capacity(url.len() + 64);
     html.push_str("<a href=\"");
-    push_html(&mut html, url.trim());
+    push_url(&mut html, url.trim());
     html.push('"');
     html.push_str(extra);
     html.push_str(" rel=\"noopener noreferrer nofollow\">");
     html
+}
+
+/// Writes a URL for an `href`: characters that URLs do not allow are percent-encoded
+/// (so the attribute is a valid URL), then `&` and `'` are escaped for HTML.
+fn push_url(out: &mut String, url: &str) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    for &b in url.as_bytes() {
+        match b {
+            b'&' => out.push_str("&amp;"),
+            b'\'' => out.push_str("%27"),
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' => out.push(char::from(b)),
+            b'-' | b'_' | b'.' | b'~' | b'!' | b'*' | b'(' | b')' | b';' | b':' | b'@' | b'=' | b'+' | b'$'
+            | b',' | b'/' | b'?' | b'#' | b'%' => out.push(char::from(b)),
+            _ => {
+                out.push('%');
+                out.push(char::from(HEX[usize::from(b >> 4)]));
+                out.push(char::from(HEX[usize::from(b & 15)]));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn md(s: &str) -> String {
+        let mut out = String::new();
+        push_markdown(&mut out, s);
+        out
+    }
+
+    #[test]
+    fn links_are_valid_urls_and_only_safe_schemes() {
+        assert_eq!(
+            md("[x](https://e.com/a?q=\"<b>\"&r='1' \"t\")"),
+            "<p><a href=\"https://e.com/a?q=%22%3Cb%3E%22&amp;r=%271%27\" rel=\"noopener noreferrer nofollow\">x</a></p>\n"
+        );
+        assert_eq!(md("<https://ü.example/ä>"), "<p><a href=\"https://%C3%BC.example/%C3%A4\" rel=\"noopener noreferrer nofollow\">https://ü.example/ä</a></p>\n");
+        for bad in ["javascript:alert(1)", "JaVaScRiPt:alert(1)", "data:text/html,x", "vbscript:x", "file:///etc/passwd", "/relative", "#frag"] {
+            assert_eq!(md(&format!("[t]({bad})")), "<p>t</p>\n", "{bad}");
+        }
+        assert!(md("[m](mailto:a@b.c)").contains("href=\"mailto:a@b.c\""));
+    }
+
+    #[test]
+    fn images_are_never_loaded() {
+        assert_eq!(md("![alt](https://t.example/p.gif)"), "<p><a href=\"https://t.example/p.gif\" class=\"img\" rel=\"noopener noreferrer nofollow\">alt</a></p>\n");
+        assert_eq!(md("![alt](javascript:x)"), "<p><span class=\"img\">alt</span></p>\n");
+        assert_eq!(md("[![alt](https://a/i.png)](https://b/)"), "<p><a href=\"https://b/\" rel=\"noopener noreferrer nofollow\"><span class=\"img\">alt</span></a></p>\n");
+    }
+
+    #[test]
+    fn raw_html_is_text() {
+        assert_eq!(md("<script>alert(1)</script>"), "<pre><code>&lt;script&gt;alert(1)&lt;/script&gt;</code></pre>\n");
+        assert_eq!(md("a <b onclick=x>b</b>"), "<p>a &lt;b onclick=x&gt;b&lt;/b&gt;</p>\n");
+    }
+
+    #[test]
+    fn headings_fit_under_the_exports_outline_and_tables_carry_no_style() {
+        assert_eq!(md("# A\n## B\n### C"), "<h4>A</h4>\n<h5>B</h5>\n<h6>C</h6>\n");
+        let table = md("| a | b |\n|:--|--:|\n| 1 | 2 |");
+        assert!(!table.contains("style"), "{table}");
+        assert!(table.contains("<td>2</td>"));
+    }
 }

@@ -110,6 +110,9 @@ fn setup(browser: bool) -> anyhow::Result<()> {
     if which("java").is_none() {
         apt_install(&["default-jre-headless"])?;
     }
+    if which("pdftotext").is_none() {
+        apt_install(&["poppler-utils"])?;
+    }
     let tools = convo_e2e::tools_dir();
     if !convo_e2e::vnu_jar().exists() || !tools.join("node_modules/axe-core/axe.min.js").exists() {
         if which("npm").is_none() {

@@ -22,7 +22,13 @@
   if (window.requestIdleCallback) requestIdleCallback(indexInIdleTime);
 
   const highlights = typeof Highlight === "function" && window.CSS && CSS.highlights ? new Highlight() : null;
-  if (highlights) CSS.highlights.set("match", highlights);
+  if (highlights) {
+    CSS.highlights.set("match", highlights);
+    // Added from script: only browsers that can highlight need the rule.
+    const sheet = new CSSStyleSheet();
+    sheet.replaceSync("::highlight(match){background:var(--mark);color:var(--markfg)}");
+    document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
+  }
   let terms = [];
   let marked = new WeakSet();
   const onScreen = new Set();

@@ -1,0 +1,120 @@
+//! The `render` subcommand, run as a user runs it: real files, real process, exit codes.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../crates/render/tests/fixtures/conversations.jsonl");
+
+fn render(dir: &Path, input: &Path, extra: &[&str]) -> (Output, PathBuf) {
+    let out = dir.join("export.html");
+    let output = Command::new(env!("CARGO_BIN_EXE_convo-export"))
+        .arg("render")
+        .arg("--input")
+        .arg(input)
+        .args(["--assistant-name", "Support Bot", "--out"])
+        .arg(&out)
+        .args(extra)
+        .output()
+        .expect("runs");
+    (output, out)
+}
+
+fn files_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> =
+        std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn same_input_and_time_give_the_same_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = ["--assistant-id", "support-bot", "--exported-at", "2026-11-27T13:00:00+01:00"];
+    let (first, path) = render(dir.path(), Path::new(FIXTURE), &args);
+    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    let a = std::fs::read(&path).unwrap();
+    let (second, _) = render(dir.path(), Path::new(FIXTURE), &args);
+    assert!(second.status.success());
+    assert_eq!(a, std::fs::read(&path).unwrap());
+    let html = String::from_utf8(a).unwrap();
+    assert!(html.contains("<time datetime=\"2026-11-27T12:00:00Z\">"), "export time in UTC");
+    assert_eq!(html.matches("<article class=\"conv\"").count(), 5);
+    assert!(!html.contains("CANARY"));
+    assert!(String::from_utf8_lossy(&first.stderr).contains("5 conversations, 9 messages"));
+    assert_eq!(files_in(dir.path()), ["export.html"], "no scratch file left behind");
+}
+
+#[test]
+fn without_an_assistant_id_every_assistant_is_included() {
+    let dir = tempfile::tempdir().unwrap();
+    let (output, path) = render(dir.path(), Path::new(FIXTURE), &[]);
+    assert!(output.status.success());
+    let html = std::fs::read_to_string(path).unwrap();
+    assert_eq!(html.matches("<article class=\"conv\"").count(), 6);
+    assert!(!html.contains("CANARY-ACTIVE"), "active conversations are never exported");
+}
+
+#[test]
+fn bad_input_names_the_line_and_field_and_leaves_no_file() {
+    let good = std::fs::read_to_string(FIXTURE).unwrap();
+    let first_line = good.lines().next().unwrap();
+    let cases: [(&str, String, &str); 5] = [
+        ("malformed", format!("{first_line}\n{first_line}\n{{\"id\": \"x\",\n"), "line 3"),
+        ("missing", format!("\n{}\n", first_line.replace("\"assistant_id\"", "\"assistant\"")), "line 2: missing field `assistant_id`"),
+        ("bad time", first_line.replace("2026-11-20T09:00:05Z", "yesterday at noon"), "line 1: field `messages[1].at`"),
+        ("bad role", first_line.replace("\"role\": \"tool\"", "\"role\": \"admin\""), "line 1: field `messages[3].role`: unknown variant `admin`"),
+        ("bad status", first_line.replace("\"status\": \"completed\"", "\"status\": \"done\""), "line 1: field `status`"),
+    ];
+    for (name, content, expected) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let input = dir.path().join("in.jsonl");
+        std::fs::write(&input, content).unwrap();
+        let out_dir = dir.path().join("out");
+        std::fs::create_dir(&out_dir).unwrap();
+        let (output, _) = render(&out_dir, &input, &[]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "{name}: should fail");
+        assert!(stderr.contains(expected), "{name}: stderr {stderr:?} should contain {expected:?}");
+        assert!(files_in(&out_dir).is_empty(), "{name}: left {:?}", files_in(&out_dir));
+    }
+}
+
+#[test]
+fn bad_arguments_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (output, _) = render(dir.path(), Path::new(FIXTURE), &["--exported-at", "tomorrow"]);
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("not an RFC 3339 time"));
+    let (output, _) = render(dir.path(), &dir.path().join("missing.jsonl"), &[]);
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("cannot open"));
+    assert!(files_in(dir.path()).is_empty());
+}
+
+#[test]
+fn a_large_input_streams_with_bounded_memory() {
+    // 40,000 messages: more than the renderer's page, so the body is written in parts.
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("big.jsonl");
+    let spec = convo_demo::Spec {
+        assistant_id: "big".into(),
+        conversations: 2_000,
+        messages_per_conversation: 20,
+        end: "2026-11-27T00:00:00Z".parse().unwrap(),
+        span_days: 90,
+        seed: 1,
+    };
+    let mut jsonl = String::new();
+    for c in convo_demo::conversations(&spec) {
+        jsonl.push_str(&convo_demo::import_line(&c));
+        jsonl.push('\n');
+    }
+    std::fs::write(&input, jsonl).unwrap();
+    let (output, path) = render(dir.path(), &input, &["--exported-at", "2026-11-27T00:00:00Z"]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let html = std::fs::read_to_string(path).unwrap();
+    assert!(html.ends_with("</html>\n"));
+    assert!(!html.contains("INTERNAL"), "internal fields of the import leaked");
+    let articles = html.matches("<article class=\"conv\"").count();
+    assert!(articles > 1_800 && articles < 2_000, "{articles} completed conversations");
+}

@@ -1,0 +1,182 @@
+//! The exported file in a real headless Chromium: its script runs under its own CSP,
+//! search filters and highlights, it reads without script, it prints every
+//! conversation in full, it is valid HTML5 (vnu) and accessible (axe-core).
+
+use convo_e2e::{Browser, BrowserOptions, TempDir, file_url};
+use convo_model::Conversation;
+use convo_render::{ExportHeader, render_to_string};
+use fantoccini::Locator;
+use std::path::PathBuf;
+use std::process::Command;
+
+const FIXTURE: &str = include_str!("../../crates/render/tests/fixtures/conversations.jsonl");
+
+fn header() -> ExportHeader {
+    ExportHeader {
+        assistant_name: "Support Bot".into(),
+        assistant_id: Some("support-bot".into()),
+        exported_at: "2026-11-27T12:00:00Z".parse().unwrap(),
+        range: None,
+    }
+}
+
+/// Writes the fixture's export, plus 300 demo conversations so there is something to
+/// scroll; returns the file and the ids of the conversations in it.
+fn write_export(dir: &TempDir, with_demo: bool) -> (PathBuf, Vec<String>) {
+    let mut conversations: Vec<Conversation> = FIXTURE.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    if with_demo {
+        let spec = convo_demo::Spec {
+            assistant_id: "support-bot".into(),
+            conversations: 300,
+            messages_per_conversation: 8,
+            end: "2026-11-27T00:00:00Z".parse().unwrap(),
+            span_days: 30,
+            seed: 3,
+        };
+        conversations.extend(convo_demo::conversations(&spec));
+    }
+    let path = dir.path().join("export.html");
+    std::fs::write(&path, render_to_string(header(), &conversations)).unwrap();
+    let exported = conversations
+        .iter()
+        .filter(|c| c.status == convo_model::ConversationStatus::Completed && c.assistant_id == "support-bot")
+        .map(|c| c.id.clone())
+        .collect();
+    (path, exported)
+}
+
+async fn visible_conversations(browser: &Browser) -> u64 {
+    browser
+        .client
+        .execute("return [...document.querySelectorAll('article.conv')].filter(c => c.offsetParent !== null).length", vec![])
+        .await
+        .unwrap()
+        .as_u64()
+        .unwrap()
+}
+
+async fn type_query(browser: &Browser, query: &str) -> String {
+    let input = browser.client.find(Locator::Css("#q")).await.unwrap();
+    input.clear().await.unwrap();
+    browser.client.execute("document.getElementById('q').dispatchEvent(new Event('input'))", vec![]).await.unwrap();
+    if !query.is_empty() {
+        input.send_keys(query).await.unwrap();
+    }
+    browser.client.find(Locator::Css("#search-status")).await.unwrap().text().await.unwrap()
+}
+
+#[tokio::test]
+async fn search_filters_and_highlights_under_the_exports_own_csp() {
+    let dir = TempDir::new("search").unwrap();
+    let (path, _) = write_export(&dir, false);
+    let browser = Browser::start(BrowserOptions::default()).await.unwrap();
+    browser.client.goto(&file_url(&path)).await.unwrap();
+
+    // The search box is shown by the script: the CSP hash let it run.
+    let form = browser.client.find(Locator::Css("#search")).await.unwrap();
+    assert!(form.is_displayed().await.unwrap(), "the export's own script did not run");
+    let scripts = browser.client.execute("return document.scripts.length", vec![]).await.unwrap();
+    assert_eq!(scripts, 1);
+    assert_eq!(visible_conversations(&browser).await, 5);
+
+    assert_eq!(type_query(&browser, "ana souza").await, "2 conversations of 5 match");
+    assert_eq!(visible_conversations(&browser).await, 2);
+    let highlighted = browser.client.execute("return CSS.highlights.get('match').size", vec![]).await.unwrap();
+    assert!(highlighted.as_u64().unwrap() >= 2, "{highlighted}");
+
+    assert_eq!(type_query(&browser, "مرحبا").await, "2 conversations of 5 match");
+    assert_eq!(type_query(&browser, "REFUND orders").await, "1 conversation of 5 match");
+    assert_eq!(type_query(&browser, "no such words anywhere").await, "0 conversations of 5 match");
+    assert_eq!(visible_conversations(&browser).await, 0);
+    // Markup is not searchable text: nobody is looking for tag names.
+    assert_eq!(type_query(&browser, "<article").await, "0 conversations of 5 match");
+    assert_eq!(type_query(&browser, "").await, "");
+    assert_eq!(visible_conversations(&browser).await, 5);
+    browser.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn everything_reads_without_script() {
+    let dir = TempDir::new("noscript").unwrap();
+    let (path, _) = write_export(&dir, false);
+    let browser = Browser::start(BrowserOptions { no_script: true, ..Default::default() }).await.unwrap();
+    browser.client.goto(&file_url(&path)).await.unwrap();
+    let form = browser.client.find(Locator::Css("#search")).await.unwrap();
+    assert!(!form.is_displayed().await.unwrap(), "a search box that cannot work is hidden");
+    let articles = browser.client.find_all(Locator::Css("article.conv")).await.unwrap();
+    assert_eq!(articles.len(), 5);
+    for article in articles {
+        assert!(article.is_displayed().await.unwrap());
+    }
+    let text = browser.client.find(Locator::Css("body")).await.unwrap().text().await.unwrap();
+    assert!(text.contains("Summary statistics"));
+    assert!(text.contains("Welcome back!"));
+    browser.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn printing_shows_every_conversation_in_full_and_no_controls() {
+    let dir = TempDir::new("print").unwrap();
+    let (path, ids) = write_export(&dir, true);
+    let browser = Browser::start(BrowserOptions::default()).await.unwrap();
+    browser.client.goto(&file_url(&path)).await.unwrap();
+    // Even with a search that hides most conversations, printing shows them all.
+    type_query(&browser, "ana souza").await;
+    let pdf = browser.client.print(fantoccini::wd::PrintConfiguration::default()).await.unwrap();
+    browser.close().await.unwrap();
+    let pdf_path = dir.path().join("export.pdf");
+    std::fs::write(&pdf_path, &pdf).unwrap();
+    let out = Command::new("pdftotext").args(["-layout"]).arg(&pdf_path).arg("-").output().expect("pdftotext (poppler-utils) is installed by `cargo xtask test`");
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains("Search conversations"), "controls are not printed");
+    // The last conversation and long unbroken content are all there.
+    let squashed: String = text.split_whitespace().collect();
+    assert!(squashed.contains(&format!("https://example.com/{}", "a".repeat(200))), "a long URL was cut off");
+    assert!(ids.len() > 250, "{} conversations", ids.len());
+    for id in &ids {
+        assert!(squashed.contains(id.as_str()), "conversation {id} is not printed");
+    }
+    assert!(squashed.contains("WelcomeBack!") || squashed.contains("Welcomeback!"));
+    let pages = text.matches('\u{c}').count();
+    assert!(pages > 20, "{pages} pages for {} conversations", ids.len());
+}
+
+#[tokio::test]
+async fn axe_finds_no_accessibility_violations() {
+    let dir = TempDir::new("axe").unwrap();
+    let (path, _) = write_export(&dir, true);
+    let axe = convo_e2e::axe_script().unwrap();
+    for scheme in ["light", "dark"] {
+        let browser = Browser::start(BrowserOptions { dark: scheme == "dark", ..Default::default() }).await.unwrap();
+        browser.client.goto(&file_url(&path)).await.unwrap();
+        let dark = browser.client.execute("return matchMedia('(prefers-color-scheme: dark)').matches", vec![]).await.unwrap();
+        assert_eq!(dark, serde_json::json!(scheme == "dark"));
+        let result = browser
+            .client
+            .execute_async(
+                &format!("{axe}\nconst done = arguments[arguments.length - 1]; axe.run(document, {{resultTypes: ['violations']}}).then(r => done(r.violations.map(v => v.id + ': ' + v.help + ' ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', '))), e => done(['axe failed: ' + e]));"),
+                vec![],
+            )
+            .await
+            .unwrap();
+        browser.close().await.unwrap();
+        assert_eq!(result, serde_json::json!([]), "{scheme}: axe violations");
+    }
+}
+
+#[test]
+fn vnu_finds_valid_html5() {
+    let dir = TempDir::new("vnu").unwrap();
+    let (path, _) = write_export(&dir, true);
+    let golden = convo_e2e::workspace_root().join("crates/render/tests/golden/export.html");
+    let out = Command::new("java")
+        .arg("-jar")
+        .arg(convo_e2e::vnu_jar())
+        .args(["--errors-only", "--also-check-svg"])
+        .arg(&path)
+        .arg(&golden)
+        .output()
+        .expect("java and vnu are installed by `cargo xtask test`");
+    assert!(out.status.success(), "vnu: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+}
