@@ -1,1 +1,166 @@
-fn main() {}
+//! Opening and searching big exports in headless Chromium, against a baseline measured
+//! in the same run: the same export built the way single-file peers build theirs (every
+//! conversation laid out at load, and a search that walks the DOM on every key).
+//!
+//! `cargo xtask bench` (or `cargo bench -p convo-e2e`); `SIZES=10000,100000,1000000`
+//! picks the export sizes in messages.
+
+use convo_e2e::{Browser, BrowserOptions, TempDir, file_url};
+use convo_render::{ExportHeader, ExportRenderer};
+use fantoccini::wd::TimeoutConfiguration;
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+const NAIVE_SCRIPT: &str = r#"(() => {
+  const form = document.getElementById("search"), input = document.getElementById("q");
+  const status = document.getElementById("search-status");
+  form.hidden = false;
+  input.addEventListener("input", () => {
+    const q = input.value.trim().toLowerCase();
+    let shown = 0; const all = document.querySelectorAll("article.conv");
+    for (const c of all) { const m = !q || c.textContent.toLowerCase().includes(q); c.hidden = !m; if (m) shown++; }
+    status.textContent = shown + " of " + all.length + " match";
+  });
+})();"#;
+
+const MEASURE: &str = r#"
+const done = arguments[arguments.length - 1];
+const input = document.getElementById("q");
+const queries = ["refund", "customs fees", "zzzz no match", "zzzz no match!", "ana", "", "x"];
+(async () => {
+  const times = [], scripted = [];
+  for (const q of queries) {
+    const t0 = performance.now();
+    input.value = q;
+    input.dispatchEvent(new Event("input"));
+    scripted.push(performance.now() - t0);
+    await new Promise(r => requestAnimationFrame(() => setTimeout(r, 0)));
+    times.push(performance.now() - t0);
+  }
+  const nav = performance.getEntriesByType("navigation")[0];
+  const fcp = performance.getEntriesByName("first-contentful-paint")[0];
+  done({
+    fcp: fcp ? fcp.startTime : -1,
+    dcl: nav.domContentLoadedEventEnd,
+    load: nav.loadEventEnd,
+    search: times,
+    scripted,
+    heap: performance.memory ? performance.memory.usedJSHeapSize : 0,
+    conversations: document.querySelectorAll("article.conv").length,
+  });
+})();
+"#;
+
+fn write_export(dir: &TempDir, messages: usize) -> (std::path::PathBuf, u64) {
+    let spec = convo_demo::Spec {
+        assistant_id: "bench-bot".into(),
+        conversations: messages / 20,
+        messages_per_conversation: 20,
+        end: "2026-11-27T00:00:00Z".parse().unwrap(),
+        span_days: 365,
+        seed: 9,
+    };
+    let mut renderer = ExportRenderer::new(ExportHeader {
+        assistant_name: "Bench Bot".into(),
+        assistant_id: Some("bench-bot".into()),
+        exported_at: spec.end,
+        range: None,
+    });
+    let body_path = dir.path().join("body.html");
+    let mut body_file = std::io::BufWriter::new(std::fs::File::create(&body_path).unwrap());
+    let mut body = String::new();
+    let all: Vec<_> = convo_demo::conversations(&spec).collect();
+    for page in all.chunks(500) {
+        renderer.push_page(page, &mut body);
+        body_file.write_all(body.as_bytes()).unwrap();
+        body.clear();
+    }
+    body_file.flush().unwrap();
+    drop(body_file);
+    let parts = renderer.finish();
+    let path = dir.path().join(format!("export-{messages}.html"));
+    let mut out = std::fs::File::create(&path).unwrap();
+    out.write_all(parts.head.as_bytes()).unwrap();
+    std::io::copy(&mut std::fs::File::open(&body_path).unwrap(), &mut out).unwrap();
+    out.write_all(parts.tail.as_bytes()).unwrap();
+    std::fs::remove_file(body_path).unwrap();
+    (path.clone(), std::fs::metadata(path).unwrap().len())
+}
+
+/// The same export as peers build it: no lazy layout, a search that walks the DOM.
+fn write_naive(dir: &TempDir, ours: &std::path::Path) -> std::path::PathBuf {
+    let html = std::fs::read_to_string(ours).unwrap();
+    let csp_start = html.find("<meta http-equiv=\"Content-Security-Policy\"").unwrap();
+    let csp_end = csp_start + html[csp_start..].find('>').unwrap() + 1;
+    let script_start = html.rfind("<script>").unwrap() + "<script>".len();
+    let script_end = html.rfind("</script>").unwrap();
+    let naive = format!(
+        "{}{}{}{}",
+        &html[..csp_start],
+        &html[csp_end..script_start].replace("content-visibility:auto;contain-intrinsic-size:auto 40rem;", ""),
+        NAIVE_SCRIPT,
+        &html[script_end..]
+    );
+    let path = dir.path().join("naive.html");
+    std::fs::write(&path, naive).unwrap();
+    path
+}
+
+async fn measure(path: &std::path::Path) -> anyhow::Result<(f64, serde_json::Value)> {
+    let browser = Browser::start(BrowserOptions::default()).await?;
+    browser
+        .client
+        .update_timeouts(TimeoutConfiguration::new(
+            Some(Duration::from_secs(600)),
+            Some(Duration::from_secs(600)),
+            Some(Duration::from_secs(0)),
+        ))
+        .await?;
+    let t = Instant::now();
+    browser.client.goto(&file_url(path)).await?;
+    let loaded = t.elapsed().as_secs_f64() * 1e3;
+    let figures = browser.client.execute_async(MEASURE, vec![]).await?;
+    browser.close().await?;
+    Ok((loaded, figures))
+}
+
+fn print_row(name: &str, bytes: u64, loaded: f64, f: &serde_json::Value) {
+    let search: Vec<f64> = f["search"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+    let later = search[1..].iter().cloned().fold(0.0, f64::max);
+    let scripted: Vec<String> = f["scripted"].as_array().unwrap().iter().map(|v| format!("{:.0}", v.as_f64().unwrap())).collect();
+    let frames: Vec<String> = search.iter().map(|v| format!("{v:.0}")).collect();
+    println!(
+        "{name:<28} {:>7.1} MB  first paint {:>7.0} ms  DOM ready {:>7.0} ms  loaded {:>7.0} ms  first search {:>6.0} ms  next searches ≤ {:>5.0} ms  JS heap {:>5.0} MB  ({} conversations)",
+        bytes as f64 / 1e6,
+        f["fcp"].as_f64().unwrap_or(-1.0),
+        f["dcl"].as_f64().unwrap_or(-1.0),
+        loaded,
+        search[0],
+        later,
+        f["heap"].as_f64().unwrap_or(0.0) / 1e6,
+        f["conversations"],
+    );
+    println!("{:<28} searches (script / to next frame, ms): {}", "", scripted.iter().zip(&frames).map(|(s, f)| format!("{s}/{f}")).collect::<Vec<_>>().join("  "));
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let sizes: Vec<usize> = std::env::var("SIZES")
+        .unwrap_or_else(|_| "10000,100000,1000000".into())
+        .split(',')
+        .map(|s| s.trim().parse().expect("SIZES is a list of message counts"))
+        .collect();
+    for messages in sizes {
+        let dir = TempDir::new("bench")?;
+        let (ours, bytes) = write_export(&dir, messages);
+        println!("--- {messages} messages ---");
+        let (loaded, figures) = measure(&ours).await?;
+        print_row("convo-export", bytes, loaded, &figures);
+        if messages <= 100_000 {
+            let naive = write_naive(&dir, &ours);
+            let (loaded, figures) = measure(&naive).await?;
+            print_row("baseline: naive single file", std::fs::metadata(&naive)?.len(), loaded, &figures);
+        }
+    }
+    Ok(())
+}

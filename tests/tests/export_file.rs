@@ -48,7 +48,7 @@ fn write_export(dir: &TempDir, with_demo: bool) -> (PathBuf, Vec<String>) {
 async fn visible_conversations(browser: &Browser) -> u64 {
     browser
         .client
-        .execute("return [...document.querySelectorAll('article.conv')].filter(c => c.offsetParent !== null).length", vec![])
+        .execute("return [...document.querySelectorAll('article.conv')].filter(c => c.getBoundingClientRect().height > 0).length", vec![])
         .await
         .unwrap()
         .as_u64()

@@ -57,6 +57,10 @@ pub use markdown::push_markdown;
 pub const GENERATOR: &str = concat!("convo-export ", env!("CARGO_PKG_VERSION"));
 
 const STYLE: &str = include_str!("assets/export.css");
+/// Conversations are grouped in blocks that the browser lays out lazily
+/// (`content-visibility: auto`): a few hundred lazy boxes instead of tens of thousands
+/// keep both opening and every search's re-layout fast.
+const BLOCK: u64 = 16;
 const SCRIPT: &str = include_str!("assets/export.js");
 
 /// What the export's header says about the export itself.
@@ -123,6 +127,9 @@ impl ExportRenderer {
         let name = contact.and_then(|ct| ct.name.as_deref()).map(str::trim).filter(|s| !s.is_empty());
         let email = contact.and_then(|ct| ct.email.as_deref()).map(str::trim).filter(|s| !s.is_empty());
 
+        if n % BLOCK == 1 || BLOCK == 1 {
+            body.push_str("<div class=\"blk\">");
+        }
         let _ = write!(body, "<article class=\"conv\" id=\"c{n}\" aria-labelledby=\"c{n}h\"><h2 id=\"c{n}h\"><bdi>");
         match name.or(email) {
             Some(who) => push_html(body, who),
@@ -175,6 +182,9 @@ impl ExportRenderer {
             body.push_str("</ol>");
         }
         body.push_str("</article>\n");
+        if n % BLOCK == 0 {
+            body.push_str("</div>\n");
+        }
     }
 
     /// Conversations rendered so far.
@@ -235,6 +245,9 @@ impl ExportRenderer {
         }
         head.push_str("<div id=\"conversations\">\n");
         let mut tail = String::with_capacity(SCRIPT.len() + 256);
+        if self.stats.conversations % BLOCK != 0 {
+            tail.push_str("</div>");
+        }
         tail.push_str("</div></section></main><footer class=\"foot\"><p>Times are in UTC. ");
         let _ = write!(
             tail,

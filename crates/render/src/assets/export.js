@@ -2,14 +2,19 @@
   "use strict";
   // Search without walking the DOM per key: the text of every conversation is read once
   // (in idle time after load, or at the first search), then each query scans plain
-  // strings and only flips `hidden` where the answer changed. Matches are highlighted
-  // with the CSS Custom Highlight API (no DOM changes), lazily, as they scroll into view.
+  // strings and only flips a class where the answer changed. The class uses
+  // `content-visibility: hidden` rather than `display: none`, so the browser keeps each
+  // conversation's layout and only collapses its box: showing thousands again is cheap.
+  // Matches are highlighted with the CSS Custom Highlight API (no DOM changes), lazily,
+  // as they come into view.
   const form = document.getElementById("search");
   const input = document.getElementById("q");
   const status = document.getElementById("search-status");
   const list = document.getElementById("conversations");
   if (!form || !input || !list) return;
-  const convs = Array.prototype.slice.call(list.children);
+  const blocks = Array.prototype.slice.call(list.children);
+  const convs = Array.prototype.slice.call(list.getElementsByClassName("conv"));
+  const shownNow = new Array(convs.length).fill(true);
   const texts = new Array(convs.length);
   let indexed = 0;
   const indexUpTo = (end) => {
@@ -33,7 +38,7 @@
   let marked = new WeakSet();
   const onScreen = new Set();
   const mark = (conv) => {
-    if (!highlights || !terms.length || conv.hidden || marked.has(conv)) return;
+    if (!highlights || !terms.length || conv.classList.contains("off") || marked.has(conv)) return;
     marked.add(conv);
     const walker = document.createTreeWalker(conv, NodeFilter.SHOW_TEXT);
     for (let node = walker.nextNode(); node; node = walker.nextNode()) {
@@ -49,14 +54,15 @@
       }
     }
   };
-  const observer = highlights && window.IntersectionObserver
-    ? new IntersectionObserver((entries) => {
-        for (const e of entries) {
-          if (e.isIntersecting) { onScreen.add(e.target); mark(e.target); } else onScreen.delete(e.target);
-        }
-      })
-    : null;
-  if (observer) for (const c of convs) observer.observe(c);
+  // Conversations being rendered (near the viewport) are told apart by the browser's own
+  // content-visibility bookkeeping, which costs nothing per conversation; observing
+  // thousands of elements with an IntersectionObserver would slow every frame.
+  list.addEventListener("contentvisibilityautostatechange", (e) => {
+    const c = e.target;
+    if (!c.classList.contains("conv")) return;
+    if (e.skipped) onScreen.delete(c);
+    else { onScreen.add(c); mark(c); }
+  }, true);
 
   let lastQuery = "";
   const search = () => {
@@ -66,14 +72,25 @@
     terms = query ? query.split(/\s+/) : [];
     if (terms.length) indexUpTo(convs.length);
     let shown = 0;
+    const blockShown = new Map();
     for (let i = 0; i < convs.length; i++) {
       let match = true;
       if (terms.length) {
         const text = texts[i];
         for (const term of terms) if (text.indexOf(term) < 0) { match = false; break; }
       }
-      if (convs[i].hidden === match) convs[i].hidden = !match;
-      if (match) shown++;
+      if (shownNow[i] !== match) {
+        shownNow[i] = match;
+        convs[i].classList.toggle("off", !match);
+      }
+      if (match) {
+        shown++;
+        blockShown.set(convs[i].parentNode, true);
+      }
+    }
+    for (const b of blocks) {
+      const off = !blockShown.has(b);
+      if (b.classList.contains("off") !== off) b.classList.toggle("off", off);
     }
     status.textContent = terms.length
       ? (shown === 1 ? "1 conversation" : shown + " conversations") + " of " + convs.length + " match"
