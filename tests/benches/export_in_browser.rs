@@ -97,7 +97,7 @@ fn write_naive(dir: &TempDir, ours: &std::path::Path) -> std::path::PathBuf {
     let naive = format!(
         "{}{}{}{}",
         &html[..csp_start],
-        &html[csp_end..script_start].replace("content-visibility:auto;contain-intrinsic-size:auto 40rem;", ""),
+        &html[csp_end..script_start].replace("content-visibility:auto;", ""),
         NAIVE_SCRIPT,
         &html[script_end..]
     );

@@ -159,7 +159,8 @@ impl Stats {
             counts[((day - first).num_days() / per_bucket) as usize] += n;
         }
         let peak = counts.iter().copied().max().unwrap_or(0).max(1);
-        let (width, height, bar) = (buckets * 4, 60u64, 3);
+        // A short range keeps thin bars: the chart is never narrower than 60 buckets.
+        let (width, height, bar) = (buckets.max(60) * 4, 60u64, 3);
         let unit = if per_bucket == 1 { "day".to_string() } else { format!("{per_bucket} days") };
         let _ = write!(
             out,
