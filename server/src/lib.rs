@@ -4,12 +4,19 @@
 //! [`http::app`] builds the whole HTTP surface so that tests can serve it on port 0:
 //!
 //! ```no_run
-//! # async fn demo() -> std::io::Result<()> {
-//! let app = convo_server::http::app(convo_server::http::AppConfig { web_dir: "dist".into() });
+//! # async fn demo(state: convo_server::http::AppState) -> std::io::Result<()> {
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-//! axum::serve(listener, app).await
+//! axum::serve(listener, convo_server::http::app(state)).await
 //! # }
 //! ```
 
+pub mod auth;
 pub mod cli;
+pub mod clock;
+pub mod demo;
+pub mod files;
 pub mod http;
+pub mod import;
+pub mod jobs;
+pub mod jsonl;
+pub mod store;

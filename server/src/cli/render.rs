@@ -3,11 +3,11 @@
 
 use anyhow::{Context, anyhow};
 use clap::Args;
-use convo_model::{Conversation, Timestamp};
+use convo_model::Timestamp;
 use convo_render::{ExportHeader, ExportRenderer};
 use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Read, Seek, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 #[derive(Debug, Args)]
 pub struct RenderArgs {
@@ -74,7 +74,7 @@ pub fn run(args: RenderArgs) -> anyhow::Result<()> {
         if line.trim().is_empty() {
             continue;
         }
-        let conversation = parse_line(&line).map_err(|e| anyhow!("{}: line {line_no}: {e}", args.input.display()))?;
+        let conversation = crate::jsonl::parse_line(&line).map_err(|e| anyhow!("{}: line {line_no}: {e}", args.input.display()))?;
         renderer.push_conversation(&conversation, &mut body);
         if body.len() >= PAGE_BYTES {
             body_file.write_all(body.as_bytes())?;
@@ -105,25 +105,12 @@ pub fn run(args: RenderArgs) -> anyhow::Result<()> {
     let size = std::fs::metadata(&args.out).map(|m| m.len()).unwrap_or(0);
     eprintln!(
         "wrote {} ({} conversations, {} messages, {})",
-        display(&args.out),
+        args.out.display(),
         parts.conversations,
         parts.messages,
         human_bytes(size)
     );
     Ok(())
-}
-
-/// Parses one import line; the error names the field (`messages[3].at: …`).
-pub fn parse_line(line: &str) -> Result<Conversation, String> {
-    let mut de = serde_json::Deserializer::from_str(line);
-    serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
-        let msg = inner.to_string();
-        // serde_json appends "at line 1 column N": the column is useful, the line is not.
-        let msg = msg.replace(" at line 1 column", " at column");
-        if path == "." || path.is_empty() { msg } else { format!("field `{path}`: {msg}") }
-    })
 }
 
 fn progress_bar(total: u64) -> Option<indicatif::ProgressBar> {
@@ -138,11 +125,7 @@ fn progress_bar(total: u64) -> Option<indicatif::ProgressBar> {
     Some(bar)
 }
 
-fn display(p: &Path) -> String {
-    p.display().to_string()
-}
-
-fn human_bytes(n: u64) -> String {
+pub fn human_bytes(n: u64) -> String {
     match n {
         n if n >= 1 << 20 => format!("{:.1} MB", n as f64 / (1 << 20) as f64),
         n if n >= 1 << 10 => format!("{:.1} kB", n as f64 / 1024.0),
