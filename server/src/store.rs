@@ -528,8 +528,10 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         audit_in(&mut tx, now, Some(new.account_id), new.id, "created", Some(new.renderer)).await?;
+        // Read back inside the transaction: a concurrent create may evict it right after.
+        let sql = format!("SELECT {EXPORT_COLUMNS} FROM exports e JOIN assistants a ON a.id = e.assistant_id WHERE e.id = $1");
+        let row = export_row(&sqlx::query(&sql).bind(new.id).fetch_one(&mut *tx).await?)?;
         tx.commit().await?;
-        let row = self.export_by_id(new.id).await?.expect("created in this call");
         Ok((row, evicted))
     }
 

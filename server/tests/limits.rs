@@ -1,0 +1,202 @@
+//! The catalog's limits under pressure, retention and the sweeper with a controllable
+//! clock, server-side rendering (asked for, and taken over from a browser that went
+//! away), and no internal field in any export.
+
+mod common;
+
+use common::{ALICE, Db, TestApp, assert_no_canary, content_digest};
+use convo_server::jobs::sweep_once;
+use serde_json::{Value, json};
+use std::time::Duration;
+
+on_both_databases!(
+    fifty_concurrent_creates_leave_exactly_twenty,
+    retention_hides_at_once_and_the_sweeper_deletes,
+    server_side_exports_match_the_renderer_and_leak_nothing,
+    an_export_whose_browser_went_away_is_finished_by_the_server,
+);
+
+async fn get_json(client: &reqwest::Client, url: String) -> Value {
+    client.get(url).send().await.unwrap().json().await.unwrap()
+}
+
+/// Waits (bounded) until no export of the account is being rendered by the server.
+async fn settle(app: &TestApp, client: &reqwest::Client) -> Value {
+    for _ in 0..200 {
+        let list = get_json(client, app.url("/api/exports")).await;
+        if list["exports"].as_array().unwrap().iter().all(|e| e["status"] != "processing" || e["renderer"] != "server") {
+            return list;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("exports still processing after 10 s");
+}
+
+async fn fifty_concurrent_creates_leave_exactly_twenty(db: Db) {
+    let app = TestApp::start(db).await;
+    app.seed(20).await;
+    let alice = app.login(ALICE).await;
+    let mut tasks = Vec::new();
+    for i in 0..50 {
+        let (client, url) = (alice.clone(), app.url("/api/exports"));
+        // Half rendered by the server, so that files are written while others evict.
+        let render = if i % 2 == 0 { "server" } else { "browser" };
+        tasks.push(tokio::spawn(async move {
+            client.post(url).json(&json!({"assistant_id": "support-bot", "days": 30, "render": render})).send().await.unwrap().status()
+        }));
+    }
+    for t in tasks {
+        assert_eq!(t.await.unwrap(), 201);
+    }
+    let list = settle(&app, &alice).await;
+    let listed: Vec<String> = list["exports"].as_array().unwrap().iter().map(|e| e["id"].as_str().unwrap().to_string()).collect();
+    assert_eq!(listed.len(), 20);
+    // Every file belongs to a listed export: no orphan.
+    let mut files = app.state.files.ids().unwrap();
+    files.sort();
+    for f in &files {
+        assert!(listed.contains(f), "orphan file {f}");
+    }
+    let sweep = sweep_once(&app.state).await.unwrap();
+    assert_eq!(sweep.orphan_files, 0);
+}
+
+async fn retention_hides_at_once_and_the_sweeper_deletes(db: Db) {
+    let settings = convo_server::http::Settings { session_ttl: chrono::Duration::days(90), ..Default::default() };
+    let app = TestApp::start_with(db, settings).await;
+    app.seed(5).await;
+    let alice = app.login(ALICE).await;
+    let created: Value = alice
+        .post(app.url("/api/exports"))
+        .json(&json!({"assistant_id": "support-bot", "days": 7, "render": "server"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = created["export"]["id"].as_str().unwrap().to_string();
+    settle(&app, &alice).await;
+    assert!(app.state.files.path(&id).is_some());
+    // A file no export owns (a crash between delete and unlink) is swept too.
+    std::fs::write(app.dir.path().join("exports/ffffffffffffffffffffffffffffffff.html"), "orphan").unwrap();
+
+    app.state.clock.advance(chrono::Duration::days(30) - chrono::Duration::seconds(1));
+    assert_eq!(get_json(&alice, app.url("/api/exports")).await["exports"].as_array().unwrap().len(), 1);
+    app.state.clock.advance(chrono::Duration::seconds(1));
+    // Expired: never listed nor served, even before the sweeper has run.
+    assert_eq!(get_json(&alice, app.url("/api/exports")).await["exports"], json!([]));
+    for path in [format!("/api/exports/{id}"), format!("/api/exports/{id}/content"), format!("/api/exports/{id}/open")] {
+        assert_eq!(alice.get(app.url(&path)).send().await.unwrap().status(), 404, "{path}");
+    }
+    assert_eq!(alice.delete(app.url(&format!("/api/exports/{id}"))).send().await.unwrap().status(), 404);
+    assert!(app.state.files.path(&id).is_some(), "the sweeper has not run yet");
+
+    let sweep = sweep_once(&app.state).await.unwrap();
+    assert_eq!(sweep.expired, 1);
+    assert_eq!(sweep.orphan_files, 1);
+    assert!(app.state.files.path(&id).is_none());
+    assert!(app.state.files.ids().unwrap().is_empty());
+    assert!(!app.state.store.export_exists(&id).await.unwrap());
+    assert_eq!(app.state.store.audit_trail(&id).await.unwrap().last().unwrap().0, "expired");
+    assert_eq!(sweep_once(&app.state).await.unwrap(), convo_server::jobs::Sweep::default());
+}
+
+/// Renders the export's conversations in-process, from the same API pages a browser uses.
+async fn render_like_a_browser(app: &TestApp, client: &reqwest::Client, export: &Value) -> String {
+    use convo_render::{ExportHeader, ExportRenderer};
+    let range: convo_model::TimeRange = serde_json::from_value(export["range"].clone()).unwrap();
+    let mut renderer = ExportRenderer::new(ExportHeader {
+        assistant_name: export["assistant"]["name"].as_str().unwrap().into(),
+        assistant_id: Some(export["assistant"]["id"].as_str().unwrap().into()),
+        exported_at: serde_json::from_value(export["created_at"].clone()).unwrap(),
+        range: Some(range),
+    });
+    let mut body = String::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut url = format!(
+            "/api/assistants/{}/conversations?from={}&to={}",
+            export["assistant"]["id"].as_str().unwrap(),
+            export["range"]["from"].as_str().unwrap(),
+            export["range"]["to"].as_str().unwrap()
+        );
+        if let Some(c) = &cursor {
+            url.push_str(&format!("&cursor={c}"));
+        }
+        let page = get_json(client, app.url(&url)).await;
+        let conversations: Vec<convo_model::Conversation> = serde_json::from_value(page["conversations"].clone()).unwrap();
+        renderer.push_page(&conversations, &mut body);
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.into()),
+            None => break,
+        }
+    }
+    let parts = renderer.finish();
+    format!("{}{}{}", parts.head, body, parts.tail)
+}
+
+async fn server_side_exports_match_the_renderer_and_leak_nothing(db: Db) {
+    let settings = convo_server::http::Settings {
+        page: convo_server::store::PageLimits { conversations: 7, messages: 30, bytes: 1 << 20 },
+        ..Default::default()
+    };
+    let app = TestApp::start_with(db, settings).await;
+    app.seed(60).await;
+    let alice = app.login(ALICE).await;
+    let created: Value = alice
+        .post(app.url("/api/exports"))
+        .json(&json!({"assistant_id": "support-bot", "days": 45, "render": "server"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = created["export"]["id"].as_str().unwrap().to_string();
+    settle(&app, &alice).await;
+    let export = get_json(&alice, app.url(&format!("/api/exports/{id}"))).await;
+    assert_eq!(export["status"], "ready", "{export}");
+    assert_eq!(export["progress"]["done"], export["progress"]["total"]);
+    let file = alice.get(app.url(&format!("/api/exports/{id}/content"))).send().await.unwrap().text().await.unwrap();
+    assert_no_canary("export", &file);
+    assert_eq!(file.matches("<article class=\"conv\"").count() as i64, export["conversations"].as_i64().unwrap());
+    // The server and a browser, rendering the same pages, give the same bytes.
+    assert!(file == render_like_a_browser(&app, &alice, &export).await, "server and browser renderings differ");
+    assert_eq!(export["size_bytes"].as_u64().unwrap(), file.len() as u64);
+}
+
+async fn an_export_whose_browser_went_away_is_finished_by_the_server(db: Db) {
+    let app = TestApp::start(db).await;
+    app.seed(20).await;
+    let alice = app.login(ALICE).await;
+    let created: Value =
+        alice.post(app.url("/api/exports")).json(&json!({"assistant_id": "sales-bot", "days": 30})).send().await.unwrap().json().await.unwrap();
+    let id = created["export"]["id"].as_str().unwrap().to_string();
+    let progress = app.url(&format!("/api/exports/{id}/progress"));
+    assert_eq!(alice.post(&progress).json(&json!({"done": 3})).send().await.unwrap().status(), 200);
+
+    // The tab keeps reporting: nothing is taken over.
+    app.state.clock.advance(chrono::Duration::minutes(2));
+    assert_eq!(alice.post(&progress).json(&json!({"done": 6})).send().await.unwrap().status(), 200);
+    app.state.clock.advance(chrono::Duration::minutes(2));
+    assert_eq!(sweep_once(&app.state).await.unwrap().taken_over, 0);
+
+    // The tab went away: after three quiet minutes the server finishes the export.
+    app.state.clock.advance(chrono::Duration::minutes(2));
+    assert_eq!(sweep_once(&app.state).await.unwrap().taken_over, 1);
+    settle(&app, &alice).await;
+    let export = get_json(&alice, app.url(&format!("/api/exports/{id}"))).await;
+    assert_eq!(export["status"], "ready");
+    assert_eq!(export["renderer"], "server");
+    let file = alice.get(app.url(&format!("/api/exports/{id}/content"))).send().await.unwrap().text().await.unwrap();
+    assert!(file == render_like_a_browser(&app, &alice, &export).await);
+
+    // A late browser cannot overwrite it.
+    let r = alice.put(app.url(&format!("/api/exports/{id}/content"))).header("content-digest", content_digest(b"late")).body("late").send().await.unwrap();
+    assert_eq!(r.status(), 409);
+    let r = alice.post(&progress).json(&json!({"done": 9})).send().await.unwrap();
+    assert_eq!(r.status(), 409);
+    let trail: Vec<String> = app.state.store.audit_trail(&id).await.unwrap().into_iter().map(|(a, _)| a).collect();
+    assert_eq!(trail, ["created", "taken over", "downloaded"]);
+}
