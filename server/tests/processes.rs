@@ -1,0 +1,239 @@
+//! The server binary as operators run it: the command line (import, account, token,
+//! export), two server processes on one PostgreSQL, and a server killed mid-upload.
+
+mod common;
+
+use common::{PgDatabase, content_digest};
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_convo-export");
+
+fn cli(data_dir: &Path, database_url: Option<&str>, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut cmd = Command::new(BIN);
+    cmd.args(args).arg("--data-dir").arg(data_dir);
+    if let Some(url) = database_url {
+        cmd.args(["--database-url", url]);
+    }
+    let mut child = cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    if let Some(input) = stdin {
+        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    }
+    drop(child.stdin.take());
+    child.wait_with_output().unwrap()
+}
+
+fn ok(output: Output) -> String {
+    assert!(output.status.success(), "failed: {}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stdout).unwrap()
+}
+
+fn write_import(path: &Path, assistant: &str, conversations: usize) {
+    let spec = convo_demo::Spec {
+        assistant_id: assistant.into(),
+        conversations,
+        messages_per_conversation: 6,
+        end: chrono::Utc::now(),
+        span_days: 20,
+        seed: 5,
+    };
+    let mut text = String::new();
+    for c in convo_demo::conversations(&spec) {
+        text.push_str(&convo_demo::import_line(&c));
+        text.push('\n');
+    }
+    std::fs::write(path, text).unwrap();
+}
+
+/// Sets up an account that sees `assistant`, through the command line.
+fn provision(data_dir: &Path, url: Option<&str>, assistant: &str) {
+    let import = data_dir.join("import.jsonl");
+    write_import(&import, assistant, 30);
+    ok(cli(data_dir, url, &["import", import.to_str().unwrap()], None));
+    ok(cli(data_dir, url, &["account", "add", "--email", "ops@example.com", "--name", "Ops", "--password-stdin"], Some("ops-password\n")));
+    ok(cli(data_dir, url, &["account", "grant", "--email", "ops@example.com", "--assistant", assistant], None));
+}
+
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Server {
+    fn start(data_dir: &Path, url: Option<&str>) -> Server {
+        let mut cmd = Command::new(BIN);
+        cmd.args(["serve", "--no-demo", "--addr", "127.0.0.1:0", "--web-dir", "/nonexistent"]).arg("--data-dir").arg(data_dir);
+        if let Some(url) = url {
+            cmd.args(["--database-url", url]);
+        }
+        let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+        let base = first.trim().rsplit(' ').next().unwrap().trim_end_matches('/').to_string();
+        assert!(base.starts_with("http://127.0.0.1:"), "{first}");
+        Server { child, base }
+    }
+
+    async fn login(&self) -> reqwest::Client {
+        let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
+        let r = client
+            .post(format!("{}/api/login", self.base))
+            .json(&json!({"email": "ops@example.com", "password": "ops-password"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        client
+    }
+
+    fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+#[test]
+fn command_line_import_accounts_tokens_and_exports() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    // A file with a bad line changes nothing.
+    let bad = data.join("bad.jsonl");
+    write_import(&bad, "cli-bot", 5);
+    let mut text = std::fs::read_to_string(&bad).unwrap();
+    text = text.replacen("\"status\":\"completed\"", "\"status\":\"finished\"", 1);
+    std::fs::write(&bad, &text).unwrap();
+    let bad_line = text.lines().position(|l| l.contains("finished")).unwrap() + 1;
+    let out = cli(data, None, &["import", bad.to_str().unwrap()], None);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(&format!("line {bad_line}: field `status`")), "{stderr}");
+    let out = cli(data, None, &["account", "grant", "--email", "x@example.com", "--assistant", "cli-bot"], None);
+    assert!(!out.status.success(), "the bad import created no assistant either");
+
+    provision(data, None, "cli-bot");
+    // Importing the same file again changes nothing.
+    let again = ok(cli(data, None, &["import", data.join("import.jsonl").to_str().unwrap()], None));
+    assert!(again.starts_with("imported 30 conversations"), "{again}");
+    assert!(!again.contains("new assistants"), "{again}");
+
+    let out = cli(data, None, &["account", "add", "--email", "ops@example.com", "--name", "Again", "--password-stdin"], Some("another-password"));
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("already exists"));
+    let out = cli(data, None, &["account", "add", "--email", "short@example.com", "--name", "S", "--password-stdin"], Some("short"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("at least 8 characters"));
+
+    let token = ok(cli(data, None, &["token", "create", "--email", "ops@example.com"], None));
+    assert!(token.trim().starts_with("cvx_") && token.trim().len() > 40, "{token}");
+
+    let out = cli(data, None, &["export", "--account", "ops@example.com", "--assistant", "cli-bot", "--days", "400"], None);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--days: The time range must be from 1 to 365 days."));
+    let out = cli(data, None, &["export", "--account", "ops@example.com", "--assistant", "other-bot", "--days", "7"], None);
+    assert!(!out.status.success());
+    let file = data.join("out.html");
+    let printed = ok(cli(data, None, &["export", "--account", "ops@example.com", "--assistant", "cli-bot", "--days", "30", "--out", file.to_str().unwrap()], None));
+    assert!(printed.starts_with("conversations_cli-bot_") && printed.contains("ready"), "{printed}");
+    let html = std::fs::read_to_string(&file).unwrap();
+    common::assert_no_canary("export", &html);
+    assert!(html.matches("<article class=\"conv\"").count() > 20);
+    for sub in ["serve", "render", "import", "account", "token", "export"] {
+        let help = ok(cli(data, None, &[sub, "--help"], None));
+        assert!(help.contains("--data-dir") && help.contains("--database-url"), "{sub} --help: {help}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_server_processes_on_one_postgres_hold_the_limit() {
+    let pg = PgDatabase::create().await;
+    let dir = tempfile::tempdir().unwrap();
+    provision(dir.path(), Some(&pg.url), "shared-bot");
+    let servers = [Server::start(dir.path(), Some(&pg.url)), Server::start(dir.path(), Some(&pg.url))];
+    let clients = [servers[0].login().await, servers[1].login().await];
+    let mut tasks = Vec::new();
+    for i in 0..30 {
+        let client = clients[i % 2].clone();
+        let url = format!("{}/api/exports", servers[i % 2].base);
+        tasks.push(tokio::spawn(async move {
+            client.post(url).json(&json!({"assistant_id": "shared-bot", "days": 10})).send().await.unwrap().status()
+        }));
+    }
+    for t in tasks {
+        assert_eq!(t.await.unwrap(), 201);
+    }
+    for (server, client) in servers.iter().zip(&clients) {
+        let list: Value = client.get(format!("{}/api/exports", server.base)).send().await.unwrap().json().await.unwrap();
+        assert_eq!(list["exports"].as_array().unwrap().len(), 20, "seen through {}", server.base);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_killed_mid_upload_serves_every_ready_export_intact_after_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    provision(dir.path(), None, "crash-bot");
+    let mut server = Server::start(dir.path(), None);
+    let client = server.login().await;
+    let create = |client: reqwest::Client, base: String| async move {
+        let created: Value = client
+            .post(format!("{base}/api/exports"))
+            .json(&json!({"assistant_id": "crash-bot", "days": 10}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        created["export"]["id"].as_str().unwrap().to_string()
+    };
+    let ready_id = create(client.clone(), server.base.clone()).await;
+    let file: Vec<u8> = (0..2_000_000u32).map(|i| (i % 251) as u8).collect();
+    let r = client
+        .put(format!("{}/api/exports/{ready_id}/content", server.base))
+        .header("content-digest", content_digest(&file))
+        .body(file.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+
+    // A second upload trickles in; the server is killed half way through it.
+    let cut_id = create(client.clone(), server.base.clone()).await;
+    let chunks: Vec<Vec<u8>> = file.chunks(100_000).map(<[u8]>::to_vec).collect();
+    let stream = futures_util::stream::unfold(0usize, move |i| {
+        let chunks = chunks.clone();
+        async move {
+            if i >= chunks.len() {
+                return None;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            Some((Ok::<_, std::io::Error>(bytes::Bytes::from(chunks[i].clone())), i + 1))
+        }
+    });
+    let upload = tokio::spawn(
+        client
+            .put(format!("{}/api/exports/{cut_id}/content", server.base))
+            .header("content-digest", content_digest(&file))
+            .body(reqwest::Body::wrap_stream(stream))
+            .send(),
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    server.kill();
+    assert!(upload.await.unwrap().is_err(), "the upload was cut off by the kill");
+
+    let server = Server::start(dir.path(), None);
+    let client = server.login().await;
+    let body = client.get(format!("{}/api/exports/{ready_id}/content", server.base)).send().await.unwrap();
+    assert_eq!(body.status(), 200);
+    assert!(body.bytes().await.unwrap().as_ref() == &file[..], "the ready export is intact");
+    let cut: Value = client.get(format!("{}/api/exports/{cut_id}", server.base)).send().await.unwrap().json().await.unwrap();
+    assert_eq!(cut["status"], "processing", "the cut upload did not make it ready");
+    let r = client.get(format!("{}/api/exports/{cut_id}/content", server.base)).send().await.unwrap();
+    assert_eq!(r.status(), 409);
+}
