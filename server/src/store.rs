@@ -90,11 +90,7 @@ pub struct Page {
     pub next: Option<Cursor>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-pub struct Totals {
-    pub conversations: i64,
-    pub messages: i64,
-}
+pub use convo_model::api::{EvictedExport as Evicted, Totals};
 
 /// One row of the export catalog, joined with its assistant.
 #[derive(Debug, Clone)]
@@ -135,11 +131,6 @@ pub struct NewExport<'a> {
     pub totals: Totals,
 }
 
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct Evicted {
-    pub id: String,
-    pub filename: String,
-}
 
 const EXPORT_COLUMNS: &str = "e.id, e.account_id, e.assistant_id AS assistant_pk, a.public_id AS assistant_public_id, a.name AS assistant_name, e.filename, e.days, e.range_from, e.range_to, e.created_at, e.expires_at, e.status, e.renderer, e.progress_done, e.progress_total, e.heartbeat_at, e.error, e.size_bytes, e.sha256, e.conversations, e.messages";
 
@@ -393,14 +384,31 @@ impl Store {
         cursor: Option<Cursor>,
         limits: PageLimits,
     ) -> Result<Page> {
-        let after = cursor.unwrap_or(Cursor { started_at_ms: i64::MIN, id: i64::MIN });
-        let rows = sqlx::query(
+        self.conversation_page_ordered(assistant, range, cursor, limits, false).await
+    }
+
+    /// One page in either order: oldest first (exports) or newest first (browsing).
+    pub async fn conversation_page_ordered(
+        &self,
+        assistant: &AssistantRow,
+        range: TimeRange,
+        cursor: Option<Cursor>,
+        limits: PageLimits,
+        newest_first: bool,
+    ) -> Result<Page> {
+        let (edge, keyset, order) = if newest_first {
+            (i64::MAX, "(c.started_at < $4 OR (c.started_at = $4 AND c.id < $5))", "c.started_at DESC, c.id DESC")
+        } else {
+            (i64::MIN, "(c.started_at > $4 OR (c.started_at = $4 AND c.id > $5))", "c.started_at, c.id")
+        };
+        let after = cursor.unwrap_or(Cursor { started_at_ms: edge, id: edge });
+        let sql = format!(
             "SELECT c.id, c.public_id, c.channel, c.started_at, c.ended_at, c.summary, c.exported_messages, c.exported_bytes, k.name AS contact_name, k.email AS contact_email \
              FROM conversations c LEFT JOIN contacts k ON k.id = c.contact_id \
-             WHERE c.assistant_id = $1 AND c.status = 'completed' AND c.started_at >= $2 AND c.started_at <= $3 \
-               AND (c.started_at > $4 OR (c.started_at = $4 AND c.id > $5)) \
-             ORDER BY c.started_at, c.id LIMIT $6",
-        )
+             WHERE c.assistant_id = $1 AND c.status = 'completed' AND c.started_at >= $2 AND c.started_at <= $3 AND {keyset} \
+             ORDER BY {order} LIMIT $6"
+        );
+        let rows = sqlx::query(&sql)
         .bind(assistant.pk)
         .bind(ms(range.from))
         .bind(ms(range.to))

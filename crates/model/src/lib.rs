@@ -20,6 +20,7 @@
 //!            "conversations_support_bot_20261127_080509.html");
 //! ```
 
+pub mod api;
 mod channel;
 mod days;
 mod filename;

@@ -2,27 +2,17 @@
 
 use super::extract::ApiQuery;
 use super::{ApiError, AppState, Authed};
-use crate::store::{Cursor, Totals};
+use crate::store::Cursor;
 use axum::Json;
 use axum::extract::{Path, State};
-use convo_model::{Conversation, TimeRange, Timestamp};
-use serde::{Deserialize, Serialize};
+use convo_model::api::{AssistantList, AssistantRef, ConversationPage};
+use convo_model::{TimeRange, Timestamp};
+use serde::Deserialize;
 
-#[derive(Serialize)]
-pub struct AssistantView {
-    pub id: String,
-    pub name: String,
-}
-
-pub async fn assistants(State(state): State<AppState>, Authed(account): Authed) -> Result<Json<serde_json::Value>, ApiError> {
-    let list: Vec<AssistantView> = state
-        .store
-        .assistants_for(account.id)
-        .await?
-        .into_iter()
-        .map(|a| AssistantView { id: a.id, name: a.name })
-        .collect();
-    Ok(Json(serde_json::json!({ "assistants": list })))
+pub async fn assistants(State(state): State<AppState>, Authed(account): Authed) -> Result<Json<AssistantList>, ApiError> {
+    let assistants =
+        state.store.assistants_for(account.id).await?.into_iter().map(|a| AssistantRef { id: a.id, name: a.name }).collect();
+    Ok(Json(AssistantList { assistants }))
 }
 
 #[derive(Deserialize)]
@@ -30,15 +20,10 @@ pub struct PageQuery {
     from: Option<String>,
     to: Option<String>,
     cursor: Option<String>,
-}
-
-#[derive(Serialize)]
-pub struct PageView {
-    pub conversations: Vec<Conversation>,
-    pub next_cursor: Option<String>,
-    /// On the first page only: what a progress bar needs.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub totals: Option<Totals>,
+    /// `oldest` (the default, as exports read) or `newest` (as the Conversations page lists).
+    order: Option<String>,
+    /// At most this many conversations on a page (1–500).
+    limit: Option<i64>,
 }
 
 pub fn parse_time(name: &str, raw: &str) -> Result<Timestamp, ApiError> {
@@ -52,7 +37,7 @@ pub async fn page(
     Authed(account): Authed,
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<PageQuery>,
-) -> Result<Json<PageView>, ApiError> {
+) -> Result<Json<ConversationPage>, ApiError> {
     let assistant = state.store.assistant_for(account.id, &id).await?.ok_or(ApiError::NotFound("no such assistant"))?;
     let to = match q.to.as_deref() {
         Some(raw) => parse_time("to", raw)?,
@@ -74,6 +59,18 @@ pub async fn page(
         None => Some(state.store.totals(assistant.pk, range).await?),
         Some(_) => None,
     };
-    let page = state.store.conversation_page(&assistant, range, cursor, state.settings.page).await?;
-    Ok(Json(PageView { conversations: page.conversations, next_cursor: page.next.map(Cursor::encode), totals }))
+    let newest_first = match q.order.as_deref() {
+        None | Some("oldest") => false,
+        Some("newest") => true,
+        Some(_) => return Err(ApiError::BadRequest("order must be oldest or newest".into())),
+    };
+    let mut limits = state.settings.page;
+    if let Some(limit) = q.limit {
+        if !(1..=500).contains(&limit) {
+            return Err(ApiError::BadRequest("limit must be from 1 to 500".into()));
+        }
+        limits.conversations = limits.conversations.min(limit);
+    }
+    let page = state.store.conversation_page_ordered(&assistant, range, cursor, limits, newest_first).await?;
+    Ok(Json(ConversationPage { conversations: page.conversations, next_cursor: page.next.map(Cursor::encode), totals }))
 }

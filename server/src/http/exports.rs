@@ -10,67 +10,35 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
-use convo_model::{Days, TimeRange, Timestamp, export_filename};
+use convo_model::{Days, TimeRange, export_filename};
 use futures_util::StreamExt;
-use serde::{Deserialize, Serialize};
+use convo_model::api::{AssistantRef, CreatedExport, ExportInfo, ExportList, ExportPreview, ExportProgress, ExportStatus, Renderer};
+use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use std::io::Write;
 
-#[derive(Serialize)]
-pub struct Progress {
-    pub done: i64,
-    pub total: i64,
-}
-
-#[derive(Serialize)]
-pub struct AssistantBadge {
-    pub id: String,
-    pub name: String,
-}
-
-/// An export as the API shows it: no internal field.
-#[derive(Serialize)]
-pub struct ExportView {
-    pub id: String,
-    pub filename: String,
-    pub assistant: AssistantBadge,
-    pub days: i64,
-    pub range: TimeRange,
-    pub created_at: Timestamp,
-    pub expires_at: Timestamp,
-    /// `processing`, `ready` or `failed`.
-    pub status: String,
-    /// Who renders it: `browser` or `server`.
-    pub renderer: String,
-    pub progress: Progress,
-    pub size_bytes: Option<i64>,
-    pub error: Option<String>,
-    pub conversations: Option<i64>,
-    pub messages: Option<i64>,
-    pub content_url: String,
-    pub open_url: String,
-}
-
-impl From<ExportRow> for ExportView {
-    fn from(e: ExportRow) -> Self {
-        ExportView {
-            content_url: format!("/api/exports/{}/content", e.id),
-            open_url: format!("/api/exports/{}/open", e.id),
-            id: e.id,
-            filename: e.filename,
-            assistant: AssistantBadge { id: e.assistant_id, name: e.assistant_name },
-            days: e.days,
-            range: e.range,
-            created_at: e.created_at,
-            expires_at: e.expires_at,
-            status: e.status,
-            renderer: e.renderer,
-            progress: Progress { done: e.progress_done, total: e.progress_total },
-            size_bytes: e.size_bytes,
-            error: e.error,
-            conversations: e.conversations,
-            messages: e.messages,
-        }
+fn export_info(e: ExportRow) -> ExportInfo {
+    ExportInfo {
+        content_url: format!("/api/exports/{}/content", e.id),
+        open_url: format!("/api/exports/{}/open", e.id),
+        id: e.id,
+        filename: e.filename,
+        assistant: AssistantRef { id: e.assistant_id, name: e.assistant_name },
+        days: e.days,
+        range: e.range,
+        created_at: e.created_at,
+        expires_at: e.expires_at,
+        status: match e.status.as_str() {
+            "ready" => ExportStatus::Ready,
+            "failed" => ExportStatus::Failed,
+            _ => ExportStatus::Processing,
+        },
+        renderer: if e.renderer == "server" { Renderer::Server } else { Renderer::Browser },
+        progress: ExportProgress { done: e.progress_done, total: e.progress_total },
+        size_bytes: e.size_bytes,
+        error: e.error,
+        conversations: e.conversations,
+        messages: e.messages,
     }
 }
 
@@ -90,18 +58,11 @@ pub struct CreateExport {
     render: Option<String>,
 }
 
-#[derive(Serialize)]
-pub struct Created {
-    export: ExportView,
-    /// Exports deleted to stay within the limit.
-    evicted: Vec<Evicted>,
-}
-
 pub async fn create(
     State(state): State<AppState>,
     Authed(account): Authed,
     ApiJson(body): ApiJson<CreateExport>,
-) -> Result<(StatusCode, Json<Created>), ApiError> {
+) -> Result<(StatusCode, Json<CreatedExport>), ApiError> {
     let days = days_of(&body.days)?;
     let renderer = match body.render.as_deref() {
         None | Some("browser") => "browser",
@@ -114,7 +75,7 @@ pub async fn create(
     if renderer == "server" {
         tokio::spawn(crate::jobs::render_on_server(state.clone(), row.clone()));
     }
-    Ok((StatusCode::CREATED, Json(Created { export: row.into(), evicted })))
+    Ok((StatusCode::CREATED, Json(CreatedExport { export: export_info(row), evicted })))
 }
 
 /// Creates a catalog entry for `days` up to now; shared by the API and the command line.
@@ -164,7 +125,7 @@ pub async fn preview(
     State(state): State<AppState>,
     Authed(account): Authed,
     ApiQuery(q): ApiQuery<PreviewQuery>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<ExportPreview>, ApiError> {
     let days = Days::parse(&q.days).map_err(|e| ApiError::BadRequest(e.to_string()))?;
     let assistant =
         state.store.assistant_for(account.id, &q.assistant_id).await?.ok_or(ApiError::NotFound("no such assistant"))?;
@@ -172,13 +133,12 @@ pub async fn preview(
     let range = TimeRange { from: now - days.duration(), to: now };
     let totals = state.store.totals(assistant.pk, range).await?;
     let evicts = state.store.next_eviction(account.id, now, state.settings.max_exports).await?;
-    Ok(Json(serde_json::json!({ "range": range, "totals": totals, "evicts": evicts })))
+    Ok(Json(ExportPreview { range, totals, evicts }))
 }
 
-pub async fn list(State(state): State<AppState>, Authed(account): Authed) -> Result<Json<serde_json::Value>, ApiError> {
-    let exports: Vec<ExportView> =
-        state.store.list_exports(account.id, state.clock.now()).await?.into_iter().map(Into::into).collect();
-    Ok(Json(serde_json::json!({ "exports": exports })))
+pub async fn list(State(state): State<AppState>, Authed(account): Authed) -> Result<Json<ExportList>, ApiError> {
+    let exports = state.store.list_exports(account.id, state.clock.now()).await?.into_iter().map(export_info).collect();
+    Ok(Json(ExportList { exports }))
 }
 
 async fn owned(state: &AppState, account_id: i64, id: &str) -> Result<ExportRow, ApiError> {
@@ -189,8 +149,8 @@ pub async fn get(
     State(state): State<AppState>,
     Authed(account): Authed,
     Path(id): Path<String>,
-) -> Result<Json<ExportView>, ApiError> {
-    Ok(Json(owned(&state, account.id, &id).await?.into()))
+) -> Result<Json<ExportInfo>, ApiError> {
+    Ok(Json(export_info(owned(&state, account.id, &id).await?)))
 }
 
 pub async fn delete(
@@ -215,7 +175,7 @@ pub async fn progress(
     Authed(account): Authed,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<ProgressReport>,
-) -> Result<Json<ExportView>, ApiError> {
+) -> Result<Json<ExportInfo>, ApiError> {
     let export = owned(&state, account.id, &id).await?;
     if body.done < 0 {
         return Err(ApiError::BadRequest("done must not be negative".into()));
@@ -223,7 +183,7 @@ pub async fn progress(
     if !state.store.report_progress(&id, "browser", body.done, state.clock.now()).await? {
         return Err(not_browsers(&export));
     }
-    Ok(Json(owned(&state, account.id, &id).await?.into()))
+    Ok(Json(export_info(owned(&state, account.id, &id).await?)))
 }
 
 #[derive(Deserialize)]
@@ -236,14 +196,14 @@ pub async fn failure(
     Authed(account): Authed,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<FailureReport>,
-) -> Result<Json<ExportView>, ApiError> {
+) -> Result<Json<ExportInfo>, ApiError> {
     let export = owned(&state, account.id, &id).await?;
     if export.status != "processing" || export.renderer != "browser" {
         return Err(not_browsers(&export));
     }
     let reason: String = body.reason.chars().take(500).collect();
     state.store.fail_export(&id, &reason, state.clock.now()).await?;
-    Ok(Json(owned(&state, account.id, &id).await?.into()))
+    Ok(Json(export_info(owned(&state, account.id, &id).await?)))
 }
 
 fn not_browsers(export: &ExportRow) -> ApiError {
@@ -275,7 +235,7 @@ pub async fn upload(
     Path(id): Path<String>,
     headers: HeaderMap,
     body: Body,
-) -> Result<Json<ExportView>, ApiError> {
+) -> Result<Json<ExportInfo>, ApiError> {
     let export = owned(&state, account.id, &id).await?;
     if export.status != "processing" || export.renderer != "browser" {
         return Err(not_browsers(&export));
@@ -338,7 +298,7 @@ pub async fn upload(
         return Err(not_browsers(&now));
     }
     state.store.audit(Some(account.id), &id, "uploaded", None, state.clock.now()).await?;
-    Ok(Json(owned(&state, account.id, &id).await?.into()))
+    Ok(Json(export_info(owned(&state, account.id, &id).await?)))
 }
 
 async fn serve_file(state: &AppState, account_id: i64, id: &str, inline: bool) -> Result<Response, ApiError> {

@@ -1,0 +1,186 @@
+//! The web app end to end: the real server (fresh SQLite, demo data) serving the app
+//! built by Trunk, driven in headless Chromium: log in, export, watch it become ready,
+//! Download, Open (sandboxed), Delete, bad days refused in the dialog, the 21st export
+//! evicting the oldest as the dialog said, another account seeing none of it, and
+//! axe-core finding no violation on each page.
+
+use convo_e2e::{Browser, BrowserOptions, TempDir};
+use convo_server::clock::Clock;
+use convo_server::files::FileStore;
+use convo_server::http::{AppState, Settings, app};
+use convo_server::store::Store;
+use fantoccini::{Client, Locator};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+async fn start_server(dir: &TempDir) -> (String, AppState) {
+    let dist = convo_e2e::workspace_root().join("dist");
+    assert!(dist.join("index.html").is_file(), "build the web app first: `cargo xtask test` does");
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("app.db").display());
+    let store = Store::connect(&url).await.unwrap();
+    let now = chrono::Utc::now();
+    convo_server::demo::seed(&store, dir.path(), now).await.unwrap();
+    let state = AppState {
+        store,
+        files: FileStore::open(dir.path()).unwrap(),
+        clock: Clock::System,
+        settings: Arc::new(Settings::default()),
+        web_dir: Some(dist),
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(axum::serve(listener, app(state.clone())).into_future());
+    (base, state)
+}
+
+/// Polls `check` (a JS expression) until it is true, for at most `secs` seconds.
+async fn wait_for(client: &Client, check: &str, secs: u64) {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        let v = client.execute(&format!("return !!({check})"), vec![]).await.unwrap();
+        if v == serde_json::json!(true) {
+            return;
+        }
+        if Instant::now() >= deadline {
+            let page = client.execute("return document.body.innerText", vec![]).await.unwrap_or_default();
+            panic!("timed out waiting for {check}; the page shows:\n{}", page.as_str().unwrap_or_default());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn text_of(client: &Client, css: &str) -> String {
+    client.find(Locator::Css(css)).await.unwrap().text().await.unwrap()
+}
+
+async fn axe(client: &Client, page: &str) {
+    let axe = convo_e2e::axe_script().unwrap();
+    let result = client
+        .execute_async(
+            &format!("{axe}\nconst done = arguments[arguments.length - 1]; axe.run(document, {{resultTypes: ['violations']}}).then(r => done(r.violations.map(v => v.id + ': ' + v.help + ' ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', '))), e => done(['axe failed: ' + e]));"),
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(result, serde_json::json!([]), "axe violations on {page}");
+}
+
+async fn log_in(client: &Client, base: &str, email: &str, password: &str) {
+    client.goto(base).await.unwrap();
+    wait_for(client, "document.getElementById('email')", 20).await;
+    client.find(Locator::Css("#email")).await.unwrap().send_keys(email).await.unwrap();
+    client.find(Locator::Css("#password")).await.unwrap().send_keys(password).await.unwrap();
+    client.find(Locator::Css("form button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_for(client, "document.getElementById('export-button')", 20).await;
+}
+
+async fn set_days(client: &Client, value: &str) {
+    let input = client.find(Locator::Css("#export-days")).await.unwrap();
+    input.clear().await.unwrap();
+    // Typed as a person would, so that the field hears every key (a clear alone is silent).
+    input.send_keys(&format!("1\u{e003}{value}")).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn export_download_open_delete_and_the_limit_in_the_browser() {
+    let dir = TempDir::new("web-app").unwrap();
+    let downloads = TempDir::new("downloads").unwrap();
+    let (base, state) = start_server(&dir).await;
+    let browser = Browser::start(BrowserOptions { download_dir: Some(downloads.path().to_path_buf()), ..Default::default() }).await.unwrap();
+    let c = &browser.client;
+
+    c.goto(&base).await.unwrap();
+    wait_for(c, "document.getElementById('email')", 20).await;
+    axe(c, "the login page").await;
+    // A wrong password is said next to the field.
+    c.find(Locator::Css("#email")).await.unwrap().send_keys("demo@example.com").await.unwrap();
+    c.find(Locator::Css("#password")).await.unwrap().send_keys("nope").await.unwrap();
+    c.find(Locator::Css("form button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_for(c, "document.getElementById('login-error').textContent.includes('wrong email or password')", 10).await;
+    log_in(c, &base, "demo@example.com", "demo-password").await;
+    wait_for(c, "document.querySelectorAll('.conv-row').length > 0", 20).await;
+    axe(c, "the Conversations page").await;
+
+    // The dialog refuses bad days before anything is sent.
+    c.find(Locator::Css("#export-button")).await.unwrap().click().await.unwrap();
+    wait_for(c, "document.querySelector('dialog.export-dialog[open]')", 10).await;
+    for (bad, message) in [("0", "The time range must be from 1 to 365 days."), ("366", "The time range must be from 1 to 365 days."), ("7.5", "is not a whole number of days"), ("", "Enter a number of days from 1 to 365.")] {
+        set_days(c, bad).await;
+        wait_for(c, &format!("document.getElementById('days-error').textContent.includes({message:?})"), 5).await;
+        assert!(!c.find(Locator::Css("#start-export")).await.unwrap().is_enabled().await.unwrap(), "Start Export with {bad:?}");
+    }
+    c.find(Locator::XPath("//button[contains(@class,'pick') and normalize-space()='30']")).await.unwrap().click().await.unwrap();
+    wait_for(c, "document.getElementById('export-includes')", 10).await;
+    assert_eq!(text_of(c, "#days-error").await, "");
+    axe(c, "the Export dialog").await;
+    assert!(state.store.list_exports(1, chrono::Utc::now()).await.unwrap().is_empty(), "nothing was sent yet");
+
+    // Start Export: a confirmation at once, then the row becomes ready.
+    c.find(Locator::Css("#start-export")).await.unwrap().click().await.unwrap();
+    wait_for(c, "[...document.querySelectorAll('.toast')].some(t => t.textContent.includes('Export started'))", 10).await;
+    wait_for(c, "document.querySelector('.export-row .badge.ok')", 20).await;
+    let exports = state.store.list_exports(1, chrono::Utc::now()).await.unwrap();
+    assert_eq!(exports.len(), 1);
+    let export = &exports[0];
+    assert_eq!(export.status, "ready");
+    assert_eq!(export.renderer, "browser", "rendered in the browser, not taken over");
+    let stored = std::fs::read(state.files.path(&export.id).unwrap()).unwrap();
+    assert!(stored.starts_with(b"<!DOCTYPE html>"));
+
+    // Download: the file lands with the export's name and is the export.
+    c.find(Locator::Css(".export-row .download")).await.unwrap().click().await.unwrap();
+    let target = downloads.path().join(&export.filename);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !(target.is_file() && std::fs::read(&target).unwrap() == stored) {
+        assert!(Instant::now() < deadline, "no download at {}", target.display());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    // Open: the export shows, sandboxed in an opaque origin.
+    let open = c.find(Locator::Css(".export-row a.open")).await.unwrap().attr("href").await.unwrap().unwrap();
+    c.goto(&format!("{base}{open}")).await.unwrap();
+    wait_for(c, "document.querySelector('h1') && !document.getElementById('search').hidden", 20).await;
+    assert_eq!(c.execute("return window.origin", vec![]).await.unwrap(), serde_json::json!("null"));
+    assert_eq!(c.execute("return document.querySelector('h1').textContent", vec![]).await.unwrap(), serde_json::json!(export.assistant_name));
+    assert_eq!(c.execute("try { return document.cookie } catch (e) { return 'blocked' }", vec![]).await.unwrap(), serde_json::json!("blocked"));
+
+    // Delete asks first; then the export is gone from the list and the server.
+    c.goto(&base).await.unwrap();
+    wait_for(c, "document.querySelector('.export-row .delete')", 20).await;
+    c.find(Locator::Css(".export-row .delete")).await.unwrap().click().await.unwrap();
+    wait_for(c, "document.querySelector('.export-row .confirm-delete')", 5).await;
+    assert_eq!(state.store.list_exports(1, chrono::Utc::now()).await.unwrap().len(), 1, "not before the confirmation");
+    c.find(Locator::Css(".export-row .confirm-delete")).await.unwrap().click().await.unwrap();
+    wait_for(c, "!document.querySelector('.export-row')", 10).await;
+    assert!(state.store.list_exports(1, chrono::Utc::now()).await.unwrap().is_empty());
+    assert!(state.files.path(&export.id).is_none());
+
+    // With 20 exports, the dialog says which one the next will delete, and it does.
+    let account = state.store.account_by_email("demo@example.com").await.unwrap().unwrap().0;
+    let assistant = state.store.assistant_for(account.id, "sales-assistant").await.unwrap().unwrap();
+    for _ in 0..20 {
+        convo_server::http::create_export(&state, account.id, &assistant, convo_model::Days::try_from(7).unwrap(), "server")
+            .await
+            .unwrap();
+    }
+    let oldest = state.store.list_exports(account.id, chrono::Utc::now()).await.unwrap().last().unwrap().clone();
+    c.refresh().await.unwrap();
+    wait_for(c, "document.getElementById('export-button')", 20).await;
+    c.find(Locator::Css("#export-button")).await.unwrap().click().await.unwrap();
+    wait_for(c, "document.getElementById('export-evicts')", 10).await;
+    assert!(text_of(c, "#export-evicts").await.contains(&oldest.filename));
+    c.find(Locator::Css("#start-export")).await.unwrap().click().await.unwrap();
+    wait_for(c, &format!("[...document.querySelectorAll('.toast')].some(t => t.textContent.includes({:?}))", oldest.filename), 10).await;
+    let after = state.store.list_exports(account.id, chrono::Utc::now()).await.unwrap();
+    assert_eq!(after.len(), 20);
+    assert!(after.iter().all(|e| e.id != oldest.id));
+    browser.close().await.unwrap();
+
+    // Another account sees none of it.
+    let other = Browser::start(BrowserOptions::default()).await.unwrap();
+    log_in(&other.client, &base, "other@example.com", "other-password").await;
+    wait_for(&other.client, "document.querySelector('.exports .empty')", 20).await;
+    let options = other.client.execute("return [...document.querySelectorAll('#assistant-filter option')].map(o => o.value)", vec![]).await.unwrap();
+    assert_eq!(options, serde_json::json!(["onboarding-guide"]));
+    other.close().await.unwrap();
+}

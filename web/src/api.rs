@@ -1,0 +1,168 @@
+//! The one typed client of the server's API: every call checks `response.ok()` and turns
+//! an error body into its message. Failed requests that may succeed later are retried
+//! with backoff.
+
+use convo_model::api::{
+    AssistantList, ConversationPage, CreatedExport, ErrorBody, ExportInfo, ExportList, ExportPreview,
+};
+use gloo_net::http::{Request, RequestBuilder, Response};
+use serde::de::DeserializeOwned;
+use serde_json::json;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiError {
+    /// 0 when the request never got an answer (network down).
+    pub status: u16,
+    pub message: String,
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl ApiError {
+    fn network(e: impl std::fmt::Display) -> ApiError {
+        ApiError { status: 0, message: format!("the server cannot be reached ({e})") }
+    }
+
+    /// Worth another try: no answer, or the server had a passing problem.
+    pub fn is_transient(&self) -> bool {
+        self.status == 0 || self.status == 429 || self.status >= 500
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+async fn check(response: Response) -> ApiResult<Response> {
+    if response.ok() {
+        return Ok(response);
+    }
+    let status = response.status();
+    let message = match response.json::<ErrorBody>().await {
+        Ok(body) => body.error,
+        Err(_) => format!("the server answered {status}"),
+    };
+    Err(ApiError { status, message })
+}
+
+async fn send(request: RequestBuilder) -> ApiResult<Response> {
+    check(request.send().await.map_err(ApiError::network)?).await
+}
+
+async fn json<T: DeserializeOwned>(request: RequestBuilder) -> ApiResult<T> {
+    send(request).await?.json().await.map_err(|e| ApiError { status: 0, message: format!("unexpected answer: {e}") })
+}
+
+fn with_json(request: RequestBuilder, body: serde_json::Value) -> ApiResult<gloo_net::http::Request> {
+    request.json(&body).map_err(|e| ApiError { status: 0, message: e.to_string() })
+}
+
+/// Retries `call` on transient errors: after 0.5 s, 1 s, 2 s and 4 s.
+pub async fn with_retry<T, F, Fut>(mut call: F) -> ApiResult<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = ApiResult<T>>,
+{
+    let mut delay = 500;
+    loop {
+        match call().await {
+            Err(e) if e.is_transient() && delay <= 4_000 => {
+                gloo_timers::future::TimeoutFuture::new(delay).await;
+                delay *= 2;
+            }
+            other => return other,
+        }
+    }
+}
+
+pub fn encode(value: &str) -> String {
+    js_sys::encode_uri_component(value).into()
+}
+
+pub async fn me() -> ApiResult<serde_json::Value> {
+    json(Request::get("/api/me")).await
+}
+
+pub async fn login(email: &str, password: &str) -> ApiResult<serde_json::Value> {
+    let request = with_json(Request::post("/api/login"), json!({"email": email, "password": password}))?;
+    check(request.send().await.map_err(ApiError::network)?).await?.json().await.map_err(ApiError::network)
+}
+
+pub async fn logout() -> ApiResult<()> {
+    send(Request::post("/api/logout")).await.map(|_| ())
+}
+
+pub async fn assistants() -> ApiResult<AssistantList> {
+    json(Request::get("/api/assistants")).await
+}
+
+/// A page of an assistant's completed conversations.
+pub async fn conversations(
+    assistant: &str,
+    from: &str,
+    to: &str,
+    cursor: Option<&str>,
+    newest_first: bool,
+    limit: Option<u32>,
+) -> ApiResult<ConversationPage> {
+    let mut url = format!("/api/assistants/{}/conversations?from={}&to={}", encode(assistant), encode(from), encode(to));
+    if let Some(c) = cursor {
+        url.push_str(&format!("&cursor={}", encode(c)));
+    }
+    if newest_first {
+        url.push_str("&order=newest");
+    }
+    if let Some(n) = limit {
+        url.push_str(&format!("&limit={n}"));
+    }
+    json(Request::get(&url)).await
+}
+
+pub async fn preview(assistant: &str, days: u16) -> ApiResult<ExportPreview> {
+    json(Request::get(&format!("/api/exports/preview?assistant_id={}&days={days}", encode(assistant)))).await
+}
+
+pub async fn create_export(assistant: &str, days: u16) -> ApiResult<CreatedExport> {
+    let request = with_json(Request::post("/api/exports"), json!({"assistant_id": assistant, "days": days}))?;
+    check(request.send().await.map_err(ApiError::network)?).await?.json().await.map_err(ApiError::network)
+}
+
+pub async fn exports() -> ApiResult<ExportList> {
+    json(Request::get("/api/exports")).await
+}
+
+pub async fn delete_export(id: &str) -> ApiResult<()> {
+    send(Request::delete(&format!("/api/exports/{}", encode(id)))).await.map(|_| ())
+}
+
+pub async fn report_progress(id: &str, done: i64) -> ApiResult<ExportInfo> {
+    let request = with_json(Request::post(&format!("/api/exports/{}/progress", encode(id))), json!({"done": done}))?;
+    check(request.send().await.map_err(ApiError::network)?).await?.json().await.map_err(ApiError::network)
+}
+
+pub async fn report_failure(id: &str, reason: &str) -> ApiResult<ExportInfo> {
+    let request = with_json(Request::post(&format!("/api/exports/{}/failure", encode(id))), json!({"reason": reason}))?;
+    check(request.send().await.map_err(ApiError::network)?).await?.json().await.map_err(ApiError::network)
+}
+
+/// Uploads the finished file with its SHA-256 (`Content-Digest`, RFC 9530).
+pub async fn upload(id: &str, file: &web_sys::Blob, digest_b64: &str) -> ApiResult<ExportInfo> {
+    let request = Request::put(&format!("/api/exports/{}/content", encode(id)))
+        .header("Content-Type", "text/html; charset=utf-8")
+        .header("Content-Digest", &format!("sha-256=:{digest_b64}:"))
+        .body(file)
+        .map_err(|e| ApiError { status: 0, message: e.to_string() })?;
+    check(request.send().await.map_err(ApiError::network)?).await?.json().await.map_err(ApiError::network)
+}
+
+/// The export's file as a Blob.
+pub async fn download(id: &str) -> ApiResult<web_sys::Blob> {
+    let response = send(Request::get(&format!("/api/exports/{}/content", encode(id)))).await?;
+    // Straight into a Blob: the file never passes through WASM memory.
+    let raw: web_sys::Response = response.into();
+    let promise = raw.blob().map_err(|_| ApiError::network("no body"))?;
+    let blob = wasm_bindgen_futures::JsFuture::from(promise).await.map_err(|_| ApiError::network("the download broke off"))?;
+    Ok(blob.into())
+}

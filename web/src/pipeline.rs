@@ -1,0 +1,132 @@
+//! The in-browser export: fetch the export's conversation pages, render each with the
+//! shared rendering crate straight into a Blob part (WASM memory stays bounded by one
+//! page), assemble `head + body + tail`, hash it, and upload it. Progress is reported to
+//! the server as it goes, so every tab shows it and the server can finish the export if
+//! this tab goes away.
+
+use crate::api::{self, ApiError, with_retry};
+use convo_model::api::ExportInfo;
+use convo_render::{ExportHeader, ExportRenderer};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use wasm_bindgen::{JsCast, JsValue};
+
+/// Set to stop an export in flight.
+#[derive(Clone, Default)]
+pub struct Cancel(Arc<AtomicBool>);
+
+impl Cancel {
+    pub fn cancel(&self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+pub enum Outcome {
+    Uploaded(ExportInfo),
+    Cancelled,
+}
+
+fn blob_of(text: &str) -> Result<web_sys::Blob, ApiError> {
+    let parts = js_sys::Array::of1(&JsValue::from_str(text));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("text/html;charset=utf-8");
+    web_sys::Blob::new_with_str_sequence_and_options(&parts, &options)
+        .map_err(|_| ApiError { status: 0, message: "the browser could not hold the export".into() })
+}
+
+/// SHA-256 of a Blob, base64: computed by the browser, outside WASM memory.
+async fn sha256_base64(blob: &web_sys::Blob) -> Result<String, ApiError> {
+    let fail = |what: &str| ApiError { status: 0, message: format!("could not hash the export ({what})") };
+    let buffer = wasm_bindgen_futures::JsFuture::from(blob.array_buffer()).await.map_err(|_| fail("read"))?;
+    let subtle = web_sys::window().ok_or_else(|| fail("no window"))?.crypto().map_err(|_| fail("no crypto"))?.subtle();
+    let digest = subtle.digest_with_str_and_buffer_source("SHA-256", buffer.unchecked_ref()).map_err(|_| fail("digest"))?;
+    let digest = wasm_bindgen_futures::JsFuture::from(digest).await.map_err(|_| fail("digest"))?;
+    let bytes = js_sys::Uint8Array::new(&digest).to_vec();
+    Ok(base64(&bytes))
+}
+
+fn base64(bytes: &[u8]) -> String {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = chunk.iter().enumerate().fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(A[(n >> (18 - 6 * i) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// Renders and uploads `export`; `on_progress` gets messages rendered so far.
+pub async fn run(export: ExportInfo, cancel: Cancel, on_progress: impl Fn(i64)) -> Result<Outcome, ApiError> {
+    let mut renderer = ExportRenderer::new(ExportHeader {
+        assistant_name: export.assistant.name.clone(),
+        assistant_id: Some(export.assistant.id.clone()),
+        exported_at: export.created_at,
+        range: Some(export.range),
+    });
+    let from = export.range.from.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let to = export.range.to.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let parts = js_sys::Array::new();
+    let mut body = String::new();
+    let mut cursor: Option<String> = None;
+    let mut last_report = 0.0;
+    loop {
+        if cancel.is_cancelled() {
+            return Ok(Outcome::Cancelled);
+        }
+        let page = with_retry(|| api::conversations(&export.assistant.id, &from, &to, cursor.as_deref(), false, None)).await?;
+        for conversation in &page.conversations {
+            renderer.push_conversation(conversation, &mut body);
+        }
+        parts.push(&JsValue::from(blob_of(&body)?));
+        body = String::new();
+        let done = renderer.messages() as i64;
+        on_progress(done);
+        let now = js_sys::Date::now();
+        if now - last_report > 1_000.0 {
+            last_report = now;
+            match api::report_progress(&export.id, done).await {
+                Err(e) if e.status == 409 => return Err(e),
+                _ => {}
+            }
+        }
+        // Let the page breathe between pages.
+        gloo_timers::future::TimeoutFuture::new(0).await;
+        match page.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+    let finished = renderer.finish();
+    parts.unshift(&JsValue::from(blob_of(&finished.head)?));
+    parts.push(&JsValue::from(blob_of(&finished.tail)?));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("text/html;charset=utf-8");
+    let file = web_sys::Blob::new_with_blob_sequence_and_options(&parts, &options)
+        .map_err(|_| ApiError { status: 0, message: "the browser could not assemble the export".into() })?;
+    let digest = sha256_base64(&file).await?;
+    if cancel.is_cancelled() {
+        return Ok(Outcome::Cancelled);
+    }
+    let uploaded = with_retry(|| api::upload(&export.id, &file, &digest)).await?;
+    Ok(Outcome::Uploaded(uploaded))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn base64_matches_rfc4648() {
+        assert_eq!(super::base64(b""), "");
+        assert_eq!(super::base64(b"f"), "Zg==");
+        assert_eq!(super::base64(b"fo"), "Zm8=");
+        assert_eq!(super::base64(b"foobar"), "Zm9vYmFy");
+    }
+}
