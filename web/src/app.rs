@@ -153,10 +153,11 @@ fn Shell(email: String, on_logout: impl Fn() + Copy + 'static) -> impl IntoView 
                         " Export"
                     </button>
                 </header>
+                <AvailableExports exports=exports refresh=refresh />
+                <h2 class="list-h">"Completed conversations"</h2>
                 <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
                     {move || selected.get().map(|id| view! { <ConversationList assistant=id /> })}
                 </Transition>
-                <AvailableExports exports=exports refresh=refresh />
             </main>
         </div>
         <Show when=move || dialog_open.get()>
@@ -295,7 +296,14 @@ fn ConversationRow(conversation: Conversation) -> impl IntoView {
                         view! {
                             <li class=class>
                                 <p class="msg-head"><b>{role}</b>" "<time datetime=m.at.to_rfc3339()>{m.at.format("%Y-%m-%d %H:%M UTC").to_string()}</time></p>
-                                <p class="msg-body" dir="auto">{m.content.clone()}</p>
+                                {if m.role == convo_model::Role::User {
+                                    view! { <p class="msg-body plain" dir="auto">{m.content.clone()}</p> }.into_any()
+                                } else {
+                                    // The export's own safe Markdown: raw HTML escaped, only http/https/mailto links.
+                                    let mut html = String::new();
+                                    convo_render::push_markdown(&mut html, &m.content);
+                                    view! { <div class="msg-body" dir="auto" inner_html=html></div> }.into_any()
+                                }}
                             </li>
                         }
                     }).collect_view()}
