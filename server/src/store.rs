@@ -81,7 +81,8 @@ pub struct PageLimits {
 
 impl Default for PageLimits {
     fn default() -> Self {
-        PageLimits { conversations: 500, messages: 5_000, bytes: 4 << 20 }
+        // Small enough for a page to be served in a few milliseconds even under load.
+        PageLimits { conversations: 200, messages: 1_000, bytes: 1 << 20 }
     }
 }
 
@@ -464,14 +465,15 @@ impl Store {
                 query = query.bind(*id);
             }
             let index: HashMap<i64, usize> = row_ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+            // The hot loop of every page: columns by position, not by name.
             for r in query.fetch_all(&self.pool).await? {
-                let conversation_id: i64 = r.try_get("conversation_id")?;
-                let role: String = r.try_get("role")?;
+                let conversation_id: i64 = r.try_get(0)?;
+                let role: &str = r.try_get(1)?;
                 let Some(&i) = index.get(&conversation_id) else { continue };
                 conversations[i].messages.push(Message {
                     role: if role == "user" { Role::User } else { Role::Assistant },
-                    content: r.try_get("content")?,
-                    at: from_ms(r.try_get("at")?),
+                    content: r.try_get(2)?,
+                    at: from_ms(r.try_get(3)?),
                 });
             }
         }

@@ -117,7 +117,18 @@ pub async fn run(export: ExportInfo, cancel: Cancel, on_progress: impl Fn(i64)) 
         return Ok(Outcome::Cancelled);
     }
     let uploaded = with_retry(|| api::upload(&export.id, &file, &digest)).await?;
+    record_wasm_memory();
     Ok(Outcome::Uploaded(uploaded))
+}
+
+/// WASM memory only grows, so its size after an export is its peak: kept on
+/// `window.convoWasmBytes` for diagnostics and the click-to-ready benchmark.
+fn record_wasm_memory() {
+    let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
+    let bytes = memory.buffer().unchecked_into::<js_sys::ArrayBuffer>().byte_length();
+    if let Some(window) = web_sys::window() {
+        let _ = js_sys::Reflect::set(&window, &JsValue::from_str("convoWasmBytes"), &JsValue::from(bytes));
+    }
 }
 
 #[cfg(test)]

@@ -58,7 +58,9 @@ fn test() -> anyhow::Result<()> {
 fn bench() -> anyhow::Result<()> {
     setup(true)?;
     step("rendering throughput", cargo().args(["bench", "--package", "convo-render"]))?;
+    build_web()?;
     step("exports in headless Chromium", cargo().args(["bench", "--package", "convo-e2e"]))?;
+    step("conversation pages and server-side exports", cargo().args(["bench", "--package", "convo-server"]))?;
     Ok(())
 }
 

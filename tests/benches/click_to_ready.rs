@@ -1,0 +1,132 @@
+//! Click-to-ready in headless Chromium: from Start Export to the row saying Ready, for
+//! exports of 100 to 50,000 conversations of 20 messages, rendered in the browser with
+//! WASM, and the WASM memory at its peak. Baseline in the same run: the same export
+//! rendered by the server (`"render": "server"`), as the hosted product does.
+//!
+//! `cargo bench -p convo-e2e --bench click_to_ready` (`CONVERSATIONS=100,1000` to pick).
+
+use convo_e2e::{Browser, BrowserOptions, TempDir};
+use convo_server::clock::Clock;
+use convo_server::files::FileStore;
+use convo_server::http::{AppState, Settings, app};
+use convo_server::store::Store;
+use fantoccini::Locator;
+use fantoccini::wd::TimeoutConfiguration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const WAIT_READY: &str = r#"
+const done = arguments[arguments.length - 1];
+const t0 = performance.now();
+document.getElementById("start-export").click();
+const check = () => {
+  if (document.querySelector(".export-row .badge.ok")) done({ ms: performance.now() - t0, wasm: window.convoWasmBytes || 0 });
+  else if (document.querySelector(".export-row .badge.bad")) done({ error: document.querySelector(".export-row .badge.bad").textContent });
+  else setTimeout(check, 5);
+};
+check();
+"#;
+
+async fn server(dir: &TempDir, conversations: usize) -> (String, AppState) {
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("bench.db").display());
+    let store = Store::connect(&url).await.unwrap();
+    let now = chrono::Utc::now();
+    let spec = convo_demo::Spec {
+        assistant_id: "bench-bot".into(),
+        conversations,
+        messages_per_conversation: 20,
+        end: now - chrono::Duration::minutes(1),
+        span_days: 300,
+        seed: 3,
+    };
+    let path = dir.path().join("import.jsonl");
+    let mut lines = String::new();
+    for mut c in convo_demo::conversations(&spec) {
+        c.status = convo_model::ConversationStatus::Completed;
+        c.ended_at = c.messages.last().map(|m| m.at);
+        lines.push_str(&convo_demo::import_line(&c));
+        lines.push('\n');
+    }
+    std::fs::write(&path, lines).unwrap();
+    convo_server::import::import_file(&store, &path, now).await.unwrap();
+    let account = store.create_account("bench@example.com", "Bench", &convo_server::auth::hash_password("bench-password"), now).await.unwrap();
+    let pk = store.ensure_assistant("bench-bot", Some("Bench Bot"), now).await.unwrap();
+    store.grant(account, pk).await.unwrap();
+    let state = AppState {
+        store,
+        files: FileStore::open(dir.path()).unwrap(),
+        clock: Clock::System,
+        settings: Arc::new(Settings::default()),
+        web_dir: Some(convo_e2e::workspace_root().join("dist")),
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(axum::serve(listener, app(state.clone())).into_future());
+    (base, state)
+}
+
+async fn in_the_browser(base: &str) -> serde_json::Value {
+    let browser = Browser::start(BrowserOptions::default()).await.unwrap();
+    let c = &browser.client;
+    c.update_timeouts(TimeoutConfiguration::new(Some(Duration::from_secs(900)), Some(Duration::from_secs(60)), Some(Duration::from_secs(10))))
+        .await
+        .unwrap();
+    c.goto(base).await.unwrap();
+    c.find(Locator::Css("#email")).await.unwrap().send_keys("bench@example.com").await.unwrap();
+    c.find(Locator::Css("#password")).await.unwrap().send_keys("bench-password").await.unwrap();
+    c.find(Locator::Css("form button[type=submit]")).await.unwrap().click().await.unwrap();
+    c.find(Locator::Css("#export-button")).await.unwrap().click().await.unwrap();
+    let days = c.find(Locator::Css("#export-days")).await.unwrap();
+    days.clear().await.unwrap();
+    days.send_keys("1\u{e003}365").await.unwrap();
+    c.find(Locator::Id("export-includes")).await.unwrap();
+    let result = c.execute_async(WAIT_READY, vec![]).await.unwrap();
+    browser.close().await.unwrap();
+    result
+}
+
+async fn on_the_server(base: &str) -> f64 {
+    let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
+    client.post(format!("{base}/api/login")).json(&serde_json::json!({"email": "bench@example.com", "password": "bench-password"})).send().await.unwrap();
+    let t = Instant::now();
+    let created: serde_json::Value = client
+        .post(format!("{base}/api/exports"))
+        .json(&serde_json::json!({"assistant_id": "bench-bot", "days": 365, "render": "server"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = created["export"]["id"].as_str().unwrap().to_string();
+    loop {
+        let e: serde_json::Value = client.get(format!("{base}/api/exports/{id}")).send().await.unwrap().json().await.unwrap();
+        if e["status"] == "ready" {
+            return t.elapsed().as_secs_f64() * 1e3;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let sizes: Vec<usize> = std::env::var("CONVERSATIONS")
+        .unwrap_or_else(|_| "100,1000,10000,50000".into())
+        .split(',')
+        .map(|s| s.trim().parse().expect("CONVERSATIONS is a list of numbers"))
+        .collect();
+    println!("click-to-ready, 20 messages per conversation (guide: 30-60 s for dozens, 1-2 min for hundreds)");
+    for n in sizes {
+        let dir = TempDir::new("click").unwrap();
+        let (base, _state) = server(&dir, n).await;
+        let browser = in_the_browser(&base).await;
+        let server_ms = on_the_server(&base).await;
+        println!(
+            "{n:>6} conversations {:>8} messages: in the browser {:>8.0} ms (WASM memory {:>5.1} MB)   baseline: rendered by the server {:>8.0} ms",
+            n * 20,
+            browser["ms"].as_f64().unwrap_or_else(|| panic!("{browser}")),
+            browser["wasm"].as_f64().unwrap_or(0.0) / 1e6,
+            server_ms
+        );
+    }
+}
