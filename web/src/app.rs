@@ -568,3 +568,67 @@ fn ExportRow(export: ExportInfo, exports: RwSignal<Vec<ExportInfo>>) -> impl Int
         </tr>
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
+
+    fn by_id<T: JsCast>(id: &str) -> T {
+        web_sys::window().unwrap().document().unwrap().get_element_by_id(id).unwrap_or_else(|| panic!("no #{id}")).unchecked_into()
+    }
+
+    #[wasm_bindgen_test]
+    async fn the_export_dialog_refuses_bad_days_next_to_the_field() {
+        let document = web_sys::window().unwrap().document().unwrap();
+        let host: web_sys::HtmlElement = document.create_element("div").unwrap().unchecked_into();
+        document.body().unwrap().append_child(&host).unwrap();
+        let closed = RwSignal::new(false);
+        let _mounted = leptos::mount::mount_to(host, move || {
+            provide_context(Toasts(RwSignal::new(Vec::new())));
+            let assistants = vec![AssistantRef { id: "support-bot".into(), name: "Support Bot".into() }];
+            view! { <ExportDialog assistants=assistants initial=None on_close=move || closed.set(true) on_started=|_| {} /> }
+        });
+        leptos::task::tick().await;
+        let dialog: web_sys::HtmlDialogElement = document.query_selector("dialog.export-dialog").unwrap().unwrap().unchecked_into();
+        assert!(dialog.open(), "the dialog opens as a modal");
+        let input: web_sys::HtmlInputElement = by_id("export-days");
+        let start: web_sys::HtmlButtonElement = by_id("start-export");
+        assert_eq!(input.value(), "30");
+        assert!(!start.disabled());
+        for (value, message) in [
+            ("0", "The time range must be from 1 to 365 days."),
+            ("366", "The time range must be from 1 to 365 days."),
+            ("2.5", "is not a whole number of days"),
+            ("", "Enter a number of days from 1 to 365."),
+        ] {
+            input.set_value(value);
+            input.dispatch_event(&web_sys::Event::new("input").unwrap()).unwrap();
+            leptos::task::tick().await;
+            let error = by_id::<web_sys::HtmlElement>("days-error").text_content().unwrap_or_default();
+            assert!(error.contains(message), "{value:?}: {error:?}");
+            assert!(start.disabled(), "Start Export stays off for {value:?}");
+            assert_eq!(input.get_attribute("aria-invalid").as_deref(), Some("true"));
+        }
+        // A quick pick fixes it.
+        let picks = document.query_selector_all("button.pick").unwrap();
+        assert_eq!(picks.length(), 3, "quick picks 7, 30, 90");
+        let pick: web_sys::HtmlButtonElement = picks.get(0).unwrap().unchecked_into();
+        assert_eq!(pick.text_content().as_deref(), Some("7"));
+        pick.click();
+        leptos::task::tick().await;
+        gloo_timers::future::TimeoutFuture::new(0).await;
+        assert_eq!(input.value(), "7");
+        assert_eq!(by_id::<web_sys::HtmlElement>("days-error").text_content().unwrap_or_default(), "");
+        assert!(!start.disabled());
+        // Cancel closes the dialog.
+        let cancel: web_sys::HtmlButtonElement =
+            document.query_selector(".export-dialog .actions button[type=button]").unwrap().unwrap().unchecked_into();
+        cancel.click();
+        leptos::task::tick().await;
+        assert!(closed.get_untracked());
+    }
+}

@@ -64,6 +64,21 @@ fn base64(bytes: &[u8]) -> String {
     out
 }
 
+/// `head + body parts + tail` as one Blob: the whole file, never in WASM memory at once.
+fn assemble(renderer: ExportRenderer, body_parts: &js_sys::Array) -> Result<web_sys::Blob, ApiError> {
+    let finished = renderer.finish();
+    let parts = js_sys::Array::new();
+    parts.push(&JsValue::from(blob_of(&finished.head)?));
+    for part in body_parts.iter() {
+        parts.push(&part);
+    }
+    parts.push(&JsValue::from(blob_of(&finished.tail)?));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("text/html;charset=utf-8");
+    web_sys::Blob::new_with_blob_sequence_and_options(&parts, &options)
+        .map_err(|_| ApiError { status: 0, message: "the browser could not assemble the export".into() })
+}
+
 /// Renders and uploads `export`; `on_progress` gets messages rendered so far.
 pub async fn run(export: ExportInfo, cancel: Cancel, on_progress: impl Fn(i64)) -> Result<Outcome, ApiError> {
     let mut renderer = ExportRenderer::new(ExportHeader {
@@ -105,13 +120,7 @@ pub async fn run(export: ExportInfo, cancel: Cancel, on_progress: impl Fn(i64)) 
             None => break,
         }
     }
-    let finished = renderer.finish();
-    parts.unshift(&JsValue::from(blob_of(&finished.head)?));
-    parts.push(&JsValue::from(blob_of(&finished.tail)?));
-    let options = web_sys::BlobPropertyBag::new();
-    options.set_type("text/html;charset=utf-8");
-    let file = web_sys::Blob::new_with_blob_sequence_and_options(&parts, &options)
-        .map_err(|_| ApiError { status: 0, message: "the browser could not assemble the export".into() })?;
+    let file = assemble(renderer, &parts)?;
     let digest = sha256_base64(&file).await?;
     if cancel.is_cancelled() {
         return Ok(Outcome::Cancelled);
@@ -133,7 +142,43 @@ fn record_wasm_memory() {
 
 #[cfg(test)]
 mod tests {
-    #[test]
+    use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
+
+    const FIXTURE: &str = include_str!("../../crates/render/tests/fixtures/conversations.jsonl");
+    const GOLDEN: &str = include_str!("../../crates/render/tests/golden/export.html");
+
+    /// Page by page into Blob parts, as `run` does, and the same bytes as the golden file.
+    #[wasm_bindgen_test]
+    async fn blob_parts_assemble_into_the_golden_export_and_hash_like_sha256() {
+        use sha2::Digest;
+        let conversations: Vec<convo_model::Conversation> =
+            FIXTURE.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        let mut renderer = ExportRenderer::new(ExportHeader {
+            assistant_name: "Support <Bot> \u{1F916}".into(),
+            assistant_id: Some("support-bot".into()),
+            exported_at: "2026-11-27T12:00:00Z".parse().unwrap(),
+            range: Some(convo_model::TimeRange {
+                from: "2026-10-28T12:00:00Z".parse().unwrap(),
+                to: "2026-11-27T12:00:00Z".parse().unwrap(),
+            }),
+        });
+        let parts = js_sys::Array::new();
+        for page in conversations.chunks(2) {
+            let mut body = String::new();
+            renderer.push_page(page, &mut body);
+            parts.push(&JsValue::from(blob_of(&body).unwrap()));
+        }
+        let file = assemble(renderer, &parts).unwrap();
+        let text = wasm_bindgen_futures::JsFuture::from(file.text()).await.unwrap().as_string().unwrap();
+        assert!(text == GOLDEN, "the assembled Blob differs from the golden export");
+        let expected = base64(&sha2::Sha256::digest(GOLDEN.as_bytes()));
+        assert_eq!(sha256_base64(&file).await.unwrap(), expected);
+    }
+
+    #[wasm_bindgen_test]
     fn base64_matches_rfc4648() {
         assert_eq!(super::base64(b""), "");
         assert_eq!(super::base64(b"f"), "Zg==");

@@ -50,7 +50,7 @@ fn test() -> anyhow::Result<()> {
     step("native tests", cargo().args(["test", "--workspace", "--exclude", "convo-web"]))?;
     step(
         "wasm32 tests in headless Chromium",
-        cargo().args(["test", "--package", "convo-render", "--target", "wasm32-unknown-unknown"]),
+        cargo().args(["test", "--package", "convo-render", "--package", "convo-web", "--target", "wasm32-unknown-unknown"]),
     )?;
     Ok(())
 }
