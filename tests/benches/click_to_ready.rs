@@ -17,10 +17,13 @@ use std::time::{Duration, Instant};
 
 const WAIT_READY: &str = r#"
 const done = arguments[arguments.length - 1];
+let longest = 0;
+new PerformanceObserver((list) => { for (const e of list.getEntries()) longest = Math.max(longest, e.duration); })
+  .observe({ type: "longtask", buffered: false });
 const t0 = performance.now();
 document.getElementById("start-export").click();
 const check = () => {
-  if (document.querySelector(".export-row .badge.ok")) done({ ms: performance.now() - t0, wasm: window.convoWasmBytes || 0 });
+  if (document.querySelector(".export-row .badge.ok")) done({ ms: performance.now() - t0, wasm: window.convoWasmBytes || 0, longest });
   else if (document.querySelector(".export-row .badge.bad")) done({ error: document.querySelector(".export-row .badge.bad").textContent });
   else setTimeout(check, 5);
 };
@@ -122,10 +125,11 @@ async fn main() {
         let browser = in_the_browser(&base).await;
         let server_ms = on_the_server(&base).await;
         println!(
-            "{n:>6} conversations {:>8} messages: in the browser {:>8.0} ms (WASM memory {:>5.1} MB)   baseline: rendered by the server {:>8.0} ms",
+            "{n:>6} conversations {:>8} messages: in the browser {:>8.0} ms (WASM memory {:>5.1} MB, longest task {:>4.0} ms)   baseline: rendered by the server {:>8.0} ms",
             n * 20,
             browser["ms"].as_f64().unwrap_or_else(|| panic!("{browser}")),
             browser["wasm"].as_f64().unwrap_or(0.0) / 1e6,
+            browser["longest"].as_f64().unwrap_or(0.0),
             server_ms
         );
     }
