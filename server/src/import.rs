@@ -125,16 +125,17 @@ impl Importer {
         };
         let exported: Vec<_> = c.exported_messages().collect();
         let exported_bytes: usize = exported.iter().map(|m| m.content.len()).sum();
+        let exported_json = serde_json::to_string(&exported)?;
         let status = match c.status {
             ConversationStatus::Completed => "completed",
             ConversationStatus::Active => "active",
         };
         let pk: i64 = sqlx::query_scalar(
-            "INSERT INTO conversations (public_id, assistant_id, contact_id, channel, status, started_at, ended_at, summary, exported_messages, exported_bytes, internal_json) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+            "INSERT INTO conversations (public_id, assistant_id, contact_id, channel, status, started_at, ended_at, summary, exported_messages, exported_bytes, internal_json, exported_json) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
              ON CONFLICT (public_id) DO UPDATE SET assistant_id = excluded.assistant_id, contact_id = excluded.contact_id, channel = excluded.channel, status = excluded.status, \
                started_at = excluded.started_at, ended_at = excluded.ended_at, summary = excluded.summary, exported_messages = excluded.exported_messages, \
-               exported_bytes = excluded.exported_bytes, internal_json = excluded.internal_json \
+               exported_bytes = excluded.exported_bytes, internal_json = excluded.internal_json, exported_json = excluded.exported_json \
              RETURNING id",
         )
         .bind(&c.id)
@@ -148,6 +149,7 @@ impl Importer {
         .bind(exported.len() as i64)
         .bind(exported_bytes as i64)
         .bind(internal(raw, &CONVERSATION_FIELDS))
+        .bind(exported_json)
         .fetch_one(&mut **tx)
         .await?;
         sqlx::query("DELETE FROM messages WHERE conversation_id = $1").bind(pk).execute(&mut **tx).await?;

@@ -3,10 +3,9 @@
 //! `$N` parameters, which both databases accept. Times are stored as UTC milliseconds.
 
 use crate::clock::{from_ms, ms};
-use convo_model::{Channel, Contact, Conversation, ConversationStatus, Message, Role, TimeRange, Timestamp};
+use convo_model::{Channel, Contact, Conversation, ConversationStatus, Message, TimeRange, Timestamp};
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor, Row};
-use std::collections::HashMap;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -16,6 +15,8 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("{0}")]
     Conflict(String),
+    #[error("stored data is unreadable: {0}")]
+    Corrupt(String),
     #[error("unsupported database URL {0:?}: use sqlite://… or postgres://…")]
     UnsupportedUrl(String),
 }
@@ -404,7 +405,7 @@ impl Store {
         };
         let after = cursor.unwrap_or(Cursor { started_at_ms: edge, id: edge });
         let sql = format!(
-            "SELECT c.id, c.public_id, c.channel, c.started_at, c.ended_at, c.summary, c.exported_messages, c.exported_bytes, k.name AS contact_name, k.email AS contact_email \
+            "SELECT c.id, c.public_id, c.channel, c.started_at, c.ended_at, c.summary, c.exported_messages, c.exported_bytes, c.exported_json, k.name AS contact_name, k.email AS contact_email \
              FROM conversations c LEFT JOIN contacts k ON k.id = c.contact_id \
              WHERE c.assistant_id = $1 AND c.status = 'completed' AND c.started_at >= $2 AND c.started_at <= $3 AND {keyset} \
              ORDER BY {order} LIMIT $6"
@@ -421,7 +422,6 @@ impl Store {
 
         let (mut messages, mut bytes) = (0i64, 0i64);
         let mut conversations = Vec::new();
-        let mut row_ids = Vec::new();
         let mut last = None;
         let mut more = false;
         for r in &rows {
@@ -440,6 +440,9 @@ impl Store {
             let name: Option<String> = r.try_get("contact_name")?;
             let email: Option<String> = r.try_get("contact_email")?;
             let channel: String = r.try_get("channel")?;
+            let exported_json: &str = r.try_get("exported_json")?;
+            let messages: Vec<Message> = serde_json::from_str(exported_json)
+                .map_err(|e| StoreError::Corrupt(format!("messages of conversation {id}: {e}")))?;
             conversations.push(Conversation {
                 id: r.try_get("public_id")?,
                 assistant_id: assistant.id.clone(),
@@ -449,33 +452,9 @@ impl Store {
                 ended_at: r.try_get::<Option<i64>, _>("ended_at")?.map(from_ms),
                 status: ConversationStatus::Completed,
                 summary: r.try_get("summary")?,
-                messages: Vec::with_capacity(m as usize),
+                messages,
             });
-            row_ids.push(id);
             last = Some(Cursor { started_at_ms: started_at, id });
-        }
-        if !row_ids.is_empty() {
-            let placeholders: Vec<String> = (1..=row_ids.len()).map(|i| format!("${i}")).collect();
-            let sql = format!(
-                "SELECT conversation_id, role, content, at FROM messages WHERE conversation_id IN ({}) AND role IN ('user', 'assistant') ORDER BY conversation_id, seq",
-                placeholders.join(", ")
-            );
-            let mut query = sqlx::query(&sql);
-            for id in &row_ids {
-                query = query.bind(*id);
-            }
-            let index: HashMap<i64, usize> = row_ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
-            // The hot loop of every page: columns by position, not by name.
-            for r in query.fetch_all(&self.pool).await? {
-                let conversation_id: i64 = r.try_get(0)?;
-                let role: &str = r.try_get(1)?;
-                let Some(&i) = index.get(&conversation_id) else { continue };
-                conversations[i].messages.push(Message {
-                    role: if role == "user" { Role::User } else { Role::Assistant },
-                    content: r.try_get(2)?,
-                    at: from_ms(r.try_get(3)?),
-                });
-            }
         }
         let more = more || rows.len() as i64 > limits.conversations;
         Ok(Page { conversations, next: if more { last } else { None } })

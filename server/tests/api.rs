@@ -192,6 +192,16 @@ async fn pages_cover_the_range_once_in_a_stable_order(db: Db) {
     // 40 messages a page at most (6 each): bounded by messages, not only conversations.
     assert!(pages >= expected.len() * 6 / 40, "{pages} pages");
 
+    // The Conversations page lists newest first, a few at a time.
+    let url = format!("/api/assistants/support-bot/conversations?from={from}&to={to}&order=newest&limit=5");
+    let (_, newest) = json_of(alice.get(app.url(&url)).send().await.unwrap()).await;
+    let ids: Vec<&str> = newest["conversations"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
+    let want: Vec<&str> = expected.iter().rev().take(5).map(|c| c.id.as_str()).collect();
+    assert_eq!(ids, want);
+    let next = newest["next_cursor"].as_str().unwrap();
+    let (_, after) = json_of(alice.get(app.url(&format!("{url}&cursor={next}"))).send().await.unwrap()).await;
+    assert_eq!(after["conversations"][0]["id"], expected[expected.len() - 6].id.as_str());
+
     // An export's range is fixed: fetching its pages again gives the same result.
     let (again, _, _) = fetch_all_pages(&app, &alice, "support-bot", from, to).await;
     assert_eq!(again, all);
@@ -206,6 +216,9 @@ async fn page_parameters_are_validated(db: Db) {
         ("to=2026-13-01T00:00:00Z", "to must be an RFC 3339 time"),
         ("from=2026-11-27T00:00:00Z&to=2026-11-01T00:00:00Z", "from must not be after to"),
         ("cursor=not-a-cursor", "cursor is not one this server gave out"),
+        ("order=sideways", "order must be oldest or newest"),
+        ("limit=0", "limit must be from 1 to 500"),
+        ("limit=ten", "Failed to deserialize query string"),
     ] {
         let (status, body) = json_of(alice.get(app.url(&format!("/api/assistants/support-bot/conversations?{query}"))).send().await.unwrap()).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{query}");
