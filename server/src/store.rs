@@ -83,7 +83,7 @@ pub struct PageLimits {
 impl Default for PageLimits {
     fn default() -> Self {
         // Small enough for a page to be served in a few milliseconds even under load.
-        PageLimits { conversations: 200, messages: 1_000, bytes: 1 << 20 }
+        PageLimits { conversations: 100, messages: 400, bytes: 512 << 10 }
     }
 }
 
@@ -399,9 +399,10 @@ impl Store {
         newest_first: bool,
     ) -> Result<Page> {
         let (edge, keyset, order) = if newest_first {
-            (i64::MAX, "(c.started_at < $4 OR (c.started_at = $4 AND c.id < $5))", "c.started_at DESC, c.id DESC")
+            (i64::MAX, "(c.started_at, c.id) < ($4, $5)", "c.started_at DESC, c.id DESC")
         } else {
-            (i64::MIN, "(c.started_at > $4 OR (c.started_at = $4 AND c.id > $5))", "c.started_at, c.id")
+            // A row-value comparison: both databases seek the index straight to the cursor.
+            (i64::MIN, "(c.started_at, c.id) > ($4, $5)", "c.started_at, c.id")
         };
         let after = cursor.unwrap_or(Cursor { started_at_ms: edge, id: edge });
         let sql = format!(
