@@ -83,7 +83,7 @@ pub struct PageLimits {
 impl Default for PageLimits {
     fn default() -> Self {
         // Small enough for a page to be served in a few milliseconds even under load.
-        PageLimits { conversations: 100, messages: 400, bytes: 512 << 10 }
+        PageLimits { conversations: 100, messages: 250, bytes: 256 << 10 }
     }
 }
 
@@ -399,10 +399,11 @@ impl Store {
         newest_first: bool,
     ) -> Result<Page> {
         let (edge, keyset, order) = if newest_first {
-            (i64::MAX, "(c.started_at, c.id) < ($4, $5)", "c.started_at DESC, c.id DESC")
+            (i64::MAX, "c.started_at <= $4 AND (c.started_at < $4 OR c.id < $5)", "c.started_at DESC, c.id DESC")
         } else {
-            // A row-value comparison: both databases seek the index straight to the cursor.
-            (i64::MIN, "(c.started_at, c.id) > ($4, $5)", "c.started_at, c.id")
+            // The first term bounds the index range at the cursor, so that both databases
+            // seek straight to it; the second only sorts out ties on started_at.
+            (i64::MIN, "c.started_at >= $4 AND (c.started_at > $4 OR c.id > $5)", "c.started_at, c.id")
         };
         let after = cursor.unwrap_or(Cursor { started_at_ms: edge, id: edge });
         let sql = format!(
