@@ -409,57 +409,73 @@ impl Store {
             (false, Backend::Sqlite) => (i64::MIN, "(c.started_at > $4 OR (c.started_at = $4 AND c.id > $5))", "c.started_at, c.id"),
         };
         let after = cursor.unwrap_or(Cursor { started_at_ms: edge, id: edge });
+        // First the cheap columns, to cut the page by conversations, messages and bytes;
+        // then the messages of just the conversations that made the cut.
         let sql = format!(
-            "SELECT c.id, c.public_id, c.channel, c.started_at, c.ended_at, c.summary, c.exported_messages, c.exported_bytes, c.exported_json, k.name AS contact_name, k.email AS contact_email \
-             FROM conversations c LEFT JOIN contacts k ON k.id = c.contact_id \
+            "SELECT c.id, c.started_at, c.exported_messages, c.exported_bytes FROM conversations c \
              WHERE c.assistant_id = $1 AND c.status = 'completed' AND c.started_at >= $2 AND c.started_at <= $3 AND {keyset} \
              ORDER BY {order} LIMIT $6"
         );
         let rows = sqlx::query(&sql)
-        .bind(assistant.pk)
-        .bind(ms(range.from))
-        .bind(ms(range.to))
-        .bind(after.started_at_ms)
-        .bind(after.id)
-        .bind(limits.conversations + 1)
-        .fetch_all(&self.pool)
-        .await?;
-
+            .bind(assistant.pk)
+            .bind(ms(range.from))
+            .bind(ms(range.to))
+            .bind(after.started_at_ms)
+            .bind(after.id)
+            .bind(limits.conversations + 1)
+            .fetch_all(&self.pool)
+            .await?;
         let (mut messages, mut bytes) = (0i64, 0i64);
-        let mut conversations = Vec::new();
+        let mut chosen: Vec<i64> = Vec::new();
         let mut last = None;
         let mut more = false;
         for r in &rows {
-            let m: i64 = r.try_get("exported_messages")?;
-            let b: i64 = r.try_get("exported_bytes")?;
-            let full = conversations.len() as i64 >= limits.conversations
-                || (!conversations.is_empty() && (messages + m > limits.messages || bytes + b > limits.bytes));
+            let m: i64 = r.try_get(2)?;
+            let b: i64 = r.try_get(3)?;
+            let full = chosen.len() as i64 >= limits.conversations
+                || (!chosen.is_empty() && (messages + m > limits.messages || bytes + b > limits.bytes));
             if full {
                 more = true;
                 break;
             }
             messages += m;
             bytes += b;
-            let id: i64 = r.try_get("id")?;
-            let started_at: i64 = r.try_get("started_at")?;
-            let name: Option<String> = r.try_get("contact_name")?;
-            let email: Option<String> = r.try_get("contact_email")?;
-            let channel: String = r.try_get("channel")?;
-            let exported_json: &str = r.try_get("exported_json")?;
-            let messages: Vec<Message> = serde_json::from_str(exported_json)
-                .map_err(|e| StoreError::Corrupt(format!("messages of conversation {id}: {e}")))?;
-            conversations.push(Conversation {
-                id: r.try_get("public_id")?,
-                assistant_id: assistant.id.clone(),
-                channel: Channel::parse(&channel),
-                contact: (name.is_some() || email.is_some()).then_some(Contact { name, email }),
-                started_at: from_ms(started_at),
-                ended_at: r.try_get::<Option<i64>, _>("ended_at")?.map(from_ms),
-                status: ConversationStatus::Completed,
-                summary: r.try_get("summary")?,
-                messages,
-            });
-            last = Some(Cursor { started_at_ms: started_at, id });
+            let id: i64 = r.try_get(0)?;
+            chosen.push(id);
+            last = Some(Cursor { started_at_ms: r.try_get(1)?, id });
+        }
+        let mut conversations = Vec::with_capacity(chosen.len());
+        if !chosen.is_empty() {
+            let placeholders: Vec<String> = (1..=chosen.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT c.id, c.public_id, c.channel, c.started_at, c.ended_at, c.summary, c.exported_json, k.name AS contact_name, k.email AS contact_email \
+                 FROM conversations c LEFT JOIN contacts k ON k.id = c.contact_id WHERE c.id IN ({}) ORDER BY {order}",
+                placeholders.join(", ")
+            );
+            let mut query = sqlx::query(&sql);
+            for id in &chosen {
+                query = query.bind(*id);
+            }
+            for r in query.fetch_all(&self.pool).await? {
+                let id: i64 = r.try_get("id")?;
+                let name: Option<String> = r.try_get("contact_name")?;
+                let email: Option<String> = r.try_get("contact_email")?;
+                let channel: &str = r.try_get("channel")?;
+                let exported_json: &str = r.try_get("exported_json")?;
+                let messages: Vec<Message> = serde_json::from_str(exported_json)
+                    .map_err(|e| StoreError::Corrupt(format!("messages of conversation {id}: {e}")))?;
+                conversations.push(Conversation {
+                    id: r.try_get("public_id")?,
+                    assistant_id: assistant.id.clone(),
+                    channel: Channel::parse(channel),
+                    contact: (name.is_some() || email.is_some()).then_some(Contact { name, email }),
+                    started_at: from_ms(r.try_get("started_at")?),
+                    ended_at: r.try_get::<Option<i64>, _>("ended_at")?.map(from_ms),
+                    status: ConversationStatus::Completed,
+                    summary: r.try_get("summary")?,
+                    messages,
+                });
+            }
         }
         let more = more || rows.len() as i64 > limits.conversations;
         Ok(Page { conversations, next: if more { last } else { None } })
