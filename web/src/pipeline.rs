@@ -37,15 +37,25 @@ fn blob_of(text: &str) -> Result<web_sys::Blob, ApiError> {
         .map_err(|_| ApiError { status: 0, message: "the browser could not hold the export".into() })
 }
 
-/// SHA-256 of a Blob, base64: computed by the browser, outside WASM memory.
+/// Bytes of the Blob hashed per step: bounds WASM memory whatever the export's size
+/// (one ArrayBuffer of a whole 500 MB export is more than a tab may hold).
+const HASH_CHUNK: f64 = 8.0 * 1024.0 * 1024.0;
+
+/// SHA-256 of a Blob, base64, read slice by slice.
 async fn sha256_base64(blob: &web_sys::Blob) -> Result<String, ApiError> {
+    use sha2::Digest;
     let fail = |what: &str| ApiError { status: 0, message: format!("could not hash the export ({what})") };
-    let buffer = wasm_bindgen_futures::JsFuture::from(blob.array_buffer()).await.map_err(|_| fail("read"))?;
-    let subtle = web_sys::window().ok_or_else(|| fail("no window"))?.crypto().map_err(|_| fail("no crypto"))?.subtle();
-    let digest = subtle.digest_with_str_and_buffer_source("SHA-256", buffer.unchecked_ref()).map_err(|_| fail("digest"))?;
-    let digest = wasm_bindgen_futures::JsFuture::from(digest).await.map_err(|_| fail("digest"))?;
-    let bytes = js_sys::Uint8Array::new(&digest).to_vec();
-    Ok(base64(&bytes))
+    let mut hasher = sha2::Sha256::new();
+    let size = blob.size();
+    let mut at = 0.0;
+    while at < size {
+        let end = (at + HASH_CHUNK).min(size);
+        let slice = blob.slice_with_f64_and_f64(at, end).map_err(|_| fail("slice"))?;
+        let buffer = wasm_bindgen_futures::JsFuture::from(slice.array_buffer()).await.map_err(|_| fail("read"))?;
+        hasher.update(js_sys::Uint8Array::new(&buffer).to_vec());
+        at = end;
+    }
+    Ok(base64(&hasher.finalize()))
 }
 
 fn base64(bytes: &[u8]) -> String {
