@@ -44,3 +44,8 @@ pub fn ms(t: Timestamp) -> i64 {
 pub fn from_ms(ms: i64) -> Timestamp {
     DateTime::from_timestamp_millis(ms).unwrap_or(DateTime::<Utc>::MIN_UTC)
 }
+
+/// An RFC 3339 time with any offset, as UTC: how every input names an instant.
+pub fn parse_rfc3339(raw: &str) -> Result<Timestamp, chrono::ParseError> {
+    DateTime::parse_from_rfc3339(raw).map(|t| t.to_utc())
+}

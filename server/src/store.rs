@@ -714,15 +714,7 @@ impl Store {
     }
 
     pub async fn audit(&self, account_id: Option<i64>, export_id: &str, action: &str, detail: Option<&str>, now: Timestamp) -> Result<()> {
-        sqlx::query("INSERT INTO audit_log (at, account_id, export_id, action, detail) VALUES ($1, $2, $3, $4, $5)")
-            .bind(ms(now))
-            .bind(account_id)
-            .bind(export_id)
-            .bind(action)
-            .bind(detail)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+        insert_audit(&self.pool, ms(now), account_id, export_id, action, detail).await
     }
 
     /// The audit trail of one export, oldest first: (action, detail).
@@ -752,13 +744,25 @@ async fn audit_in(
     action: &str,
     detail: Option<&str>,
 ) -> Result<()> {
+    insert_audit(&mut **tx, at, account_id, export_id, action, detail).await
+}
+
+/// One audit row, in a transaction or on the pool.
+async fn insert_audit<'e>(
+    executor: impl Executor<'e, Database = sqlx::Any>,
+    at: i64,
+    account_id: Option<i64>,
+    export_id: &str,
+    action: &str,
+    detail: Option<&str>,
+) -> Result<()> {
     sqlx::query("INSERT INTO audit_log (at, account_id, export_id, action, detail) VALUES ($1, $2, $3, $4, $5)")
         .bind(at)
         .bind(account_id)
         .bind(export_id)
         .bind(action)
         .bind(detail)
-        .execute(&mut **tx)
+        .execute(executor)
         .await?;
     Ok(())
 }

@@ -55,6 +55,11 @@ async fn json<T: DeserializeOwned>(request: RequestBuilder) -> ApiResult<T> {
     send(request).await?.json().await.map_err(|e| ApiError { status: 0, message: format!("unexpected answer: {e}") })
 }
 
+/// Sends a prepared request (one with a JSON body) and reads its JSON answer.
+async fn send_json<T: DeserializeOwned>(request: gloo_net::http::Request) -> ApiResult<T> {
+    check(request.send().await.map_err(ApiError::network)?).await?.json().await.map_err(ApiError::network)
+}
+
 fn with_json(request: RequestBuilder, body: serde_json::Value) -> ApiResult<gloo_net::http::Request> {
     request.json(&body).map_err(|e| ApiError { status: 0, message: e.to_string() })
 }
@@ -87,7 +92,7 @@ pub async fn me() -> ApiResult<serde_json::Value> {
 
 pub async fn login(email: &str, password: &str) -> ApiResult<serde_json::Value> {
     let request = with_json(Request::post("/api/login"), json!({"email": email, "password": password}))?;
-    check(request.send().await.map_err(ApiError::network)?).await?.json().await.map_err(ApiError::network)
+    send_json(request).await
 }
 
 pub async fn logout() -> ApiResult<()> {
@@ -126,7 +131,7 @@ pub async fn preview(assistant: &str, days: u16) -> ApiResult<ExportPreview> {
 
 pub async fn create_export(assistant: &str, days: u16) -> ApiResult<CreatedExport> {
     let request = with_json(Request::post("/api/exports"), json!({"assistant_id": assistant, "days": days}))?;
-    check(request.send().await.map_err(ApiError::network)?).await?.json().await.map_err(ApiError::network)
+    send_json(request).await
 }
 
 pub async fn exports() -> ApiResult<ExportList> {
@@ -139,12 +144,12 @@ pub async fn delete_export(id: &str) -> ApiResult<()> {
 
 pub async fn report_progress(id: &str, done: i64) -> ApiResult<ExportInfo> {
     let request = with_json(Request::post(&format!("/api/exports/{}/progress", encode(id))), json!({"done": done}))?;
-    check(request.send().await.map_err(ApiError::network)?).await?.json().await.map_err(ApiError::network)
+    send_json(request).await
 }
 
 pub async fn report_failure(id: &str, reason: &str) -> ApiResult<ExportInfo> {
     let request = with_json(Request::post(&format!("/api/exports/{}/failure", encode(id))), json!({"reason": reason}))?;
-    check(request.send().await.map_err(ApiError::network)?).await?.json().await.map_err(ApiError::network)
+    send_json(request).await
 }
 
 /// Uploads the finished file with its SHA-256 (`Content-Digest`, RFC 9530).
@@ -154,7 +159,7 @@ pub async fn upload(id: &str, file: &web_sys::Blob, digest_b64: &str) -> ApiResu
         .header("Content-Digest", &format!("sha-256=:{digest_b64}:"))
         .body(file)
         .map_err(|e| ApiError { status: 0, message: e.to_string() })?;
-    check(request.send().await.map_err(ApiError::network)?).await?.json().await.map_err(ApiError::network)
+    send_json(request).await
 }
 
 /// The export's file as a Blob.

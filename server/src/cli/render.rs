@@ -29,9 +29,7 @@ pub struct RenderArgs {
 }
 
 fn parse_time(raw: &str) -> Result<Timestamp, String> {
-    chrono::DateTime::parse_from_rfc3339(raw)
-        .map(|t| t.to_utc())
-        .map_err(|e| format!("not an RFC 3339 time such as 2026-11-27T12:00:00Z ({e})"))
+    crate::clock::parse_rfc3339(raw).map_err(|e| format!("not an RFC 3339 time such as 2026-11-27T12:00:00Z ({e})"))
 }
 
 /// Conversations rendered between two writes: bounds memory whatever the input's size.

@@ -27,9 +27,7 @@ pub struct PageQuery {
 }
 
 pub fn parse_time(name: &str, raw: &str) -> Result<Timestamp, ApiError> {
-    chrono::DateTime::parse_from_rfc3339(raw)
-        .map(|t| t.to_utc())
-        .map_err(|_| ApiError::BadRequest(format!("{name} must be an RFC 3339 time such as 2026-11-27T12:00:00Z")))
+    crate::clock::parse_rfc3339(raw).map_err(|_| ApiError::BadRequest(format!("{name} must be an RFC 3339 time such as 2026-11-27T12:00:00Z")))
 }
 
 pub async fn page(
