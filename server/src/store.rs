@@ -87,9 +87,46 @@ impl Default for PageLimits {
     }
 }
 
-pub struct Page {
-    pub conversations: Vec<Conversation>,
+pub struct Page<C = Conversation> {
+    pub conversations: Vec<C>,
     pub next: Option<Cursor>,
+}
+
+/// A conversation of a page with its messages still the JSON they were stored as
+/// (exported fields only): HTTP pages pass it through instead of parsing and
+/// re-serialising it. Serialises exactly as [`Conversation`] does.
+#[derive(Debug, serde::Serialize)]
+pub struct StoredConversation {
+    pub id: String,
+    pub assistant_id: String,
+    pub channel: Channel,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contact: Option<Contact>,
+    pub started_at: Timestamp,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ended_at: Option<Timestamp>,
+    pub status: ConversationStatus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    pub messages: Box<serde_json::value::RawValue>,
+}
+
+impl StoredConversation {
+    pub fn parse(self) -> Result<Conversation> {
+        let messages: Vec<Message> = serde_json::from_str(self.messages.get())
+            .map_err(|e| StoreError::Corrupt(format!("messages of conversation {}: {e}", self.id)))?;
+        Ok(Conversation {
+            id: self.id,
+            assistant_id: self.assistant_id,
+            channel: self.channel,
+            contact: self.contact,
+            started_at: self.started_at,
+            ended_at: self.ended_at,
+            status: self.status,
+            summary: self.summary,
+            messages,
+        })
+    }
 }
 
 pub use convo_model::api::{EvictedExport as Evicted, Totals};
@@ -386,35 +423,51 @@ impl Store {
         cursor: Option<Cursor>,
         limits: PageLimits,
     ) -> Result<Page> {
-        self.conversation_page_ordered(assistant, range, cursor, limits, false).await
+        let page = self.stored_page(assistant, range, cursor, limits, false).await?;
+        let conversations = page.conversations.into_iter().map(StoredConversation::parse).collect::<Result<_>>()?;
+        Ok(Page { conversations, next: page.next })
     }
 
-    /// One page in either order: oldest first (exports) or newest first (browsing).
-    pub async fn conversation_page_ordered(
+    /// One page in either order, oldest first (exports) or newest first (browsing), its
+    /// messages as stored.
+    pub async fn stored_page(
         &self,
         assistant: &AssistantRow,
         range: TimeRange,
         cursor: Option<Cursor>,
         limits: PageLimits,
         newest_first: bool,
-    ) -> Result<Page> {
+    ) -> Result<Page<StoredConversation>> {
         // Each planner seeks its index best with its own spelling of the same keyset
         // condition (measured: `cargo bench -p convo-server`).
         let (edge, keyset, order) = match (newest_first, self.backend) {
-            (true, Backend::Postgres) => (i64::MAX, "(c.started_at, c.id) < ($4, $5)", "c.started_at DESC, c.id DESC"),
+            (true, Backend::Postgres) => (i64::MAX, "(c.started_at, c.id) < ($4, $5)", "started_at DESC, id DESC"),
             (true, Backend::Sqlite) => {
-                (i64::MAX, "(c.started_at < $4 OR (c.started_at = $4 AND c.id < $5))", "c.started_at DESC, c.id DESC")
+                (i64::MAX, "(c.started_at < $4 OR (c.started_at = $4 AND c.id < $5))", "started_at DESC, id DESC")
             }
-            (false, Backend::Postgres) => (i64::MIN, "(c.started_at, c.id) > ($4, $5)", "c.started_at, c.id"),
-            (false, Backend::Sqlite) => (i64::MIN, "(c.started_at > $4 OR (c.started_at = $4 AND c.id > $5))", "c.started_at, c.id"),
+            (false, Backend::Postgres) => (i64::MIN, "(c.started_at, c.id) > ($4, $5)", "started_at, id"),
+            (false, Backend::Sqlite) => (i64::MIN, "(c.started_at > $4 OR (c.started_at = $4 AND c.id > $5))", "started_at, id"),
         };
         let after = cursor.unwrap_or(Cursor { started_at_ms: edge, id: edge });
-        // First the cheap columns, to cut the page by conversations, messages and bytes;
-        // then the messages of just the conversations that made the cut.
+        // One round trip. `ahead` reads the next conversations from the covering index;
+        // running sums cut them by conversations ($8), messages ($6) and bytes ($7), always
+        // keeping the first. A row is returned when every row before it made the cut: the
+        // chosen ones with their messages, and the first one left out, without them, which
+        // says that there is more.
         let sql = format!(
-            "SELECT c.id, c.started_at, c.exported_messages, c.exported_bytes FROM conversations c \
+            "SELECT c.id, c.public_id, c.channel, c.started_at, c.ended_at, c.summary, \
+             CASE WHEN cut.n = 1 OR (cut.m <= $6 AND cut.b <= $7 AND cut.n <= $8) THEN c.exported_json END AS exported_json, \
+             k.name AS contact_name, k.email AS contact_email \
+             FROM (SELECT id, ROW_NUMBER() OVER w AS n, \
+             CAST(SUM(exported_messages) OVER w AS BIGINT) AS m, CAST(SUM(exported_bytes) OVER w AS BIGINT) AS b, \
+             exported_messages AS own_m, exported_bytes AS own_b \
+             FROM (SELECT c.id, c.started_at, c.exported_messages, c.exported_bytes FROM conversations c \
              WHERE c.assistant_id = $1 AND c.status = 'completed' AND c.started_at >= $2 AND c.started_at <= $3 AND {keyset} \
-             ORDER BY {order} LIMIT $6"
+             ORDER BY {order} LIMIT $8 + 1) ahead \
+             WINDOW w AS (ORDER BY {order} ROWS UNBOUNDED PRECEDING)) cut \
+             JOIN conversations c ON c.id = cut.id LEFT JOIN contacts k ON k.id = c.contact_id \
+             WHERE cut.n <= 2 OR (cut.m - cut.own_m <= $6 AND cut.b - cut.own_b <= $7 AND cut.n - 1 <= $8) \
+             ORDER BY cut.n"
         );
         let rows = sqlx::query(&sql)
             .bind(assistant.pk)
@@ -422,62 +475,39 @@ impl Store {
             .bind(ms(range.to))
             .bind(after.started_at_ms)
             .bind(after.id)
-            .bind(limits.conversations + 1)
+            .bind(limits.messages)
+            .bind(limits.bytes)
+            .bind(limits.conversations)
             .fetch_all(&self.pool)
             .await?;
-        let (mut messages, mut bytes) = (0i64, 0i64);
-        let mut chosen: Vec<i64> = Vec::new();
+        let mut conversations = Vec::with_capacity(rows.len());
         let mut last = None;
         let mut more = false;
-        for r in &rows {
-            let m: i64 = r.try_get(2)?;
-            let b: i64 = r.try_get(3)?;
-            let full = chosen.len() as i64 >= limits.conversations
-                || (!chosen.is_empty() && (messages + m > limits.messages || bytes + b > limits.bytes));
-            if full {
+        for r in rows {
+            let id: i64 = r.try_get("id")?;
+            let Some(exported_json) = r.try_get::<Option<String>, _>("exported_json")? else {
                 more = true;
                 break;
-            }
-            messages += m;
-            bytes += b;
-            let id: i64 = r.try_get(0)?;
-            chosen.push(id);
-            last = Some(Cursor { started_at_ms: r.try_get(1)?, id });
+            };
+            let messages = serde_json::value::RawValue::from_string(exported_json)
+                .map_err(|e| StoreError::Corrupt(format!("messages of conversation {id}: {e}")))?;
+            let name: Option<String> = r.try_get("contact_name")?;
+            let email: Option<String> = r.try_get("contact_email")?;
+            let channel: &str = r.try_get("channel")?;
+            let started_at: i64 = r.try_get("started_at")?;
+            conversations.push(StoredConversation {
+                id: r.try_get("public_id")?,
+                assistant_id: assistant.id.clone(),
+                channel: Channel::parse(channel),
+                contact: (name.is_some() || email.is_some()).then_some(Contact { name, email }),
+                started_at: from_ms(started_at),
+                ended_at: r.try_get::<Option<i64>, _>("ended_at")?.map(from_ms),
+                status: ConversationStatus::Completed,
+                summary: r.try_get("summary")?,
+                messages,
+            });
+            last = Some(Cursor { started_at_ms: started_at, id });
         }
-        let mut conversations = Vec::with_capacity(chosen.len());
-        if !chosen.is_empty() {
-            let placeholders: Vec<String> = (1..=chosen.len()).map(|i| format!("${i}")).collect();
-            let sql = format!(
-                "SELECT c.id, c.public_id, c.channel, c.started_at, c.ended_at, c.summary, c.exported_json, k.name AS contact_name, k.email AS contact_email \
-                 FROM conversations c LEFT JOIN contacts k ON k.id = c.contact_id WHERE c.id IN ({}) ORDER BY {order}",
-                placeholders.join(", ")
-            );
-            let mut query = sqlx::query(&sql);
-            for id in &chosen {
-                query = query.bind(*id);
-            }
-            for r in query.fetch_all(&self.pool).await? {
-                let id: i64 = r.try_get("id")?;
-                let name: Option<String> = r.try_get("contact_name")?;
-                let email: Option<String> = r.try_get("contact_email")?;
-                let channel: &str = r.try_get("channel")?;
-                let exported_json: &str = r.try_get("exported_json")?;
-                let messages: Vec<Message> = serde_json::from_str(exported_json)
-                    .map_err(|e| StoreError::Corrupt(format!("messages of conversation {id}: {e}")))?;
-                conversations.push(Conversation {
-                    id: r.try_get("public_id")?,
-                    assistant_id: assistant.id.clone(),
-                    channel: Channel::parse(channel),
-                    contact: (name.is_some() || email.is_some()).then_some(Contact { name, email }),
-                    started_at: from_ms(r.try_get("started_at")?),
-                    ended_at: r.try_get::<Option<i64>, _>("ended_at")?.map(from_ms),
-                    status: ConversationStatus::Completed,
-                    summary: r.try_get("summary")?,
-                    messages,
-                });
-            }
-        }
-        let more = more || rows.len() as i64 > limits.conversations;
         Ok(Page { conversations, next: if more { last } else { None } })
     }
 

@@ -23,6 +23,7 @@ on_both_databases!(
     every_endpoint_needs_a_login,
     assistants_and_pages_are_scoped_to_the_account,
     pages_cover_the_range_once_in_a_stable_order,
+    pages_are_cut_by_conversations_messages_and_bytes,
     page_parameters_are_validated,
     export_lifecycle,
     export_validation_errors,
@@ -205,6 +206,73 @@ async fn pages_cover_the_range_once_in_a_stable_order(db: Db) {
     // An export's range is fixed: fetching its pages again gives the same result.
     let (again, _, _) = fetch_all_pages(&app, &alice, "support-bot", from, to).await;
     assert_eq!(again, all);
+}
+
+/// Every page of `range` in one order, as the store cuts them.
+async fn store_pages(
+    app: &TestApp,
+    range: convo_model::TimeRange,
+    limits: convo_server::store::PageLimits,
+    newest_first: bool,
+) -> Vec<Vec<convo_model::Conversation>> {
+    let store = &app.state.store;
+    let assistant = store.assistant_by_public_id("support-bot").await.unwrap().unwrap();
+    let mut pages = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = store.stored_page(&assistant, range, cursor, limits, newest_first).await.unwrap();
+        pages.push(page.conversations.into_iter().map(|c| c.parse().unwrap()).collect());
+        match page.next {
+            Some(next) => cursor = Some(next),
+            None => return pages,
+        }
+    }
+}
+
+async fn pages_are_cut_by_conversations_messages_and_bytes(db: Db) {
+    use convo_server::store::PageLimits;
+    let app = TestApp::start(db).await;
+    app.seed(60).await;
+    let now = app.state.clock.now();
+    let range = convo_model::TimeRange { from: now - chrono::Duration::days(400), to: now };
+    let unbounded = PageLimits { conversations: 500, messages: i64::MAX / 4, bytes: i64::MAX / 4 };
+    let messages = |c: &convo_model::Conversation| c.messages.len() as i64;
+    let bytes = |c: &convo_model::Conversation| c.messages.iter().map(|m| m.content.len() as i64).sum::<i64>();
+    for newest_first in [false, true] {
+        let all = store_pages(&app, range, unbounded, newest_first).await;
+        assert_eq!(all.len(), 1, "one page holds them all");
+        let all = &all[0];
+        assert!(all.len() > 30, "{} conversations", all.len());
+        for limits in [
+            PageLimits { conversations: 1, ..unbounded },
+            PageLimits { conversations: 7, ..unbounded },
+            PageLimits { messages: 1, ..unbounded },
+            PageLimits { messages: 13, ..unbounded },
+            PageLimits { bytes: 1, ..unbounded },
+            PageLimits { bytes: 2_000, ..unbounded },
+            PageLimits { conversations: 4, messages: 11, bytes: 1_500 },
+        ] {
+            let pages = store_pages(&app, range, limits, newest_first).await;
+            let joined: Vec<_> = pages.iter().flatten().cloned().collect();
+            assert_eq!(&joined, all, "{limits:?}: every conversation once, in order");
+            for (i, page) in pages.iter().enumerate() {
+                let (m, b) = (page.iter().map(messages).sum::<i64>(), page.iter().map(bytes).sum::<i64>());
+                assert!(!page.is_empty() && page.len() as i64 <= limits.conversations, "{limits:?}: page {i}");
+                if page.len() > 1 {
+                    assert!(m <= limits.messages && b <= limits.bytes, "{limits:?}: page {i} holds {m} messages, {b} bytes");
+                }
+                // As full as the limits allow: the next conversation would not have fit.
+                if let Some(first_of_next) = pages.get(i + 1).map(|p| &p[0]) {
+                    assert!(
+                        page.len() as i64 == limits.conversations
+                            || m + messages(first_of_next) > limits.messages
+                            || b + bytes(first_of_next) > limits.bytes,
+                        "{limits:?}: page {i} could have held one more"
+                    );
+                }
+            }
+        }
+    }
 }
 
 async fn page_parameters_are_validated(db: Db) {

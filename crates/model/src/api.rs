@@ -23,10 +23,11 @@ pub struct Totals {
     pub messages: i64,
 }
 
-/// One page of `GET /api/assistants/{id}/conversations`.
+/// One page of `GET /api/assistants/{id}/conversations`. (The server fills it with
+/// conversations whose messages are still the JSON it stored: the same wire shape.)
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ConversationPage {
-    pub conversations: Vec<Conversation>,
+pub struct ConversationPage<C = Conversation> {
+    pub conversations: Vec<C>,
     pub next_cursor: Option<String>,
     /// On the first page only: what a progress bar needs.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -2,7 +2,7 @@
 
 use super::extract::ApiQuery;
 use super::{ApiError, AppState, Authed};
-use crate::store::Cursor;
+use crate::store::{Cursor, StoredConversation};
 use axum::Json;
 use axum::extract::{Path, State};
 use convo_model::api::{AssistantList, AssistantRef, ConversationPage};
@@ -35,7 +35,7 @@ pub async fn page(
     Authed(account): Authed,
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<PageQuery>,
-) -> Result<Json<ConversationPage>, ApiError> {
+) -> Result<Json<ConversationPage<StoredConversation>>, ApiError> {
     let assistant = state.store.assistant_for(account.id, &id).await?.ok_or(ApiError::NotFound("no such assistant"))?;
     let to = match q.to.as_deref() {
         Some(raw) => parse_time("to", raw)?,
@@ -69,6 +69,6 @@ pub async fn page(
         }
         limits.conversations = limits.conversations.min(limit);
     }
-    let page = state.store.conversation_page_ordered(&assistant, range, cursor, limits, newest_first).await?;
+    let page = state.store.stored_page(&assistant, range, cursor, limits, newest_first).await?;
     Ok(Json(ConversationPage { conversations: page.conversations, next_cursor: page.next.map(Cursor::encode), totals }))
 }
