@@ -4,7 +4,8 @@
 //! same run: reading the same pages straight from the store (no HTTP, no JSON), and
 //! the offline `render` of the same conversations from a file (no database).
 //!
-//! `cargo bench -p convo-server` (`MESSAGES=200000` for a quicker run;
+//! `cargo bench -p convo-server` (`MESSAGES=200000` for a quicker run, `DATABASES=sqlite`
+//! or `postgres` for one of them;
 //! `CONVO_TEST_POSTGRES_URL` points at another PostgreSQL).
 
 #[path = "../tests/common/mod.rs"]
@@ -153,7 +154,8 @@ async fn main() {
     let import = tmp.path().join("bench.jsonl");
     let expected = write_import(&import, messages);
     println!("assistant with {messages} messages ({expected} in completed conversations)");
-    for db in [Db::Sqlite, Db::Postgres] {
+    let only = std::env::var("DATABASES").unwrap_or_default();
+    for db in [Db::Sqlite, Db::Postgres].into_iter().filter(|db| only.is_empty() || only.to_lowercase().contains(&format!("{db:?}").to_lowercase())) {
         println!("{db:?}:");
         let app = TestApp::start(db).await;
         app.seed(1).await;

@@ -225,7 +225,13 @@ impl Store {
                     .connect(url)
                     .await?
             }
-            Backend::Postgres => AnyPoolOptions::new().max_connections(32).connect(url).await?,
+            // Pages keep PostgreSQL busy on the CPU: more connections than twice the
+            // cores only queue in the kernel and stretch the slowest page (measured:
+            // `cargo bench -p convo-server`).
+            Backend::Postgres => {
+                let cores = std::thread::available_parallelism().map_or(2, |n| n.get()) as u32;
+                AnyPoolOptions::new().max_connections((2 * cores).max(4)).connect(url).await?
+            }
         };
         match backend {
             Backend::Sqlite => sqlx::migrate!("migrations/sqlite").run(&pool).await?,

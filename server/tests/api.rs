@@ -130,13 +130,14 @@ async fn assistants_and_pages_are_scoped_to_the_account(db: Db) {
     }
 }
 
-async fn fetch_all_pages(app: &TestApp, client: &reqwest::Client, assistant: &str, from: &str, to: &str) -> (Vec<Value>, usize, Value) {
+/// Every page of the range; `extra` is more of the query (`&messages=100`).
+async fn fetch_all_pages(app: &TestApp, client: &reqwest::Client, assistant: &str, from: &str, to: &str, extra: &str) -> (Vec<Value>, usize, Value) {
     let mut cursor: Option<String> = None;
     let mut all = Vec::new();
     let mut pages = 0;
     let mut totals = Value::Null;
     loop {
-        let mut url = format!("/api/assistants/{assistant}/conversations?from={from}&to={to}");
+        let mut url = format!("/api/assistants/{assistant}/conversations?from={from}&to={to}{extra}");
         if let Some(c) = &cursor {
             url.push_str(&format!("&cursor={c}"));
         }
@@ -166,7 +167,7 @@ async fn pages_cover_the_range_once_in_a_stable_order(db: Db) {
     app.seed(120).await;
     let alice = app.login(ALICE).await;
     let (from, to) = ("2026-10-28T12:00:00Z", "2026-11-27T12:00:00Z");
-    let (all, pages, totals) = fetch_all_pages(&app, &alice, "support-bot", from, to).await;
+    let (all, pages, totals) = fetch_all_pages(&app, &alice, "support-bot", from, to, "").await;
 
     // What the generator made: completed conversations of support-bot that started in range.
     let spec = convo_demo::Spec {
@@ -204,8 +205,13 @@ async fn pages_cover_the_range_once_in_a_stable_order(db: Db) {
     assert_eq!(after["conversations"][0]["id"], expected[expected.len() - 6].id.as_str());
 
     // An export's range is fixed: fetching its pages again gives the same result.
-    let (again, _, _) = fetch_all_pages(&app, &alice, "support-bot", from, to).await;
+    let (again, _, _) = fetch_all_pages(&app, &alice, "support-bot", from, to, "").await;
     assert_eq!(again, all);
+
+    // Exports ask for bigger pages: the same conversations in fewer requests.
+    let (big, big_pages, _) = fetch_all_pages(&app, &alice, "support-bot", from, to, "&messages=120").await;
+    assert_eq!(big, all);
+    assert!(big_pages < pages && big_pages >= expected.len() * 6 / 120, "{big_pages} pages of 120 messages, {pages} of 40");
 }
 
 /// Every page of `range` in one order, as the store cuts them.
@@ -286,6 +292,8 @@ async fn page_parameters_are_validated(db: Db) {
         ("cursor=not-a-cursor", "cursor is not one this server gave out"),
         ("order=sideways", "order must be oldest or newest"),
         ("limit=0", "limit must be from 1 to 500"),
+        ("messages=0", "messages must be from 1 to 5000"),
+        ("messages=5001", "messages must be from 1 to 5000"),
         ("limit=ten", "Failed to deserialize query string"),
     ] {
         let (status, body) = json_of(alice.get(app.url(&format!("/api/assistants/support-bot/conversations?{query}"))).send().await.unwrap()).await;

@@ -23,7 +23,11 @@ new PerformanceObserver((list) => { for (const e of list.getEntries()) longest =
 const t0 = performance.now();
 document.getElementById("start-export").click();
 const check = () => {
-  if (document.querySelector(".export-row .badge.ok")) done({ ms: performance.now() - t0, wasm: window.convoWasmBytes || 0, longest });
+  if (document.querySelector(".export-row .badge.ok")) {
+    const at = (name) => { const m = performance.getEntriesByName(name)[0]; return m ? m.startTime - t0 : -1; };
+    done({ ms: performance.now() - t0, wasm: window.convoWasmBytes || 0, longest,
+           rendered: at("convo:rendered"), hashed: at("convo:hashed"), uploaded: at("convo:uploaded") });
+  }
   else if (document.querySelector(".export-row .badge.bad")) done({ error: document.querySelector(".export-row .badge.bad").textContent });
   else setTimeout(check, 5);
 };
@@ -124,12 +128,16 @@ async fn main() {
         let (base, _state) = server(&dir, n).await;
         let browser = in_the_browser(&base).await;
         let server_ms = on_the_server(&base).await;
+        let ms = |key: &str| browser[key].as_f64().unwrap_or_else(|| panic!("no {key} in {browser}"));
         println!(
-            "{n:>6} conversations {:>8} messages: in the browser {:>8.0} ms (WASM memory {:>5.1} MB, longest task {:>4.0} ms)   baseline: rendered by the server {:>8.0} ms",
+            "{n:>6} conversations {:>8} messages: in the browser {:>8.0} ms (rendered {:>6.0}, hashed {:>6.0}, uploaded {:>6.0}; WASM memory {:>5.1} MB, longest task {:>4.0} ms)   baseline: rendered by the server {:>8.0} ms",
             n * 20,
-            browser["ms"].as_f64().unwrap_or_else(|| panic!("{browser}")),
-            browser["wasm"].as_f64().unwrap_or(0.0) / 1e6,
-            browser["longest"].as_f64().unwrap_or(0.0),
+            ms("ms"),
+            ms("rendered"),
+            ms("hashed"),
+            ms("uploaded"),
+            ms("wasm") / 1e6,
+            ms("longest"),
             server_ms
         );
     }

@@ -112,6 +112,20 @@ pub async fn conversations(
     newest_first: bool,
     limit: Option<u32>,
 ) -> ApiResult<ConversationPage> {
+    parse_page(&conversations_text(assistant, from, to, cursor, newest_first, limit, None).await?)
+}
+
+/// The same page as its JSON text: the export pipeline downloads the next page while
+/// it renders this one, and parses it only when it gets to it.
+pub async fn conversations_text(
+    assistant: &str,
+    from: &str,
+    to: &str,
+    cursor: Option<&str>,
+    newest_first: bool,
+    limit: Option<u32>,
+    messages: Option<u32>,
+) -> ApiResult<String> {
     let mut url = format!("/api/assistants/{}/conversations?from={}&to={}", encode(assistant), encode(from), encode(to));
     if let Some(c) = cursor {
         url.push_str(&format!("&cursor={}", encode(c)));
@@ -122,7 +136,14 @@ pub async fn conversations(
     if let Some(n) = limit {
         url.push_str(&format!("&limit={n}"));
     }
-    json(Request::get(&url)).await
+    if let Some(n) = messages {
+        url.push_str(&format!("&messages={n}"));
+    }
+    send(Request::get(&url)).await?.text().await.map_err(ApiError::network)
+}
+
+pub fn parse_page(text: &str) -> ApiResult<ConversationPage> {
+    serde_json::from_str(text).map_err(|e| ApiError { status: 0, message: format!("unexpected answer: {e}") })
 }
 
 pub async fn preview(assistant: &str, days: u16) -> ApiResult<ExportPreview> {

@@ -41,6 +41,15 @@ fn blob_of(text: &str) -> Result<web_sys::Blob, ApiError> {
         .map_err(|_| ApiError { status: 0, message: "the browser could not hold the export".into() })
 }
 
+/// Messages asked for per page: every request costs the browser milliseconds of its
+/// own, so exports read big pages (measured: the click_to_ready bench). The first pages
+/// are smaller, while the browser still runs our WASM unoptimised.
+const PAGE_MESSAGES: u32 = 2_000;
+const FIRST_PAGE_MESSAGES: u32 = 250;
+
+/// Rendered bytes gathered in WASM memory before they move into a Blob part.
+const BLOB_PART_BYTES: usize = 4 << 20;
+
 /// Lets the browser handle input and paint: a message task, which, unlike a zero
 /// timeout, is never clamped to 4 ms.
 async fn yield_to_browser() {
@@ -63,23 +72,52 @@ async fn started<T: 'static>(request: impl Future<Output = T> + 'static) -> Loca
 
 type LocalBoxFuture<T> = std::pin::Pin<Box<dyn Future<Output = T>>>;
 
-/// Bytes of the Blob hashed per step: bounds WASM memory whatever the export's size
-/// (one ArrayBuffer of a whole 500 MB export is more than a tab may hold).
-const HASH_CHUNK: f64 = 8.0 * 1024.0 * 1024.0;
+/// Up to this size the browser's own SHA-256 hashes the export in one call (fast, off
+/// the main thread); larger ones are hashed slice by slice in WASM, because reading a
+/// whole export into one ArrayBuffer is a long task (about 90 ms at 56 MB), and at
+/// 500 MB more than a tab may hold.
+const NATIVE_HASH_MAX: f64 = 16.0 * 1024.0 * 1024.0;
 
-/// SHA-256 of a Blob, base64, read slice by slice.
+/// Bytes of the Blob hashed per step in WASM: bounds WASM memory whatever the size,
+/// and keeps each step a short task.
+const HASH_SLICE: f64 = 2.0 * 1024.0 * 1024.0;
+
+fn hash_error(what: &str) -> ApiError {
+    ApiError { status: 0, message: format!("could not hash the export ({what})") }
+}
+
+/// SHA-256 of a Blob, base64.
 async fn sha256_base64(blob: &web_sys::Blob) -> Result<String, ApiError> {
+    match web_sys::window().and_then(|w| w.crypto().ok()).map(|c| c.subtle()) {
+        // `crypto.subtle` exists only in secure contexts (https, localhost).
+        Some(subtle) if !subtle.is_undefined() && blob.size() <= NATIVE_HASH_MAX => native_sha256_base64(&subtle, blob).await,
+        _ => sha256_base64_in_slices(blob, HASH_SLICE).await,
+    }
+}
+
+async fn native_sha256_base64(subtle: &web_sys::SubtleCrypto, blob: &web_sys::Blob) -> Result<String, ApiError> {
+    use wasm_bindgen_futures::JsFuture;
+    let buffer = JsFuture::from(blob.array_buffer()).await.map_err(|_| hash_error("read"))?;
+    let digest = subtle.digest_with_str_and_buffer_source("SHA-256", buffer.unchecked_ref()).map_err(|_| hash_error("digest"))?;
+    let digest = JsFuture::from(digest).await.map_err(|_| hash_error("digest"))?;
+    Ok(base64(&js_sys::Uint8Array::new(&digest).to_vec()))
+}
+
+async fn sha256_base64_in_slices(blob: &web_sys::Blob, slice_bytes: f64) -> Result<String, ApiError> {
     use sha2::Digest;
-    let fail = |what: &str| ApiError { status: 0, message: format!("could not hash the export ({what})") };
     let mut hasher = sha2::Sha256::new();
     let size = blob.size();
     let mut at = 0.0;
+    // The first calls run as baseline-compiled WASM, several times slower than once the
+    // browser has optimised them: start small so that no step is a long task.
+    let mut step = (slice_bytes / 16.0).max(1.0);
     while at < size {
-        let end = (at + HASH_CHUNK).min(size);
-        let slice = blob.slice_with_f64_and_f64(at, end).map_err(|_| fail("slice"))?;
-        let buffer = wasm_bindgen_futures::JsFuture::from(slice.array_buffer()).await.map_err(|_| fail("read"))?;
+        let end = (at + step).min(size);
+        let slice = blob.slice_with_f64_and_f64(at, end).map_err(|_| hash_error("slice"))?;
+        let buffer = wasm_bindgen_futures::JsFuture::from(slice.array_buffer()).await.map_err(|_| hash_error("read"))?;
         hasher.update(js_sys::Uint8Array::new(&buffer).to_vec());
         at = end;
+        step = (step * 2.0).min(slice_bytes);
     }
     Ok(base64(&hasher.finalize()))
 }
@@ -117,27 +155,34 @@ pub async fn run(export: ExportInfo, cancel: Cancel, on_progress: impl Fn(i64)) 
     let parts = js_sys::Array::new();
     let mut body = String::new();
     let assistant = export.assistant.id.clone();
-    let page_after = move |cursor: Option<String>| {
+    let page_after = move |cursor: Option<String>, messages: u32| {
         let (assistant, from, to) = (assistant.clone(), from.clone(), to.clone());
-        async move { with_retry(|| api::conversations(&assistant, &from, &to, cursor.as_deref(), false, None)).await }
+        async move {
+            with_retry(|| api::conversations_text(&assistant, &from, &to, cursor.as_deref(), false, None, Some(messages))).await
+        }
     };
-    let mut next = Some(started(page_after(None)).await);
+    let mut page_messages = FIRST_PAGE_MESSAGES;
+    let mut next = Some(started(page_after(None, page_messages)).await);
     let mut last_report = 0.0;
     let mut last_yield = js_sys::Date::now();
     while let Some(request) = next.take() {
         if cancel.is_cancelled() {
             return Ok(Outcome::Cancelled);
         }
-        let page = request.await?;
+        let page = api::parse_page(&request.await?)?;
         if let Some(cursor) = page.next_cursor.clone() {
-            next = Some(started(page_after(Some(cursor))).await);
+            page_messages = (page_messages * 2).min(PAGE_MESSAGES);
+            next = Some(started(page_after(Some(cursor), page_messages)).await);
         }
         for conversation in &page.conversations {
             renderer.push_conversation(conversation, &mut body);
         }
         drop(page);
-        parts.push(&JsValue::from(blob_of(&body)?));
-        body.clear();
+        // A Blob costs more per call than per byte: gather a few pages into each.
+        if body.len() >= BLOB_PART_BYTES || next.is_none() {
+            parts.push(&JsValue::from(blob_of(&body)?));
+            body.clear();
+        }
         let done = renderer.messages() as i64;
         on_progress(done);
         let now = js_sys::Date::now();
@@ -149,17 +194,20 @@ pub async fn run(export: ExportInfo, cancel: Cancel, on_progress: impl Fn(i64)) 
             }
         }
         // Keep every task short: let the page breathe when this one has run a while.
-        if next.is_some() && now - last_yield > 8.0 {
+        if next.is_some() && now - last_yield > 16.0 {
             yield_to_browser().await;
             last_yield = js_sys::Date::now();
         }
     }
+    mark("convo:rendered");
     let file = assemble(renderer, &parts)?;
     let digest = sha256_base64(&file).await?;
+    mark("convo:hashed");
     if cancel.is_cancelled() {
         return Ok(Outcome::Cancelled);
     }
     let uploaded = with_retry(|| api::upload(&export.id, &file, &digest)).await?;
+    mark("convo:uploaded");
     record_wasm_memory();
     Ok(Outcome::Uploaded(uploaded))
 }
@@ -210,6 +258,12 @@ mod tests {
         assert!(text == GOLDEN, "the assembled Blob differs from the golden export");
         let expected = base64(&sha2::Sha256::digest(GOLDEN.as_bytes()));
         assert_eq!(sha256_base64(&file).await.unwrap(), expected);
+        // Many slices, and one.
+        assert!(file.size() > 10_000.0);
+        assert_eq!(sha256_base64_in_slices(&file, 1_000.0).await.unwrap(), expected);
+        assert_eq!(sha256_base64_in_slices(&file, HASH_SLICE).await.unwrap(), expected);
+        let subtle = web_sys::window().unwrap().crypto().unwrap().subtle();
+        assert_eq!(native_sha256_base64(&subtle, &file).await.unwrap(), expected);
     }
 
     #[wasm_bindgen_test]
@@ -218,5 +272,13 @@ mod tests {
         assert_eq!(super::base64(b"f"), "Zg==");
         assert_eq!(super::base64(b"fo"), "Zm8=");
         assert_eq!(super::base64(b"foobar"), "Zm9vYmFy");
+    }
+}
+
+/// A named point on the page's performance timeline (the click_to_ready bench reports
+/// the phases from these).
+fn mark(name: &str) {
+    if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
+        let _ = performance.mark(name);
     }
 }
