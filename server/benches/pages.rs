@@ -1,5 +1,6 @@
 //! Conversation pages over HTTP from SQLite and PostgreSQL (1 and 32 concurrent clients,
-//! messages/s and page latency p50/p99) for an assistant with 1M messages, and a
+//! messages/s and page latency p50/p99) for an assistant with 1M messages, served by the
+//! real binary in its own process over loopback, and a
 //! server-side export of all of them (time and peak memory). Baselines measured in the
 //! same run: reading the same pages straight from the store (no HTTP, no JSON), and
 //! the offline `render` of the same conversations from a file (no database).
@@ -80,8 +81,48 @@ async fn walk(client: reqwest::Client, base: String, from: String, to: String) -
     }
 }
 
-async fn pages_over_http(app: &TestApp, clients: usize, expected: usize) {
-    let client = app.login(common::ALICE).await;
+/// `convo-export serve` on the bench's database, in a process of its own.
+struct ServerProcess {
+    child: std::process::Child,
+    base: String,
+}
+
+impl ServerProcess {
+    fn start(app: &TestApp) -> ServerProcess {
+        use std::io::BufRead;
+        let mut child = Command::new(BIN)
+            .args(["serve", "--no-demo", "--addr", "127.0.0.1:0", "--web-dir", "/nonexistent", "--data-dir"])
+            .arg(app.dir.path())
+            .args(["--database-url", &app.database_url])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+        let base = first.trim().rsplit(' ').next().unwrap().trim_end_matches('/').to_string();
+        assert!(base.starts_with("http://127.0.0.1:"), "{first}");
+        ServerProcess { child, base }
+    }
+
+    async fn login(&self) -> reqwest::Client {
+        let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
+        let (email, password) = common::ALICE;
+        let r = client.post(format!("{}/api/login", self.base)).json(&serde_json::json!({"email": email, "password": password})).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        client
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn pages_over_http(server: &ServerProcess, clients: usize, expected: usize) {
+    let client = server.login().await;
     let to: chrono::DateTime<chrono::Utc> = common::START.parse().unwrap();
     let from = to - chrono::Duration::days(366);
     let span = (to - from).num_milliseconds();
@@ -93,7 +134,7 @@ async fn pages_over_http(app: &TestApp, clients: usize, expected: usize) {
         let b = from + chrono::Duration::milliseconds(span * (i as i64 + 1) / clients as i64) - chrono::Duration::milliseconds(1);
         let b = if i + 1 == clients { to } else { b };
         let z = |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-        tasks.push(tokio::spawn(walk(client.clone(), app.base.clone(), z(a), z(b))));
+        tasks.push(tokio::spawn(walk(client.clone(), server.base.clone(), z(a), z(b))));
     }
     let (mut messages, mut latencies) = (0, Vec::new());
     for task in tasks {
@@ -167,8 +208,10 @@ async fn main() {
         app.state.store.grant(alice.id, pk).await.unwrap();
 
         pages_from_the_store(&app, expected).await;
-        pages_over_http(&app, 1, expected).await;
-        pages_over_http(&app, 32, expected).await;
+        let server = ServerProcess::start(&app);
+        pages_over_http(&server, 1, expected).await;
+        pages_over_http(&server, 32, expected).await;
+        drop(server);
 
         // A server-side export of everything, as its own process: time and peak memory.
         let out = tmp.path().join("export.html");

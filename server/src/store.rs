@@ -209,10 +209,14 @@ impl Store {
         } else {
             return Err(StoreError::UnsupportedUrl(url.to_string()));
         };
+        // Pages keep the database busy on the CPU: more connections than twice the cores
+        // only queue in the kernel and stretch the slowest page (measured: `cargo bench
+        // -p convo-server`).
+        let connections = (2 * std::thread::available_parallelism().map_or(2, |n| n.get()) as u32).max(4);
         let pool = match backend {
             Backend::Sqlite => {
                 AnyPoolOptions::new()
-                    .max_connections(8)
+                    .max_connections(connections)
                     .after_connect(|conn, _| {
                         Box::pin(async move {
                             conn.execute(
@@ -225,13 +229,7 @@ impl Store {
                     .connect(url)
                     .await?
             }
-            // Pages keep PostgreSQL busy on the CPU: more connections than twice the
-            // cores only queue in the kernel and stretch the slowest page (measured:
-            // `cargo bench -p convo-server`).
-            Backend::Postgres => {
-                let cores = std::thread::available_parallelism().map_or(2, |n| n.get()) as u32;
-                AnyPoolOptions::new().max_connections((2 * cores).max(4)).connect(url).await?
-            }
+            Backend::Postgres => AnyPoolOptions::new().max_connections(connections).connect(url).await?,
         };
         match backend {
             Backend::Sqlite => sqlx::migrate!("migrations/sqlite").run(&pool).await?,
