@@ -1,5 +1,5 @@
 //! Click-to-ready in headless Chromium: from Start Export to the row saying Ready, for
-//! exports of 100 to 50,000 conversations of 20 messages, rendered in the browser with
+//! exports of 100 to 100,000 conversations of 20 messages, rendered in the browser with
 //! WASM, and the WASM memory at its peak. Baseline in the same run: the same export
 //! rendered by the server (`"render": "server"`), as the hosted product does.
 //!
@@ -118,7 +118,7 @@ async fn on_the_server(base: &str) -> f64 {
 #[tokio::main]
 async fn main() {
     let sizes: Vec<usize> = std::env::var("CONVERSATIONS")
-        .unwrap_or_else(|_| "100,1000,10000,50000".into())
+        .unwrap_or_else(|_| "100,1000,10000,50000,100000".into())
         .split(',')
         .map(|s| s.trim().parse().expect("CONVERSATIONS is a list of numbers"))
         .collect();
