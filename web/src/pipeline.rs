@@ -31,14 +31,23 @@ pub enum Outcome {
     Cancelled,
 }
 
-/// A Blob of UTF-8 text, copied byte for byte: no detour through a JS string, whose
-/// UTF-16 decoding and re-encoding would cost more than the rendering.
-fn blob_of(text: &str) -> Result<web_sys::Blob, ApiError> {
-    let bytes = js_sys::Uint8Array::from(text.as_bytes());
+/// Appends `text` to `parts` as Blobs of at most [`BLOB_PART_BYTES`] each, copied byte
+/// for byte (no detour through a JS string, whose UTF-16 decoding and re-encoding would
+/// cost more than the rendering). A file is bytes, so a cut inside a character is fine.
+fn push_blob_parts(parts: &js_sys::Array, text: &str) -> Result<(), ApiError> {
+    push_blob_parts_of_size(parts, text, BLOB_PART_BYTES)
+}
+
+fn push_blob_parts_of_size(parts: &js_sys::Array, text: &str, part_bytes: usize) -> Result<(), ApiError> {
     let options = web_sys::BlobPropertyBag::new();
     options.set_type("text/html;charset=utf-8");
-    web_sys::Blob::new_with_u8_array_sequence_and_options(&js_sys::Array::of1(&bytes), &options)
-        .map_err(|_| ApiError { status: 0, message: "the browser could not hold the export".into() })
+    for chunk in text.as_bytes().chunks(part_bytes) {
+        let bytes = js_sys::Uint8Array::from(chunk);
+        let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&js_sys::Array::of1(&bytes), &options)
+            .map_err(|_| ApiError { status: 0, message: "the browser could not hold the export".into() })?;
+        parts.push(&blob);
+    }
+    Ok(())
 }
 
 /// Messages asked for per page: every request costs the browser milliseconds of its
@@ -47,8 +56,10 @@ fn blob_of(text: &str) -> Result<web_sys::Blob, ApiError> {
 const PAGE_MESSAGES: u32 = 2_000;
 const FIRST_PAGE_MESSAGES: u32 = 250;
 
-/// Rendered bytes gathered in WASM memory before they move into a Blob part.
-const BLOB_PART_BYTES: usize = 4 << 20;
+/// The largest Blob part. Chrome copies a Blob this small over IPC and pages it to disk
+/// itself when memory runs short; bigger ones it may have the tab write to files, which
+/// here later failed to read back (NotReadableError at 2M messages).
+const BLOB_PART_BYTES: usize = 240 << 10;
 
 /// Lets the browser handle input and paint: a message task, which, unlike a zero
 /// timeout, is never clamped to 4 ms.
@@ -82,8 +93,12 @@ const NATIVE_HASH_MAX: f64 = 16.0 * 1024.0 * 1024.0;
 /// and keeps each step a short task.
 const HASH_SLICE: f64 = 2.0 * 1024.0 * 1024.0;
 
-fn hash_error(what: &str) -> ApiError {
-    ApiError { status: 0, message: format!("could not hash the export ({what})") }
+/// Says what failed, in the browser's own words when it gave some.
+fn hash_error(what: &str) -> impl Fn(JsValue) -> ApiError + '_ {
+    move |e| {
+        let said = e.dyn_ref::<js_sys::Error>().map(|e| format!(": {}", String::from(e.message()))).unwrap_or_default();
+        ApiError { status: 0, message: format!("could not hash the export ({what}{said})") }
+    }
 }
 
 /// SHA-256 of a Blob, base64.
@@ -97,9 +112,9 @@ async fn sha256_base64(blob: &web_sys::Blob) -> Result<String, ApiError> {
 
 async fn native_sha256_base64(subtle: &web_sys::SubtleCrypto, blob: &web_sys::Blob) -> Result<String, ApiError> {
     use wasm_bindgen_futures::JsFuture;
-    let buffer = JsFuture::from(blob.array_buffer()).await.map_err(|_| hash_error("read"))?;
-    let digest = subtle.digest_with_str_and_buffer_source("SHA-256", buffer.unchecked_ref()).map_err(|_| hash_error("digest"))?;
-    let digest = JsFuture::from(digest).await.map_err(|_| hash_error("digest"))?;
+    let buffer = JsFuture::from(blob.array_buffer()).await.map_err(hash_error("read"))?;
+    let digest = subtle.digest_with_str_and_buffer_source("SHA-256", buffer.unchecked_ref()).map_err(hash_error("digest"))?;
+    let digest = JsFuture::from(digest).await.map_err(hash_error("digest"))?;
     Ok(base64(&js_sys::Uint8Array::new(&digest).to_vec()))
 }
 
@@ -113,8 +128,8 @@ async fn sha256_base64_in_slices(blob: &web_sys::Blob, slice_bytes: f64) -> Resu
     let mut step = (slice_bytes / 16.0).max(1.0);
     while at < size {
         let end = (at + step).min(size);
-        let slice = blob.slice_with_f64_and_f64(at, end).map_err(|_| hash_error("slice"))?;
-        let buffer = wasm_bindgen_futures::JsFuture::from(slice.array_buffer()).await.map_err(|_| hash_error("read"))?;
+        let slice = blob.slice_with_f64_and_f64(at, end).map_err(hash_error("slice"))?;
+        let buffer = wasm_bindgen_futures::JsFuture::from(slice.array_buffer()).await.map_err(hash_error("read"))?;
         hasher.update(js_sys::Uint8Array::new(&buffer).to_vec());
         at = end;
         step = (step * 2.0).min(slice_bytes);
@@ -131,11 +146,11 @@ fn base64(bytes: &[u8]) -> String {
 fn assemble(renderer: ExportRenderer, body_parts: &js_sys::Array) -> Result<web_sys::Blob, ApiError> {
     let finished = renderer.finish();
     let parts = js_sys::Array::new();
-    parts.push(&JsValue::from(blob_of(&finished.head)?));
+    push_blob_parts(&parts, &finished.head)?;
     for part in body_parts.iter() {
         parts.push(&part);
     }
-    parts.push(&JsValue::from(blob_of(&finished.tail)?));
+    push_blob_parts(&parts, &finished.tail)?;
     let options = web_sys::BlobPropertyBag::new();
     options.set_type("text/html;charset=utf-8");
     web_sys::Blob::new_with_blob_sequence_and_options(&parts, &options)
@@ -178,11 +193,8 @@ pub async fn run(export: ExportInfo, cancel: Cancel, on_progress: impl Fn(i64)) 
             renderer.push_conversation(conversation, &mut body);
         }
         drop(page);
-        // A Blob costs more per call than per byte: gather a few pages into each.
-        if body.len() >= BLOB_PART_BYTES || next.is_none() {
-            parts.push(&JsValue::from(blob_of(&body)?));
-            body.clear();
-        }
+        push_blob_parts(&parts, &body)?;
+        body.clear();
         let done = renderer.messages() as i64;
         on_progress(done);
         let now = js_sys::Date::now();
@@ -251,7 +263,7 @@ mod tests {
         for page in conversations.chunks(2) {
             let mut body = String::new();
             renderer.push_page(page, &mut body);
-            parts.push(&JsValue::from(blob_of(&body).unwrap()));
+            push_blob_parts(&parts, &body).unwrap();
         }
         let file = assemble(renderer, &parts).unwrap();
         let text = wasm_bindgen_futures::JsFuture::from(file.text()).await.unwrap().as_string().unwrap();
@@ -264,6 +276,18 @@ mod tests {
         assert_eq!(sha256_base64_in_slices(&file, HASH_SLICE).await.unwrap(), expected);
         let subtle = web_sys::window().unwrap().crypto().unwrap().subtle();
         assert_eq!(native_sha256_base64(&subtle, &file).await.unwrap(), expected);
+    }
+
+    /// Parts cut inside characters still make the same text.
+    #[wasm_bindgen_test]
+    async fn blob_parts_may_cut_characters() {
+        let text = "<p>مرحبا 😀 naïve</p>\n".repeat(50);
+        let parts = js_sys::Array::new();
+        push_blob_parts_of_size(&parts, &text, 7).unwrap();
+        assert_eq!(parts.length() as usize, text.len().div_ceil(7));
+        let blob = web_sys::Blob::new_with_blob_sequence(&parts).unwrap();
+        let back = wasm_bindgen_futures::JsFuture::from(blob.text()).await.unwrap().as_string().unwrap();
+        assert_eq!(back, text);
     }
 
     #[wasm_bindgen_test]
