@@ -670,6 +670,23 @@ impl Store {
         Ok(r.rows_affected() == 1)
     }
 
+    /// The browser rendering `id` hands it to the server; false when it is not (or no
+    /// longer) the browser's to hand over.
+    pub async fn hand_over(&self, id: &str, reason: &str, now: Timestamp) -> Result<bool> {
+        let r = sqlx::query(
+            "UPDATE exports SET renderer = 'server', heartbeat_at = $1 WHERE id = $2 AND status = 'processing' AND renderer = 'browser'",
+        )
+        .bind(ms(now))
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        let handed = r.rows_affected() == 1;
+        if handed {
+            self.audit(None, id, "taken over", Some(&format!("handed over by the browser: {reason}")), now).await?;
+        }
+        Ok(handed)
+    }
+
     /// Deletes the account's export; false when there is none.
     pub async fn delete_export(&self, account_id: i64, id: &str, now: Timestamp) -> Result<bool> {
         let mut tx = self.pool.begin().await?;

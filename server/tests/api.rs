@@ -93,6 +93,7 @@ async fn every_endpoint_needs_a_login(db: Db) {
         anon.get(app.url(&format!("/api/exports/{id}/open"))),
         anon.post(app.url(&format!("/api/exports/{id}/progress"))).json(&json!({"done": 1})),
         anon.post(app.url(&format!("/api/exports/{id}/failure"))).json(&json!({"reason": "x"})),
+        anon.post(app.url(&format!("/api/exports/{id}/handover"))).json(&json!({"reason": "x"})),
     ];
     for request in requests {
         let r = request.send().await.unwrap();
@@ -423,6 +424,7 @@ async fn another_accounts_export_is_not_found(db: Db) {
         bob.get(app.url(&format!("/api/exports/{id}/open"))),
         bob.post(app.url(&format!("/api/exports/{id}/progress"))).json(&json!({"done": 1})),
         bob.post(app.url(&format!("/api/exports/{id}/failure"))).json(&json!({"reason": "x"})),
+        bob.post(app.url(&format!("/api/exports/{id}/handover"))).json(&json!({"reason": "x"})),
     ];
     for request in requests {
         let r = request.send().await.unwrap();

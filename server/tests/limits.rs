@@ -14,6 +14,7 @@ on_both_databases!(
     retention_hides_at_once_and_the_sweeper_deletes,
     server_side_exports_match_the_renderer_and_leak_nothing,
     an_export_whose_browser_went_away_is_finished_by_the_server,
+    an_export_too_big_for_its_browser_is_handed_to_the_server,
 );
 
 async fn get_json(client: &reqwest::Client, url: String) -> Value {
@@ -199,4 +200,35 @@ async fn an_export_whose_browser_went_away_is_finished_by_the_server(db: Db) {
     assert_eq!(r.status(), 409);
     let trail: Vec<String> = app.state.store.audit_trail(&id).await.unwrap().into_iter().map(|(a, _)| a).collect();
     assert_eq!(trail, ["created", "taken over", "downloaded"]);
+}
+
+async fn an_export_too_big_for_its_browser_is_handed_to_the_server(db: Db) {
+    let app = TestApp::start(db).await;
+    app.seed(20).await;
+    let alice = app.login(ALICE).await;
+    let created: Value =
+        alice.post(app.url("/api/exports")).json(&json!({"assistant_id": "sales-bot", "days": 30})).send().await.unwrap().json().await.unwrap();
+    let id = created["export"]["id"].as_str().unwrap().to_string();
+    let handover = app.url(&format!("/api/exports/{id}/handover"));
+    let r = alice.post(&handover).json(&json!({"why": "no reason"})).send().await.unwrap();
+    assert_eq!(r.status(), 400, "a reason is required");
+
+    let r = alice.post(&handover).json(&json!({"reason": "the browser could not read its Blob"})).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let export: Value = r.json().await.unwrap();
+    assert_eq!(export["renderer"], "server");
+    settle(&app, &alice).await;
+    let export = get_json(&alice, app.url(&format!("/api/exports/{id}"))).await;
+    assert_eq!(export["status"], "ready");
+    let file = alice.get(app.url(&format!("/api/exports/{id}/content"))).send().await.unwrap().text().await.unwrap();
+    assert!(file == render_like_a_browser(&app, &alice, &export).await);
+
+    // Once handed over, it is the server's: the browser can neither hand it over again
+    // nor upload, and the audit trail says why the server rendered it.
+    let r = alice.post(&handover).json(&json!({"reason": "again"})).send().await.unwrap();
+    assert_eq!(r.status(), 409);
+    let r = alice.put(app.url(&format!("/api/exports/{id}/content"))).header("content-digest", content_digest(b"late")).body("late").send().await.unwrap();
+    assert_eq!(r.status(), 409);
+    let trail = app.state.store.audit_trail(&id).await.unwrap();
+    assert_eq!(trail[1], ("taken over".to_string(), Some("handed over by the browser: the browser could not read its Blob".to_string())));
 }

@@ -173,6 +173,12 @@ pub async fn report_failure(id: &str, reason: &str) -> ApiResult<ExportInfo> {
     send_json(request).await
 }
 
+/// Asks the server to render an export this browser cannot finish.
+pub async fn hand_over(id: &str, reason: &str) -> ApiResult<ExportInfo> {
+    let request = with_json(Request::post(&format!("/api/exports/{}/handover", encode(id))), json!({"reason": reason}))?;
+    send_json(request).await
+}
+
 /// Uploads the finished file with its SHA-256 (`Content-Digest`, RFC 9530).
 pub async fn upload(id: &str, file: &web_sys::Blob, digest_b64: &str) -> ApiResult<ExportInfo> {
     let request = Request::put(&format!("/api/exports/{}/content", encode(id)))

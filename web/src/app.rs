@@ -205,6 +205,14 @@ fn start_pipeline(export: ExportInfo, exports: RwSignal<Vec<ExportInfo>>, runnin
                 });
             }
             Ok(Outcome::Cancelled) => toasts.show(format!("{filename} was cancelled.")),
+            Ok(Outcome::TooBigForTheBrowser(reason)) => match api::hand_over(&id, &reason).await {
+                Ok(_) => toasts.show(format!("{filename} is too big for this browser: the server is finishing it.")),
+                Err(e) if e.status == 409 => {}
+                Err(e) => {
+                    let _ = api::report_failure(&id, &reason).await;
+                    toasts.show(format!("{filename} failed: {}", e.message));
+                }
+            },
             Err(e) if e.status == 409 => {}
             Err(e) => {
                 let _ = api::report_failure(&id, &e.message).await;

@@ -29,6 +29,9 @@ impl Cancel {
 pub enum Outcome {
     Uploaded(ExportInfo),
     Cancelled,
+    /// The browser could not hold or read back the file (Chromium here fails to read
+    /// Blobs beyond about 500 MB): the server should render it. Says why.
+    TooBigForTheBrowser(String),
 }
 
 /// Appends `text` to `parts` as Blobs of at most [`BLOB_PART_BYTES`] each, copied byte
@@ -159,6 +162,12 @@ fn assemble(renderer: ExportRenderer, body_parts: &js_sys::Array) -> Result<web_
 
 /// Renders and uploads `export`; `on_progress` gets messages rendered so far.
 pub async fn run(export: ExportInfo, cancel: Cancel, on_progress: impl Fn(i64)) -> Result<Outcome, ApiError> {
+    let outcome = render_and_upload(export, cancel, on_progress).await;
+    record_wasm_memory();
+    outcome
+}
+
+async fn render_and_upload(export: ExportInfo, cancel: Cancel, on_progress: impl Fn(i64)) -> Result<Outcome, ApiError> {
     let mut renderer = ExportRenderer::new(ExportHeader {
         assistant_name: export.assistant.name.clone(),
         assistant_id: Some(export.assistant.id.clone()),
@@ -193,7 +202,9 @@ pub async fn run(export: ExportInfo, cancel: Cancel, on_progress: impl Fn(i64)) 
             renderer.push_conversation(conversation, &mut body);
         }
         drop(page);
-        push_blob_parts(&parts, &body)?;
+        if let Err(e) = push_blob_parts(&parts, &body) {
+            return Ok(Outcome::TooBigForTheBrowser(e.message));
+        }
         body.clear();
         let done = renderer.messages() as i64;
         on_progress(done);
@@ -212,15 +223,20 @@ pub async fn run(export: ExportInfo, cancel: Cancel, on_progress: impl Fn(i64)) 
         }
     }
     mark("convo:rendered");
-    let file = assemble(renderer, &parts)?;
-    let digest = sha256_base64(&file).await?;
+    let file = match assemble(renderer, &parts) {
+        Ok(file) => file,
+        Err(e) => return Ok(Outcome::TooBigForTheBrowser(e.message)),
+    };
+    let digest = match sha256_base64(&file).await {
+        Ok(digest) => digest,
+        Err(e) => return Ok(Outcome::TooBigForTheBrowser(e.message)),
+    };
     mark("convo:hashed");
     if cancel.is_cancelled() {
         return Ok(Outcome::Cancelled);
     }
     let uploaded = with_retry(|| api::upload(&export.id, &file, &digest)).await?;
     mark("convo:uploaded");
-    record_wasm_memory();
     Ok(Outcome::Uploaded(uploaded))
 }
 

@@ -206,6 +206,27 @@ pub async fn failure(
     Ok(Json(export_info(owned(&state, account.id, &id).await?)))
 }
 
+/// The browser cannot finish the export (a file bigger than it can hold): the server
+/// renders it instead, as it does for a tab that went away.
+pub async fn handover(
+    State(state): State<AppState>,
+    Authed(account): Authed,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<FailureReport>,
+) -> Result<Json<ExportInfo>, ApiError> {
+    let export = owned(&state, account.id, &id).await?;
+    if export.status != "processing" || export.renderer != "browser" {
+        return Err(not_browsers(&export));
+    }
+    let reason: String = body.reason.chars().take(500).collect();
+    if !state.store.hand_over(&id, &reason, state.clock.now()).await? {
+        return Err(not_browsers(&owned(&state, account.id, &id).await?));
+    }
+    let export = owned(&state, account.id, &id).await?;
+    tokio::spawn(crate::jobs::render_on_server(state.clone(), export.clone()));
+    Ok(Json(export_info(export)))
+}
+
 fn not_browsers(export: &ExportRow) -> ApiError {
     match export.status.as_str() {
         "processing" => ApiError::Conflict("the server has taken this export over".into()),

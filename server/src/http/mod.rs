@@ -77,6 +77,7 @@ pub fn app(state: AppState) -> Router {
         .route("/exports/{id}/open", get(exports::open))
         .route("/exports/{id}/progress", post(exports::progress))
         .route("/exports/{id}/failure", post(exports::failure))
+        .route("/exports/{id}/handover", post(exports::handover))
         .fallback(|| async { ApiError::NotFound("no such API path") })
         .layer(SetResponseHeaderLayer::if_not_present(
             axum::http::header::CACHE_CONTROL,
