@@ -59,9 +59,9 @@ fn push_blob_parts_of_size(parts: &js_sys::Array, text: &str, part_bytes: usize)
 const PAGE_MESSAGES: u32 = 2_000;
 const FIRST_PAGE_MESSAGES: u32 = 250;
 
-/// The largest Blob part. Chrome copies a Blob this small over IPC and pages it to disk
-/// itself when memory runs short; bigger ones it may have the tab write to files, which
-/// here later failed to read back (NotReadableError at 2M messages).
+/// The largest Blob part: small enough for Chromium to copy it over IPC rather than
+/// through shared memory or files. Gathering pages into 4 MB parts saved nothing
+/// measurable (the click_to_ready bench).
 const BLOB_PART_BYTES: usize = 240 << 10;
 
 /// Lets the browser handle input and paint: a message task, which, unlike a zero
