@@ -94,39 +94,14 @@ pub struct Page<C = Conversation> {
 
 /// A conversation of a page with its messages still the JSON they were stored as
 /// (exported fields only): HTTP pages pass it through instead of parsing and
-/// re-serialising it. Serialises exactly as [`Conversation`] does.
-#[derive(Debug, serde::Serialize)]
-pub struct StoredConversation {
-    pub id: String,
-    pub assistant_id: String,
-    pub channel: Channel,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub contact: Option<Contact>,
-    pub started_at: Timestamp,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ended_at: Option<Timestamp>,
-    pub status: ConversationStatus,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub summary: Option<String>,
-    pub messages: Box<serde_json::value::RawValue>,
-}
+/// re-serialising it.
+pub type StoredConversation = Conversation<Box<serde_json::value::RawValue>>;
 
-impl StoredConversation {
-    pub fn parse(self) -> Result<Conversation> {
-        let messages: Vec<Message> = serde_json::from_str(self.messages.get())
-            .map_err(|e| StoreError::Corrupt(format!("messages of conversation {}: {e}", self.id)))?;
-        Ok(Conversation {
-            id: self.id,
-            assistant_id: self.assistant_id,
-            channel: self.channel,
-            contact: self.contact,
-            started_at: self.started_at,
-            ended_at: self.ended_at,
-            status: self.status,
-            summary: self.summary,
-            messages,
-        })
-    }
+/// The stored conversation with its messages parsed.
+pub fn parse_stored(conversation: StoredConversation) -> Result<Conversation> {
+    let messages: Vec<Message> = serde_json::from_str(conversation.messages.get())
+        .map_err(|e| StoreError::Corrupt(format!("messages of conversation {}: {e}", conversation.id)))?;
+    Ok(conversation.with_messages(messages))
 }
 
 pub use convo_model::api::{EvictedExport as Evicted, Totals};
@@ -428,7 +403,7 @@ impl Store {
         limits: PageLimits,
     ) -> Result<Page> {
         let page = self.stored_page(assistant, range, cursor, limits, false).await?;
-        let conversations = page.conversations.into_iter().map(StoredConversation::parse).collect::<Result<_>>()?;
+        let conversations = page.conversations.into_iter().map(parse_stored).collect::<Result<_>>()?;
         Ok(Page { conversations, next: page.next })
     }
 
@@ -499,7 +474,7 @@ impl Store {
             let email: Option<String> = r.try_get("contact_email")?;
             let channel: &str = r.try_get("channel")?;
             let started_at: i64 = r.try_get("started_at")?;
-            conversations.push(StoredConversation {
+            conversations.push(Conversation {
                 id: r.try_get("public_id")?,
                 assistant_id: assistant.id.clone(),
                 channel: Channel::parse(channel),

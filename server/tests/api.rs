@@ -228,7 +228,7 @@ async fn store_pages(
     let mut cursor = None;
     loop {
         let page = store.stored_page(&assistant, range, cursor, limits, newest_first).await.unwrap();
-        pages.push(page.conversations.into_iter().map(|c| c.parse().unwrap()).collect());
+        pages.push(page.conversations.into_iter().map(|c| convo_server::store::parse_stored(c).unwrap()).collect());
         match page.next {
             Some(next) => cursor = Some(next),
             None => return pages,

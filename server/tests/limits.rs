@@ -167,13 +167,19 @@ async fn server_side_exports_match_the_renderer_and_leak_nothing(db: Db) {
     assert_eq!(export["size_bytes"].as_u64().unwrap(), file.len() as u64);
 }
 
-async fn an_export_whose_browser_went_away_is_finished_by_the_server(db: Db) {
+/// A fresh app, Alice signed in, and an export of hers that her browser is to render.
+async fn an_export_in_a_browser(db: Db) -> (TestApp, reqwest::Client, String) {
     let app = TestApp::start(db).await;
     app.seed(20).await;
     let alice = app.login(ALICE).await;
     let created: Value =
         alice.post(app.url("/api/exports")).json(&json!({"assistant_id": "sales-bot", "days": 30})).send().await.unwrap().json().await.unwrap();
     let id = created["export"]["id"].as_str().unwrap().to_string();
+    (app, alice, id)
+}
+
+async fn an_export_whose_browser_went_away_is_finished_by_the_server(db: Db) {
+    let (app, alice, id) = an_export_in_a_browser(db).await;
     let progress = app.url(&format!("/api/exports/{id}/progress"));
     assert_eq!(alice.post(&progress).json(&json!({"done": 3})).send().await.unwrap().status(), 200);
 
@@ -203,12 +209,7 @@ async fn an_export_whose_browser_went_away_is_finished_by_the_server(db: Db) {
 }
 
 async fn an_export_too_big_for_its_browser_is_handed_to_the_server(db: Db) {
-    let app = TestApp::start(db).await;
-    app.seed(20).await;
-    let alice = app.login(ALICE).await;
-    let created: Value =
-        alice.post(app.url("/api/exports")).json(&json!({"assistant_id": "sales-bot", "days": 30})).send().await.unwrap().json().await.unwrap();
-    let id = created["export"]["id"].as_str().unwrap().to_string();
+    let (app, alice, id) = an_export_in_a_browser(db).await;
     let handover = app.url(&format!("/api/exports/{id}/handover"));
     let r = alice.post(&handover).json(&json!({"why": "no reason"})).send().await.unwrap();
     assert_eq!(r.status(), 400, "a reason is required");

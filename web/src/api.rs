@@ -103,40 +103,39 @@ pub async fn assistants() -> ApiResult<AssistantList> {
     json(Request::get("/api/assistants")).await
 }
 
+/// Which page of an assistant's completed conversations to fetch.
+#[derive(Default)]
+pub struct PageQuery<'a> {
+    pub assistant: &'a str,
+    pub from: &'a str,
+    pub to: &'a str,
+    pub cursor: Option<&'a str>,
+    pub newest_first: bool,
+    /// At most this many conversations.
+    pub limit: Option<u32>,
+    /// At most this many messages.
+    pub messages: Option<u32>,
+}
+
 /// A page of an assistant's completed conversations.
-pub async fn conversations(
-    assistant: &str,
-    from: &str,
-    to: &str,
-    cursor: Option<&str>,
-    newest_first: bool,
-    limit: Option<u32>,
-) -> ApiResult<ConversationPage> {
-    parse_page(&conversations_text(assistant, from, to, cursor, newest_first, limit, None).await?)
+pub async fn conversations(query: &PageQuery<'_>) -> ApiResult<ConversationPage> {
+    parse_page(&conversations_text(query).await?)
 }
 
 /// The same page as its JSON text: the export pipeline downloads the next page while
 /// it renders this one, and parses it only when it gets to it.
-pub async fn conversations_text(
-    assistant: &str,
-    from: &str,
-    to: &str,
-    cursor: Option<&str>,
-    newest_first: bool,
-    limit: Option<u32>,
-    messages: Option<u32>,
-) -> ApiResult<String> {
-    let mut url = format!("/api/assistants/{}/conversations?from={}&to={}", encode(assistant), encode(from), encode(to));
-    if let Some(c) = cursor {
+pub async fn conversations_text(q: &PageQuery<'_>) -> ApiResult<String> {
+    let mut url = format!("/api/assistants/{}/conversations?from={}&to={}", encode(q.assistant), encode(q.from), encode(q.to));
+    if let Some(c) = q.cursor {
         url.push_str(&format!("&cursor={}", encode(c)));
     }
-    if newest_first {
+    if q.newest_first {
         url.push_str("&order=newest");
     }
-    if let Some(n) = limit {
+    if let Some(n) = q.limit {
         url.push_str(&format!("&limit={n}"));
     }
-    if let Some(n) = messages {
+    if let Some(n) = q.messages {
         url.push_str(&format!("&messages={n}"));
     }
     send(Request::get(&url)).await?.text().await.map_err(ApiError::network)

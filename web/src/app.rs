@@ -244,7 +244,16 @@ fn ConversationList(assistant: String) -> impl IntoView {
         loading.set(true);
         spawn_local(async move {
             let after = cursor.get_untracked();
-            match api::conversations(&assistant, &from, &to, after.as_deref(), true, Some(25)).await {
+            let query = api::PageQuery {
+                assistant: &assistant,
+                from: &from,
+                to: &to,
+                cursor: after.as_deref(),
+                newest_first: true,
+                limit: Some(25),
+                messages: None,
+            };
+            match api::conversations(&query).await {
                 Ok(page) => {
                     items.update(|list| list.extend(page.conversations));
                     done.set(page.next_cursor.is_none());

@@ -182,7 +182,15 @@ async fn render_and_upload(export: ExportInfo, cancel: Cancel, on_progress: impl
     let page_after = move |cursor: Option<String>, messages: u32| {
         let (assistant, from, to) = (assistant.clone(), from.clone(), to.clone());
         async move {
-            with_retry(|| api::conversations_text(&assistant, &from, &to, cursor.as_deref(), false, None, Some(messages))).await
+            let query = api::PageQuery {
+                assistant: &assistant,
+                from: &from,
+                to: &to,
+                cursor: cursor.as_deref(),
+                messages: Some(messages),
+                ..Default::default()
+            };
+            with_retry(|| api::conversations_text(&query)).await
         }
     };
     let mut page_messages = FIRST_PAGE_MESSAGES;
@@ -193,14 +201,12 @@ async fn render_and_upload(export: ExportInfo, cancel: Cancel, on_progress: impl
         if cancel.is_cancelled() {
             return Ok(Outcome::Cancelled);
         }
-        let page = api::parse_page(&request.await?)?;
-        if let Some(cursor) = page.next_cursor.clone() {
+        let mut page = api::parse_page(&request.await?)?;
+        if let Some(cursor) = page.next_cursor.take() {
             page_messages = (page_messages * 2).min(PAGE_MESSAGES);
             next = Some(started(page_after(Some(cursor), page_messages)).await);
         }
-        for conversation in &page.conversations {
-            renderer.push_conversation(conversation, &mut body);
-        }
+        renderer.push_page(&page.conversations, &mut body);
         drop(page);
         if let Err(e) = push_blob_parts(&parts, &body) {
             return Ok(Outcome::TooBigForTheBrowser(e.message));

@@ -99,9 +99,11 @@ pub enum ConversationStatus {
     Active,
 }
 
-/// One thread between one contact and one assistant, as imported and as served.
+/// One thread between one contact and one assistant, as imported and as served. `M`
+/// holds its messages: parsed (the default) or, on the server, the JSON they were
+/// stored as, which pages pass through without parsing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Conversation {
+pub struct Conversation<M = Vec<Message>> {
     pub id: String,
     pub assistant_id: String,
     pub channel: Channel,
@@ -113,7 +115,24 @@ pub struct Conversation {
     pub status: ConversationStatus,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
-    pub messages: Vec<Message>,
+    pub messages: M,
+}
+
+impl<M> Conversation<M> {
+    /// The same conversation with its messages held as `messages`.
+    pub fn with_messages<N>(self, messages: N) -> Conversation<N> {
+        Conversation {
+            id: self.id,
+            assistant_id: self.assistant_id,
+            channel: self.channel,
+            contact: self.contact,
+            started_at: self.started_at,
+            ended_at: self.ended_at,
+            status: self.status,
+            summary: self.summary,
+            messages,
+        }
+    }
 }
 
 impl Conversation {

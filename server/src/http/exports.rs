@@ -186,23 +186,35 @@ pub async fn progress(
     Ok(Json(export_info(owned(&state, account.id, &id).await?)))
 }
 
+/// Why a browser gives an export up (`failure`, `handover`).
 #[derive(Deserialize)]
-pub struct FailureReport {
+pub struct BrowserReport {
     reason: String,
+}
+
+impl BrowserReport {
+    fn reason(&self) -> String {
+        self.reason.chars().take(500).collect()
+    }
+}
+
+/// The account's export, if a browser is still rendering it.
+async fn browsers_export(state: &AppState, account_id: i64, id: &str) -> Result<ExportRow, ApiError> {
+    let export = owned(state, account_id, id).await?;
+    if export.status != "processing" || export.renderer != "browser" {
+        return Err(not_browsers(&export));
+    }
+    Ok(export)
 }
 
 pub async fn failure(
     State(state): State<AppState>,
     Authed(account): Authed,
     Path(id): Path<String>,
-    ApiJson(body): ApiJson<FailureReport>,
+    ApiJson(body): ApiJson<BrowserReport>,
 ) -> Result<Json<ExportInfo>, ApiError> {
-    let export = owned(&state, account.id, &id).await?;
-    if export.status != "processing" || export.renderer != "browser" {
-        return Err(not_browsers(&export));
-    }
-    let reason: String = body.reason.chars().take(500).collect();
-    state.store.fail_export(&id, &reason, state.clock.now()).await?;
+    browsers_export(&state, account.id, &id).await?;
+    state.store.fail_export(&id, &body.reason(), state.clock.now()).await?;
     Ok(Json(export_info(owned(&state, account.id, &id).await?)))
 }
 
@@ -212,14 +224,10 @@ pub async fn handover(
     State(state): State<AppState>,
     Authed(account): Authed,
     Path(id): Path<String>,
-    ApiJson(body): ApiJson<FailureReport>,
+    ApiJson(body): ApiJson<BrowserReport>,
 ) -> Result<Json<ExportInfo>, ApiError> {
-    let export = owned(&state, account.id, &id).await?;
-    if export.status != "processing" || export.renderer != "browser" {
-        return Err(not_browsers(&export));
-    }
-    let reason: String = body.reason.chars().take(500).collect();
-    if !state.store.hand_over(&id, &reason, state.clock.now()).await? {
+    browsers_export(&state, account.id, &id).await?;
+    if !state.store.hand_over(&id, &body.reason(), state.clock.now()).await? {
         return Err(not_browsers(&owned(&state, account.id, &id).await?));
     }
     let export = owned(&state, account.id, &id).await?;
