@@ -9,11 +9,8 @@
 //! or `postgres` for one of them;
 //! `CONVO_TEST_POSTGRES_URL` points at another PostgreSQL).
 
-#[path = "../tests/common/mod.rs"]
-mod common;
-
-use common::{Db, TestApp};
 use convo_server::store::{AssistantRow, Cursor};
+use convo_testkit::{ALICE, Db, START, ServerProcess, TestApp};
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -25,7 +22,7 @@ fn write_import(path: &Path, messages: usize) -> usize {
         assistant_id: "bench-bot".into(),
         conversations: messages / 20,
         messages_per_conversation: 20,
-        end: common::START.parse().unwrap(),
+        end: START.parse().unwrap(),
         span_days: 365,
         seed: 11,
     };
@@ -72,7 +69,8 @@ async fn walk(client: reqwest::Client, base: String, from: String, to: String) -
         let t = Instant::now();
         let body = client.get(&url).send().await.unwrap().bytes().await.unwrap();
         latencies.push(t.elapsed());
-        let page: PageCount = serde_json::from_slice(&body).unwrap_or_else(|e| panic!("not a page ({e}): {}", String::from_utf8_lossy(&body)));
+        let page: PageCount =
+            serde_json::from_slice(&body).unwrap_or_else(|e| panic!("not a page ({e}): {}", String::from_utf8_lossy(&body)));
         messages += page.conversations.iter().map(|c| c.messages.len()).sum::<usize>();
         match page.next_cursor {
             Some(c) => cursor = Some(c),
@@ -81,49 +79,9 @@ async fn walk(client: reqwest::Client, base: String, from: String, to: String) -
     }
 }
 
-/// `convo-export serve` on the bench's database, in a process of its own.
-struct ServerProcess {
-    child: std::process::Child,
-    base: String,
-}
-
-impl ServerProcess {
-    fn start(app: &TestApp) -> ServerProcess {
-        use std::io::BufRead;
-        let mut child = Command::new(BIN)
-            .args(["serve", "--no-demo", "--addr", "127.0.0.1:0", "--web-dir", "/nonexistent", "--data-dir"])
-            .arg(app.dir.path())
-            .args(["--database-url", &app.database_url])
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut first = String::new();
-        std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
-        let base = first.trim().rsplit(' ').next().unwrap().trim_end_matches('/').to_string();
-        assert!(base.starts_with("http://127.0.0.1:"), "{first}");
-        ServerProcess { child, base }
-    }
-
-    async fn login(&self) -> reqwest::Client {
-        let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
-        let (email, password) = common::ALICE;
-        let r = client.post(format!("{}/api/login", self.base)).json(&serde_json::json!({"email": email, "password": password})).send().await.unwrap();
-        assert_eq!(r.status(), 200);
-        client
-    }
-}
-
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 async fn pages_over_http(server: &ServerProcess, clients: usize, expected: usize) {
-    let client = server.login().await;
-    let to: chrono::DateTime<chrono::Utc> = common::START.parse().unwrap();
+    let client = server.login(ALICE).await;
+    let to: chrono::DateTime<chrono::Utc> = START.parse().unwrap();
     let from = to - chrono::Duration::days(366);
     let span = (to - from).num_milliseconds();
     let t = Instant::now();
@@ -157,7 +115,7 @@ async fn pages_over_http(server: &ServerProcess, clients: usize, expected: usize
 
 async fn pages_from_the_store(app: &TestApp, expected: usize) {
     let assistant: AssistantRow = app.state.store.assistant_by_public_id("bench-bot").await.unwrap().unwrap();
-    let to: chrono::DateTime<chrono::Utc> = common::START.parse().unwrap();
+    let to: chrono::DateTime<chrono::Utc> = START.parse().unwrap();
     let range = convo_model::TimeRange { from: to - chrono::Duration::days(366), to };
     let t = Instant::now();
     let mut cursor: Option<Cursor> = None;
@@ -196,19 +154,24 @@ async fn main() {
     let expected = write_import(&import, messages);
     println!("assistant with {messages} messages ({expected} in completed conversations)");
     let only = std::env::var("DATABASES").unwrap_or_default();
-    for db in [Db::Sqlite, Db::Postgres].into_iter().filter(|db| only.is_empty() || only.to_lowercase().contains(&format!("{db:?}").to_lowercase())) {
+    for db in [Db::Sqlite, Db::Postgres]
+        .into_iter()
+        .filter(|db| only.is_empty() || only.to_lowercase().contains(&format!("{db:?}").to_lowercase()))
+    {
         println!("{db:?}:");
         let app = TestApp::start(db).await;
         app.seed(1).await;
         let t = Instant::now();
-        convo_server::import::import_file(&app.state.store, &import, app.state.clock.now()).await.unwrap();
+        convo_server::import::import_file(&app.state.store, &import, app.state.clock.now(), &indicatif::ProgressBar::hidden())
+            .await
+            .unwrap();
         println!("  import                          {:>9.0} messages/s", messages as f64 / t.elapsed().as_secs_f64());
-        let (alice, _) = app.state.store.account_by_email(common::ALICE.0).await.unwrap().unwrap();
+        let (alice, _) = app.state.store.account_by_email(ALICE.0).await.unwrap().unwrap();
         let pk = app.state.store.ensure_assistant("bench-bot", None, app.state.clock.now()).await.unwrap();
         app.state.store.grant(alice.id, pk).await.unwrap();
 
         pages_from_the_store(&app, expected).await;
-        let server = ServerProcess::start(&app);
+        let server = ServerProcess::start(BIN, app.dir.path(), Some(&app.database_url), &[]);
         pages_over_http(&server, 1, expected).await;
         pages_over_http(&server, 32, expected).await;
         drop(server);
@@ -219,14 +182,17 @@ async fn main() {
             Command::new("/usr/bin/time")
                 .arg("-v")
                 .arg(BIN)
-                .args(["export", "--account", common::ALICE.0, "--assistant", "bench-bot", "--days", "365", "--out"])
+                .args(["export", "--account", ALICE.0, "--assistant", "bench-bot", "--days", "365", "--out"])
                 .arg(&out)
                 .arg("--data-dir")
                 .arg(app.dir.path())
                 .args(["--database-url", &app.database_url]),
         );
         let size = std::fs::metadata(&out).unwrap().len() as f64 / 1e6;
-        println!("  server-side export (CLI)        {secs:>8.1} s  peak RSS {rss:>6.1} MB  {size:.0} MB file  {:>9.0} messages/s", expected as f64 / secs);
+        println!(
+            "  server-side export (CLI)        {secs:>8.1} s  peak RSS {rss:>6.1} MB  {size:.0} MB file  {:>9.0} messages/s",
+            expected as f64 / secs
+        );
     }
     let out = tmp.path().join("offline.html");
     let (secs, rss) = timed(

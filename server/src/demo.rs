@@ -72,15 +72,13 @@ pub async fn seed(store: &Store, data_dir: &std::path::Path, now: Timestamp) -> 
         }
         w.flush()?;
     }
-    crate::import::import_file(store, file.path(), now).await?;
+    crate::import::import_file(store, file.path(), now, &indicatif::ProgressBar::hidden()).await?;
     for account in &DEMO_ACCOUNTS {
         let hash = crate::auth::hash_password(account.password);
         let id = store.create_account(account.email, account.name, &hash, now).await?;
         for (assistant_id, name) in account.assistants {
             let pk = store.ensure_assistant(assistant_id, Some(name), now).await?;
-            store
-                .set_assistant_config(assistant_id, r#"{"system_prompt":"INTERNAL assistant configuration","temperature":0.2}"#)
-                .await?;
+            store.set_assistant_config(assistant_id, r#"{"system_prompt":"INTERNAL assistant configuration","temperature":0.2}"#).await?;
             store.grant(id, pk).await?;
         }
     }

@@ -5,14 +5,11 @@
 //!
 //! `cargo bench -p convo-e2e --bench click_to_ready` (`CONVERSATIONS=100,1000` to pick).
 
-use convo_e2e::{Browser, BrowserOptions, TempDir};
+use convo_e2e::{Browser, BrowserOptions, workspace_root};
 use convo_server::clock::Clock;
-use convo_server::files::FileStore;
-use convo_server::http::{AppState, Settings, app};
-use convo_server::store::Store;
+use convo_testkit::{Db, Options, TestApp};
 use fantoccini::Locator;
 use fantoccini::wd::TimeoutConfiguration;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const WAIT_READY: &str = r#"
@@ -34,9 +31,14 @@ const check = () => {
 check();
 "#;
 
-async fn server(dir: &TempDir, conversations: usize) -> (String, AppState) {
-    let url = format!("sqlite://{}?mode=rwc", dir.path().join("bench.db").display());
-    let store = Store::connect(&url).await.unwrap();
+/// The server with the built web app over SQLite, and an account that sees an
+/// assistant with `conversations` completed conversations of 20 messages.
+async fn server(conversations: usize) -> TestApp {
+    let app = TestApp::serve(
+        Db::Sqlite,
+        Options { clock: Some(Clock::System), web_dir: Some(workspace_root().join("dist")), ..Options::default() },
+    )
+    .await;
     let now = chrono::Utc::now();
     let spec = convo_demo::Spec {
         assistant_id: "bench-bot".into(),
@@ -46,7 +48,7 @@ async fn server(dir: &TempDir, conversations: usize) -> (String, AppState) {
         span_days: 300,
         seed: 3,
     };
-    let path = dir.path().join("import.jsonl");
+    let path = app.dir.path().join("import.jsonl");
     let mut lines = String::new();
     for mut c in convo_demo::conversations(&spec) {
         c.status = convo_model::ConversationStatus::Completed;
@@ -55,29 +57,22 @@ async fn server(dir: &TempDir, conversations: usize) -> (String, AppState) {
         lines.push('\n');
     }
     std::fs::write(&path, lines).unwrap();
-    convo_server::import::import_file(&store, &path, now).await.unwrap();
-    let account = store.create_account("bench@example.com", "Bench", &convo_server::auth::hash_password("bench-password"), now).await.unwrap();
-    let pk = store.ensure_assistant("bench-bot", Some("Bench Bot"), now).await.unwrap();
-    store.grant(account, pk).await.unwrap();
-    let state = AppState {
-        store,
-        files: FileStore::open(dir.path()).unwrap(),
-        clock: Clock::System,
-        settings: Arc::new(Settings::default()),
-        web_dir: Some(convo_e2e::workspace_root().join("dist")),
-    };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(axum::serve(listener, app(state.clone())).into_future());
-    (base, state)
+    convo_server::import::import_file(&app.state.store, &path, now, &indicatif::ProgressBar::hidden()).await.unwrap();
+    app.add_account("bench@example.com", "bench-password", &["bench-bot"]).await;
+    app.state.store.ensure_assistant("bench-bot", Some("Bench Bot"), now).await.unwrap();
+    app
 }
 
 async fn in_the_browser(base: &str) -> serde_json::Value {
     let browser = Browser::start(BrowserOptions::default()).await.unwrap();
     let c = &browser.client;
-    c.update_timeouts(TimeoutConfiguration::new(Some(Duration::from_secs(900)), Some(Duration::from_secs(60)), Some(Duration::from_secs(10))))
-        .await
-        .unwrap();
+    c.update_timeouts(TimeoutConfiguration::new(
+        Some(Duration::from_secs(900)),
+        Some(Duration::from_secs(60)),
+        Some(Duration::from_secs(10)),
+    ))
+    .await
+    .unwrap();
     c.goto(base).await.unwrap();
     c.find(Locator::Css("#email")).await.unwrap().send_keys("bench@example.com").await.unwrap();
     c.find(Locator::Css("#password")).await.unwrap().send_keys("bench-password").await.unwrap();
@@ -96,7 +91,12 @@ async fn in_the_browser(base: &str) -> serde_json::Value {
 /// over), then the same export rendered by the server: its click-to-ready in ms.
 async fn on_the_server(base: &str) -> (String, f64) {
     let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
-    client.post(format!("{base}/api/login")).json(&serde_json::json!({"email": "bench@example.com", "password": "bench-password"})).send().await.unwrap();
+    client
+        .post(format!("{base}/api/login"))
+        .json(&serde_json::json!({"email": "bench@example.com", "password": "bench-password"}))
+        .send()
+        .await
+        .unwrap();
     let list: serde_json::Value = client.get(format!("{base}/api/exports")).send().await.unwrap().json().await.unwrap();
     let renderer = list["exports"][0]["renderer"].as_str().unwrap_or_default().to_string();
     let t = Instant::now();
@@ -128,8 +128,8 @@ async fn main() {
         .collect();
     println!("click-to-ready, 20 messages per conversation (guide: 30-60 s for dozens, 1-2 min for hundreds)");
     for n in sizes {
-        let dir = TempDir::new("click").unwrap();
-        let (base, _state) = server(&dir, n).await;
+        let app = server(n).await;
+        let base = app.base.clone();
         let browser = in_the_browser(&base).await;
         let (renderer, server_ms) = on_the_server(&base).await;
         let ms = |key: &str| browser[key].as_f64().unwrap_or_else(|| panic!("no {key} in {browser}"));

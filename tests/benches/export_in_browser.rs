@@ -5,11 +5,12 @@
 //! `cargo xtask bench` (or `cargo bench -p convo-e2e`); `SIZES=10000,100000,1000000`
 //! picks the export sizes in messages.
 
-use convo_e2e::{Browser, BrowserOptions, TempDir, file_url};
+use convo_e2e::{Browser, BrowserOptions, file_url};
 use convo_render::{ExportHeader, ExportRenderer};
 use fantoccini::wd::TimeoutConfiguration;
 use std::io::Write;
 use std::time::{Duration, Instant};
+use tempfile::TempDir;
 
 const NAIVE_SCRIPT: &str = r#"(() => {
   const form = document.getElementById("search"), input = document.getElementById("q");
@@ -140,7 +141,11 @@ fn print_row(name: &str, bytes: u64, loaded: f64, f: &serde_json::Value) {
         f["heap"].as_f64().unwrap_or(0.0) / 1e6,
         f["conversations"],
     );
-    println!("{:<28} searches (script / to next frame, ms): {}", "", scripted.iter().zip(&frames).map(|(s, f)| format!("{s}/{f}")).collect::<Vec<_>>().join("  "));
+    println!(
+        "{:<28} searches (script / to next frame, ms): {}",
+        "",
+        scripted.iter().zip(&frames).map(|(s, f)| format!("{s}/{f}")).collect::<Vec<_>>().join("  ")
+    );
 }
 
 #[tokio::main]
@@ -151,7 +156,7 @@ async fn main() -> anyhow::Result<()> {
         .map(|s| s.trim().parse().expect("SIZES is a list of message counts"))
         .collect();
     for messages in sizes {
-        let dir = TempDir::new("bench")?;
+        let dir = tempfile::tempdir()?;
         let (ours, bytes) = write_export(&dir, messages);
         println!("--- {messages} messages ---");
         let (loaded, figures) = measure(&ours).await?;

@@ -44,7 +44,7 @@ pub const CHROMIUM_ARGS: &[&str] = &[
 pub struct Browser {
     pub client: Client,
     driver: Child,
-    _profile: TempDir,
+    _profile: tempfile::TempDir,
 }
 
 /// Options for [`Browser::start`].
@@ -68,9 +68,9 @@ impl Browser {
             .stderr(Stdio::null())
             .spawn()
             .with_context(|| format!("cannot start {driver_path}: run `cargo xtask test` to install it"))?;
-        let profile = TempDir::new("chromium-profile")?;
+        let profile = tempfile::Builder::new().prefix("chromium-profile").tempdir()?;
         let mut args: Vec<String> = CHROMIUM_ARGS.iter().map(|s| s.to_string()).collect();
-        args.push(format!("--user-data-dir={}", profile.0.display()));
+        args.push(format!("--user-data-dir={}", profile.path().display()));
         if options.dark {
             args.push("--force-dark-mode".into());
         }
@@ -83,10 +83,7 @@ impl Browser {
             prefs.insert("download.prompt_for_download".into(), false.into());
         }
         let mut caps = serde_json::Map::new();
-        caps.insert(
-            "goog:chromeOptions".into(),
-            serde_json::json!({"args": args, "prefs": prefs}),
-        );
+        caps.insert("goog:chromeOptions".into(), serde_json::json!({"args": args, "prefs": prefs}));
         let url = format!("http://127.0.0.1:{port}");
         let deadline = Instant::now() + Duration::from_secs(20);
         let client = loop {
@@ -119,30 +116,6 @@ impl Drop for Browser {
 
 pub fn free_port() -> anyhow::Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
-}
-
-/// A directory deleted on drop.
-pub struct TempDir(pub PathBuf);
-
-impl TempDir {
-    pub fn new(prefix: &str) -> anyhow::Result<TempDir> {
-        static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-        let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let dir = std::env::temp_dir().join(format!("convo-{prefix}-{}-{n}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir)?;
-        Ok(TempDir(dir))
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 /// A `file://` URL for a local path.

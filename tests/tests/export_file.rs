@@ -2,12 +2,13 @@
 //! search filters and highlights, it reads without script, it prints every
 //! conversation in full, it is valid HTML5 (vnu) and accessible (axe-core).
 
-use convo_e2e::{Browser, BrowserOptions, TempDir, file_url};
+use convo_e2e::{Browser, BrowserOptions, file_url};
 use convo_model::Conversation;
 use convo_render::{ExportHeader, render_to_string};
 use fantoccini::Locator;
 use std::path::PathBuf;
 use std::process::Command;
+use tempfile::TempDir;
 
 const FIXTURE: &str = include_str!("../../crates/render/tests/fixtures/conversations.jsonl");
 
@@ -67,7 +68,7 @@ async fn type_query(browser: &Browser, query: &str) -> String {
 
 #[tokio::test]
 async fn search_filters_and_highlights_under_the_exports_own_csp() {
-    let dir = TempDir::new("search").unwrap();
+    let dir = tempfile::tempdir().unwrap();
     let (path, _) = write_export(&dir, false);
     let browser = Browser::start(BrowserOptions::default()).await.unwrap();
     browser.client.goto(&file_url(&path)).await.unwrap();
@@ -97,7 +98,7 @@ async fn search_filters_and_highlights_under_the_exports_own_csp() {
 
 #[tokio::test]
 async fn everything_reads_without_script() {
-    let dir = TempDir::new("noscript").unwrap();
+    let dir = tempfile::tempdir().unwrap();
     let (path, _) = write_export(&dir, false);
     let browser = Browser::start(BrowserOptions { no_script: true, ..Default::default() }).await.unwrap();
     browser.client.goto(&file_url(&path)).await.unwrap();
@@ -116,7 +117,7 @@ async fn everything_reads_without_script() {
 
 #[tokio::test]
 async fn printing_shows_every_conversation_in_full_and_no_controls() {
-    let dir = TempDir::new("print").unwrap();
+    let dir = tempfile::tempdir().unwrap();
     let (path, ids) = write_export(&dir, true);
     let browser = Browser::start(BrowserOptions::default()).await.unwrap();
     browser.client.goto(&file_url(&path)).await.unwrap();
@@ -126,7 +127,12 @@ async fn printing_shows_every_conversation_in_full_and_no_controls() {
     browser.close().await.unwrap();
     let pdf_path = dir.path().join("export.pdf");
     std::fs::write(&pdf_path, &pdf).unwrap();
-    let out = Command::new("pdftotext").args(["-layout"]).arg(&pdf_path).arg("-").output().expect("pdftotext (poppler-utils) is installed by `cargo xtask test`");
+    let out = Command::new("pdftotext")
+        .args(["-layout"])
+        .arg(&pdf_path)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils) is installed by `cargo xtask test`");
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(!text.contains("Search conversations"), "controls are not printed");
@@ -144,7 +150,7 @@ async fn printing_shows_every_conversation_in_full_and_no_controls() {
 
 #[tokio::test]
 async fn axe_finds_no_accessibility_violations() {
-    let dir = TempDir::new("axe").unwrap();
+    let dir = tempfile::tempdir().unwrap();
     let (path, _) = write_export(&dir, true);
     let axe = convo_e2e::axe_script().unwrap();
     for scheme in ["light", "dark"] {
@@ -167,7 +173,7 @@ async fn axe_finds_no_accessibility_violations() {
 
 #[test]
 fn vnu_finds_valid_html5() {
-    let dir = TempDir::new("vnu").unwrap();
+    let dir = tempfile::tempdir().unwrap();
     let (path, _) = write_export(&dir, true);
     let golden = convo_e2e::workspace_root().join("crates/render/tests/golden/export.html");
     let out = Command::new("java")

@@ -4,33 +4,20 @@
 //! evicting the oldest as the dialog said, another account seeing none of it, and
 //! axe-core finding no violation on each page.
 
-use convo_e2e::{Browser, BrowserOptions, TempDir};
+use convo_e2e::{Browser, BrowserOptions, workspace_root};
+use convo_model::api::{ExportStatus, Renderer};
 use convo_server::clock::Clock;
-use convo_server::files::FileStore;
-use convo_server::http::{AppState, Settings, app};
-use convo_server::store::Store;
+use convo_testkit::{Db, Options, TestApp};
 use fantoccini::{Client, Locator};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-async fn start_server(dir: &TempDir) -> (String, AppState) {
-    let dist = convo_e2e::workspace_root().join("dist");
+/// The server with the built web app and the demo data, on SQLite and the real clock.
+async fn start_server() -> TestApp {
+    let dist = workspace_root().join("dist");
     assert!(dist.join("index.html").is_file(), "build the web app first: `cargo xtask test` does");
-    let url = format!("sqlite://{}?mode=rwc", dir.path().join("app.db").display());
-    let store = Store::connect(&url).await.unwrap();
-    let now = chrono::Utc::now();
-    convo_server::demo::seed(&store, dir.path(), now).await.unwrap();
-    let state = AppState {
-        store,
-        files: FileStore::open(dir.path()).unwrap(),
-        clock: Clock::System,
-        settings: Arc::new(Settings::default()),
-        web_dir: Some(dist),
-    };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(axum::serve(listener, app(state.clone())).into_future());
-    (base, state)
+    let app = TestApp::serve(Db::Sqlite, Options { clock: Some(Clock::System), web_dir: Some(dist), ..Options::default() }).await;
+    convo_server::demo::seed(&app.state.store, app.dir.path(), chrono::Utc::now()).await.unwrap();
+    app
 }
 
 /// Polls `check` (a JS expression) until it is true, for at most `secs` seconds.
@@ -83,10 +70,11 @@ async fn set_days(client: &Client, value: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn export_download_open_delete_and_the_limit_in_the_browser() {
-    let dir = TempDir::new("web-app").unwrap();
-    let downloads = TempDir::new("downloads").unwrap();
-    let (base, state) = start_server(&dir).await;
-    let browser = Browser::start(BrowserOptions { download_dir: Some(downloads.path().to_path_buf()), ..Default::default() }).await.unwrap();
+    let downloads = tempfile::tempdir().unwrap();
+    let app = start_server().await;
+    let (base, state) = (app.base.clone(), app.state.clone());
+    let browser =
+        Browser::start(BrowserOptions { download_dir: Some(downloads.path().to_path_buf()), ..Default::default() }).await.unwrap();
     let c = &browser.client;
 
     c.goto(&base).await.unwrap();
@@ -104,7 +92,12 @@ async fn export_download_open_delete_and_the_limit_in_the_browser() {
     // The dialog refuses bad days before anything is sent.
     c.find(Locator::Css("#export-button")).await.unwrap().click().await.unwrap();
     wait_for(c, "document.querySelector('dialog.export-dialog[open]')", 10).await;
-    for (bad, message) in [("0", "The time range must be from 1 to 365 days."), ("366", "The time range must be from 1 to 365 days."), ("7.5", "is not a whole number of days"), ("", "Enter a number of days from 1 to 365.")] {
+    for (bad, message) in [
+        ("0", "The time range must be from 1 to 365 days."),
+        ("366", "The time range must be from 1 to 365 days."),
+        ("7.5", "is not a whole number of days"),
+        ("", "Enter a number of days from 1 to 365."),
+    ] {
         set_days(c, bad).await;
         wait_for(c, &format!("document.getElementById('days-error').textContent.includes({message:?})"), 5).await;
         assert!(!c.find(Locator::Css("#start-export")).await.unwrap().is_enabled().await.unwrap(), "Start Export with {bad:?}");
@@ -122,9 +115,9 @@ async fn export_download_open_delete_and_the_limit_in_the_browser() {
     let exports = state.store.list_exports(1, chrono::Utc::now()).await.unwrap();
     assert_eq!(exports.len(), 1);
     let export = &exports[0];
-    assert_eq!(export.status, "ready");
-    assert_eq!(export.renderer, "browser", "rendered in the browser, not taken over");
-    let stored = std::fs::read(state.files.path(&export.id).unwrap()).unwrap();
+    assert_eq!(export.status, ExportStatus::Ready);
+    assert_eq!(export.renderer, Renderer::Browser, "rendered in the browser, not taken over");
+    let stored = std::fs::read(state.files().path(&export.id).unwrap()).unwrap();
     assert!(stored.starts_with(b"<!DOCTYPE html>"));
 
     // Download: the file lands with the export's name and is the export.
@@ -141,8 +134,14 @@ async fn export_download_open_delete_and_the_limit_in_the_browser() {
     c.goto(&format!("{base}{open}")).await.unwrap();
     wait_for(c, "document.querySelector('h1') && !document.getElementById('search').hidden", 20).await;
     assert_eq!(c.execute("return window.origin", vec![]).await.unwrap(), serde_json::json!("null"));
-    assert_eq!(c.execute("return document.querySelector('h1').textContent", vec![]).await.unwrap(), serde_json::json!(export.assistant_name));
-    assert_eq!(c.execute("try { return document.cookie } catch (e) { return 'blocked' }", vec![]).await.unwrap(), serde_json::json!("blocked"));
+    assert_eq!(
+        c.execute("return document.querySelector('h1').textContent", vec![]).await.unwrap(),
+        serde_json::json!(export.assistant_name)
+    );
+    assert_eq!(
+        c.execute("try { return document.cookie } catch (e) { return 'blocked' }", vec![]).await.unwrap(),
+        serde_json::json!("blocked")
+    );
 
     // Delete asks first; then the export is gone from the list and the server.
     c.goto(&base).await.unwrap();
@@ -153,15 +152,12 @@ async fn export_download_open_delete_and_the_limit_in_the_browser() {
     c.find(Locator::Css(".export-row .confirm-delete")).await.unwrap().click().await.unwrap();
     wait_for(c, "!document.querySelector('.export-row')", 10).await;
     assert!(state.store.list_exports(1, chrono::Utc::now()).await.unwrap().is_empty());
-    assert!(state.files.path(&export.id).is_none());
+    assert!(state.files().path(&export.id).is_none());
 
     // With 20 exports, the dialog says which one the next will delete, and it does.
     let account = state.store.account_by_email("demo@example.com").await.unwrap().unwrap().0;
-    let assistant = state.store.assistant_for(account.id, "sales-assistant").await.unwrap().unwrap();
     for _ in 0..20 {
-        convo_server::http::create_export(&state, account.id, &assistant, convo_model::Days::try_from(7).unwrap(), "server")
-            .await
-            .unwrap();
+        state.catalog.create(&account, "sales-assistant", convo_model::Days::try_from(7).unwrap(), Renderer::Server).await.unwrap();
     }
     let oldest = state.store.list_exports(account.id, chrono::Utc::now()).await.unwrap().last().unwrap().clone();
     c.refresh().await.unwrap();
@@ -180,7 +176,8 @@ async fn export_download_open_delete_and_the_limit_in_the_browser() {
     let other = Browser::start(BrowserOptions::default()).await.unwrap();
     log_in(&other.client, &base, "other@example.com", "other-password").await;
     wait_for(&other.client, "document.querySelector('.exports .empty')", 20).await;
-    let options = other.client.execute("return [...document.querySelectorAll('#assistant-filter option')].map(o => o.value)", vec![]).await.unwrap();
+    let options =
+        other.client.execute("return [...document.querySelectorAll('#assistant-filter option')].map(o => o.value)", vec![]).await.unwrap();
     assert_eq!(options, serde_json::json!(["onboarding-guide"]));
     other.close().await.unwrap();
 }

@@ -2,12 +2,14 @@
 //! an error body into its message. Failed requests that may succeed later are retried
 //! with backoff.
 
+use convo_model::Days;
 use convo_model::api::{
-    AssistantList, ConversationPage, CreatedExport, ErrorBody, ExportInfo, ExportList, ExportPreview,
+    AssistantList, BrowserReport, ConversationPage, CreateExportRequest, CreatedExport, ErrorBody, ExportInfo, ExportList, ExportPreview,
+    LoginRequest, Me, ProgressReport,
 };
 use gloo_net::http::{Request, RequestBuilder, Response};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde_json::json;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApiError {
@@ -21,6 +23,8 @@ impl std::fmt::Display for ApiError {
         f.write_str(&self.message)
     }
 }
+
+impl std::error::Error for ApiError {}
 
 impl ApiError {
     fn network(e: impl std::fmt::Display) -> ApiError {
@@ -55,13 +59,15 @@ async fn json<T: DeserializeOwned>(request: RequestBuilder) -> ApiResult<T> {
     send(request).await?.json().await.map_err(|e| ApiError { status: 0, message: format!("unexpected answer: {e}") })
 }
 
-/// Sends a prepared request (one with a JSON body) and reads its JSON answer.
-async fn send_json<T: DeserializeOwned>(request: gloo_net::http::Request) -> ApiResult<T> {
-    check(request.send().await.map_err(ApiError::network)?).await?.json().await.map_err(ApiError::network)
+/// Sends `body` as JSON and reads the JSON answer.
+async fn post_json<B: Serialize, T: DeserializeOwned>(request: RequestBuilder, body: &B) -> ApiResult<T> {
+    let request = request.json(body).map_err(|e| ApiError { status: 0, message: e.to_string() })?;
+    send_json(request).await
 }
 
-fn with_json(request: RequestBuilder, body: serde_json::Value) -> ApiResult<gloo_net::http::Request> {
-    request.json(&body).map_err(|e| ApiError { status: 0, message: e.to_string() })
+/// Sends a prepared request and reads its JSON answer.
+async fn send_json<T: DeserializeOwned>(request: gloo_net::http::Request) -> ApiResult<T> {
+    check(request.send().await.map_err(ApiError::network)?).await?.json().await.map_err(ApiError::network)
 }
 
 /// Retries `call` on transient errors: after 0.5 s, 1 s, 2 s and 4 s.
@@ -86,13 +92,12 @@ pub fn encode(value: &str) -> String {
     js_sys::encode_uri_component(value).into()
 }
 
-pub async fn me() -> ApiResult<serde_json::Value> {
+pub async fn me() -> ApiResult<Me> {
     json(Request::get("/api/me")).await
 }
 
-pub async fn login(email: &str, password: &str) -> ApiResult<serde_json::Value> {
-    let request = with_json(Request::post("/api/login"), json!({"email": email, "password": password}))?;
-    send_json(request).await
+pub async fn login(email: &str, password: &str) -> ApiResult<Me> {
+    post_json(Request::post("/api/login"), &LoginRequest { email: email.into(), password: password.into() }).await
 }
 
 pub async fn logout() -> ApiResult<()> {
@@ -145,13 +150,12 @@ pub fn parse_page(text: &str) -> ApiResult<ConversationPage> {
     serde_json::from_str(text).map_err(|e| ApiError { status: 0, message: format!("unexpected answer: {e}") })
 }
 
-pub async fn preview(assistant: &str, days: u16) -> ApiResult<ExportPreview> {
+pub async fn preview(assistant: &str, days: Days) -> ApiResult<ExportPreview> {
     json(Request::get(&format!("/api/exports/preview?assistant_id={}&days={days}", encode(assistant)))).await
 }
 
-pub async fn create_export(assistant: &str, days: u16) -> ApiResult<CreatedExport> {
-    let request = with_json(Request::post("/api/exports"), json!({"assistant_id": assistant, "days": days}))?;
-    send_json(request).await
+pub async fn create_export(assistant: &str, days: Days) -> ApiResult<CreatedExport> {
+    post_json(Request::post("/api/exports"), &CreateExportRequest { assistant_id: assistant.into(), days, render: None }).await
 }
 
 pub async fn exports() -> ApiResult<ExportList> {
@@ -163,19 +167,16 @@ pub async fn delete_export(id: &str) -> ApiResult<()> {
 }
 
 pub async fn report_progress(id: &str, done: i64) -> ApiResult<ExportInfo> {
-    let request = with_json(Request::post(&format!("/api/exports/{}/progress", encode(id))), json!({"done": done}))?;
-    send_json(request).await
+    post_json(Request::post(&format!("/api/exports/{}/progress", encode(id))), &ProgressReport { done }).await
 }
 
 pub async fn report_failure(id: &str, reason: &str) -> ApiResult<ExportInfo> {
-    let request = with_json(Request::post(&format!("/api/exports/{}/failure", encode(id))), json!({"reason": reason}))?;
-    send_json(request).await
+    post_json(Request::post(&format!("/api/exports/{}/failure", encode(id))), &BrowserReport { reason: reason.into() }).await
 }
 
 /// Asks the server to render an export this browser cannot finish.
 pub async fn hand_over(id: &str, reason: &str) -> ApiResult<ExportInfo> {
-    let request = with_json(Request::post(&format!("/api/exports/{}/handover", encode(id))), json!({"reason": reason}))?;
-    send_json(request).await
+    post_json(Request::post(&format!("/api/exports/{}/handover", encode(id))), &BrowserReport { reason: reason.into() }).await
 }
 
 /// Uploads the finished file with its SHA-256 (`Content-Digest`, RFC 9530).

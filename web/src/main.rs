@@ -1,10 +1,17 @@
 //! The web app's entry point: mounts the leptos app on the page's body.
+//!
+//! `api` is the one typed client of the server, `pipeline` renders an export in the
+//! browser, `state` holds what components share (session, toasts, running exports),
+//! `format` says sizes and times as people read them, and `components/` has one
+//! component per concern.
 
 mod api;
-mod app;
+mod components;
+mod format;
 mod pipeline;
+mod state;
 
 fn main() {
     console_error_panic_hook::set_once();
-    leptos::mount::mount_to_body(app::App);
+    leptos::mount::mount_to_body(components::App);
 }

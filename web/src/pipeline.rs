@@ -9,8 +9,8 @@ use convo_model::api::ExportInfo;
 use convo_render::{ExportHeader, ExportRenderer};
 use std::future::Future;
 use std::sync::Arc;
-use std::task::Poll;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::Poll;
 use wasm_bindgen::{JsCast, JsValue};
 
 /// Set to stop an export in flight.
@@ -256,6 +256,14 @@ fn record_wasm_memory() {
     }
 }
 
+/// A named point on the page's performance timeline (the click_to_ready bench reports
+/// the phases from these).
+fn mark(name: &str) {
+    if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
+        let _ = performance.mark(name);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -270,8 +278,7 @@ mod tests {
     #[wasm_bindgen_test]
     async fn blob_parts_assemble_into_the_golden_export_and_hash_like_sha256() {
         use sha2::Digest;
-        let conversations: Vec<convo_model::Conversation> =
-            FIXTURE.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        let conversations: Vec<convo_model::Conversation> = FIXTURE.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
         let mut renderer = ExportRenderer::new(ExportHeader {
             assistant_name: "Support <Bot> \u{1F916}".into(),
             assistant_id: Some("support-bot".into()),
@@ -318,13 +325,5 @@ mod tests {
         assert_eq!(super::base64(b"f"), "Zg==");
         assert_eq!(super::base64(b"fo"), "Zm8=");
         assert_eq!(super::base64(b"foobar"), "Zm9vYmFy");
-    }
-}
-
-/// A named point on the page's performance timeline (the click_to_ready bench reports
-/// the phases from these).
-fn mark(name: &str) {
-    if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
-        let _ = performance.mark(name);
     }
 }

@@ -54,8 +54,20 @@ impl Rng {
 }
 
 const NAMES: &[&str] = &[
-    "Ana Souza", "Liam O'Brien", "مريم الأحمد", "יונתן כהן", "佐藤 花子", "Zoë Müller", "Олег Петров",
-    "Priya Raman", "Kwame Mensah", "Søren Kierkegaard", "李伟", "Fatima Zahra", "Chloé Dubois", "Mateo García",
+    "Ana Souza",
+    "Liam O'Brien",
+    "مريم الأحمد",
+    "יונתן כהן",
+    "佐藤 花子",
+    "Zoë Müller",
+    "Олег Петров",
+    "Priya Raman",
+    "Kwame Mensah",
+    "Søren Kierkegaard",
+    "李伟",
+    "Fatima Zahra",
+    "Chloé Dubois",
+    "Mateo García",
 ];
 
 const QUESTIONS: &[&str] = &[
@@ -109,20 +121,14 @@ pub fn conversations(spec: &Spec) -> impl Iterator<Item = Conversation> + '_ {
         let contact = match rng.below(10) {
             0 => None,
             1 | 2 => Some(Contact { name: Some(format!("{name} {contact_id}")), email: None }),
-            _ => Some(Contact {
-                name: Some(format!("{name} {contact_id}")),
-                email: Some(format!("customer{contact_id}@example.com")),
-            }),
+            _ => Some(Contact { name: Some(format!("{name} {contact_id}")), email: Some(format!("customer{contact_id}@example.com")) }),
         };
         let mut at = started_at;
         let mut messages = Vec::with_capacity(spec.messages_per_conversation);
         for k in 0..spec.messages_per_conversation {
             at += Duration::seconds(5 + rng.below(90) as i64);
-            let (role, content) = if k % 2 == 0 {
-                (Role::User, rng.pick(QUESTIONS).to_string())
-            } else {
-                (Role::Assistant, rng.pick(ANSWERS).to_string())
-            };
+            let (role, content) =
+                if k % 2 == 0 { (Role::User, rng.pick(QUESTIONS).to_string()) } else { (Role::Assistant, rng.pick(ANSWERS).to_string()) };
             messages.push(Message { role, content, at });
         }
         let active = i + 1 == spec.conversations && spec.conversations > 3 || rng.below(25) == 0;

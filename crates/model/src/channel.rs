@@ -54,12 +54,7 @@ impl Channel {
 
     /// Accepts the machine name or the label, in any case and with `-`, `_` or spaces.
     pub fn parse(raw: &str) -> Channel {
-        let norm = |s: &str| -> String {
-            s.chars()
-                .filter(|c| !matches!(c, ' ' | '_' | '-'))
-                .flat_map(char::to_lowercase)
-                .collect()
-        };
+        let norm = |s: &str| -> String { s.chars().filter(|c| !matches!(c, ' ' | '_' | '-')).flat_map(char::to_lowercase).collect() };
         let wanted = norm(raw);
         KNOWN
             .iter()

@@ -33,9 +33,7 @@ impl Days {
         }
         match trimmed.parse::<i64>() {
             Ok(n) => Days::try_from(n),
-            Err(_) if trimmed.trim_start_matches(['-', '+']).bytes().all(|b| b.is_ascii_digit()) => {
-                Err(DaysError::OutOfRange)
-            }
+            Err(_) if trimmed.trim_start_matches(['-', '+']).bytes().all(|b| b.is_ascii_digit()) => Err(DaysError::OutOfRange),
             Err(_) => Err(DaysError::NotWhole(trimmed.to_string())),
         }
     }
@@ -45,11 +43,7 @@ impl TryFrom<i64> for Days {
     type Error = DaysError;
 
     fn try_from(n: i64) -> Result<Days, DaysError> {
-        if (i64::from(Days::MIN)..=i64::from(Days::MAX)).contains(&n) {
-            Ok(Days(n as u16))
-        } else {
-            Err(DaysError::OutOfRange)
-        }
+        if (i64::from(Days::MIN)..=i64::from(Days::MAX)).contains(&n) { Ok(Days(n as u16)) } else { Err(DaysError::OutOfRange) }
     }
 }
 

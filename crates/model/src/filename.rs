@@ -11,11 +11,8 @@ const MAX_COMPONENT: usize = 64;
 /// control characters and non-ASCII become `_`, the result is never empty and never
 /// longer than 64 characters.
 pub fn safe_file_component(raw: &str) -> String {
-    let mut out: String = raw
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
-        .take(MAX_COMPONENT)
-        .collect();
+    let mut out: String =
+        raw.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).take(MAX_COMPONENT).collect();
     if out.is_empty() {
         out.push_str("assistant");
     }
@@ -24,11 +21,7 @@ pub fn safe_file_component(raw: &str) -> String {
 
 /// The filename of an export created at `created_at` (UTC).
 pub fn export_filename(assistant_id: &str, created_at: Timestamp) -> String {
-    format!(
-        "conversations_{}_{}.html",
-        safe_file_component(assistant_id),
-        created_at.format("%Y%m%d_%H%M%S")
-    )
+    format!("conversations_{}_{}.html", safe_file_component(assistant_id), created_at.format("%Y%m%d_%H%M%S"))
 }
 
 #[cfg(test)]

@@ -77,9 +77,7 @@ impl Contact {
         fn nonblank(s: &Option<String>) -> Option<&str> {
             s.as_deref().map(str::trim).filter(|s| !s.is_empty())
         }
-        nonblank(&self.email)
-            .map(|e| format!("e:{}", e.to_lowercase()))
-            .or_else(|| nonblank(&self.name).map(|n| format!("n:{n}")))
+        nonblank(&self.email).map(|e| format!("e:{}", e.to_lowercase())).or_else(|| nonblank(&self.name).map(|n| format!("n:{n}")))
     }
 }
 
@@ -191,8 +189,7 @@ mod tests {
 
     #[test]
     fn unknown_role_is_refused() {
-        let err = serde_json::from_str::<Message>(r#"{"role":"admin","content":"","at":"2026-01-01T00:00:00Z"}"#)
-            .unwrap_err();
+        let err = serde_json::from_str::<Message>(r#"{"role":"admin","content":"","at":"2026-01-01T00:00:00Z"}"#).unwrap_err();
         assert!(err.to_string().contains("unknown variant"), "{err}");
     }
 }

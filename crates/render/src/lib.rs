@@ -182,7 +182,7 @@ impl ExportRenderer {
             body.push_str("</ol>");
         }
         body.push_str("</article>\n");
-        if n % BLOCK == 0 {
+        if n.is_multiple_of(BLOCK) {
             body.push_str("</div>\n");
         }
     }
@@ -245,7 +245,7 @@ impl ExportRenderer {
         }
         head.push_str("<div id=\"conversations\">\n");
         let mut tail = String::with_capacity(SCRIPT.len() + 256);
-        if self.stats.conversations % BLOCK != 0 {
+        if !self.stats.conversations.is_multiple_of(BLOCK) {
             tail.push_str("</div>");
         }
         tail.push_str("</div></section></main><footer class=\"foot\"><p>Times are in UTC. ");
@@ -258,12 +258,7 @@ impl ExportRenderer {
         );
         tail.push_str(SCRIPT);
         tail.push_str("</script></body></html>\n");
-        FinishedExport {
-            head,
-            tail,
-            conversations: self.stats.conversations,
-            messages: self.stats.messages(),
-        }
+        FinishedExport { head, tail, conversations: self.stats.conversations, messages: self.stats.messages() }
     }
 }
 

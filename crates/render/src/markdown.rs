@@ -17,16 +17,11 @@ pub fn push_markdown(out: &mut String, source: &str) {
             Event::Html(raw) | Event::InlineHtml(raw) => Event::Text(raw),
             Event::Start(Tag::HtmlBlock) => Event::Start(Tag::CodeBlock(CodeBlockKind::Indented)),
             Event::End(TagEnd::HtmlBlock) => Event::End(TagEnd::CodeBlock),
-            Event::Start(Tag::Heading { level, .. }) => Event::Start(Tag::Heading {
-                level: demote(level),
-                id: None,
-                classes: Vec::new(),
-                attrs: Vec::new(),
-            }),
-            Event::End(TagEnd::Heading(level)) => Event::End(TagEnd::Heading(demote(level))),
-            Event::Start(Tag::Table(alignments)) => {
-                Event::Start(Tag::Table(vec![Alignment::None; alignments.len()]))
+            Event::Start(Tag::Heading { level, .. }) => {
+                Event::Start(Tag::Heading { level: demote(level), id: None, classes: Vec::new(), attrs: Vec::new() })
             }
+            Event::End(TagEnd::Heading(level)) => Event::End(TagEnd::Heading(demote(level))),
+            Event::Start(Tag::Table(alignments)) => Event::Start(Tag::Table(vec![Alignment::None; alignments.len()])),
             Event::Start(Tag::Link { dest_url, .. }) => {
                 if !images.is_empty() || !is_allowed_url(&dest_url) {
                     dropped_link = true;
@@ -95,8 +90,8 @@ fn push_url(out: &mut String, url: &str) {
             b'&' => out.push_str("&amp;"),
             b'\'' => out.push_str("%27"),
             b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' => out.push(char::from(b)),
-            b'-' | b'_' | b'.' | b'~' | b'!' | b'*' | b'(' | b')' | b';' | b':' | b'@' | b'=' | b'+' | b'$'
-            | b',' | b'/' | b'?' | b'#' | b'%' => out.push(char::from(b)),
+            b'-' | b'_' | b'.' | b'~' | b'!' | b'*' | b'(' | b')' | b';' | b':' | b'@' | b'=' | b'+' | b'$' | b',' | b'/' | b'?' | b'#'
+            | b'%' => out.push(char::from(b)),
             _ => {
                 out.push('%');
                 out.push(char::from(HEX[usize::from(b >> 4)]));
@@ -122,8 +117,13 @@ mod tests {
             md("[x](https://e.com/a?q=\"<b>\"&r='1' \"t\")"),
             "<p><a href=\"https://e.com/a?q=%22%3Cb%3E%22&amp;r=%271%27\" rel=\"noopener noreferrer nofollow\">x</a></p>\n"
         );
-        assert_eq!(md("<https://ü.example/ä>"), "<p><a href=\"https://%C3%BC.example/%C3%A4\" rel=\"noopener noreferrer nofollow\">https://ü.example/ä</a></p>\n");
-        for bad in ["javascript:alert(1)", "JaVaScRiPt:alert(1)", "data:text/html,x", "vbscript:x", "file:///etc/passwd", "/relative", "#frag"] {
+        assert_eq!(
+            md("<https://ü.example/ä>"),
+            "<p><a href=\"https://%C3%BC.example/%C3%A4\" rel=\"noopener noreferrer nofollow\">https://ü.example/ä</a></p>\n"
+        );
+        for bad in
+            ["javascript:alert(1)", "JaVaScRiPt:alert(1)", "data:text/html,x", "vbscript:x", "file:///etc/passwd", "/relative", "#frag"]
+        {
             assert_eq!(md(&format!("[t]({bad})")), "<p>t</p>\n", "{bad}");
         }
         assert!(md("[m](mailto:a@b.c)").contains("href=\"mailto:a@b.c\""));
@@ -131,9 +131,15 @@ mod tests {
 
     #[test]
     fn images_are_never_loaded() {
-        assert_eq!(md("![alt](https://t.example/p.gif)"), "<p><a href=\"https://t.example/p.gif\" class=\"img\" rel=\"noopener noreferrer nofollow\">alt</a></p>\n");
+        assert_eq!(
+            md("![alt](https://t.example/p.gif)"),
+            "<p><a href=\"https://t.example/p.gif\" class=\"img\" rel=\"noopener noreferrer nofollow\">alt</a></p>\n"
+        );
         assert_eq!(md("![alt](javascript:x)"), "<p><span class=\"img\">alt</span></p>\n");
-        assert_eq!(md("[![alt](https://a/i.png)](https://b/)"), "<p><a href=\"https://b/\" rel=\"noopener noreferrer nofollow\"><span class=\"img\">alt</span></a></p>\n");
+        assert_eq!(
+            md("[![alt](https://a/i.png)](https://b/)"),
+            "<p><a href=\"https://b/\" rel=\"noopener noreferrer nofollow\"><span class=\"img\">alt</span></a></p>\n"
+        );
     }
 
     #[test]

@@ -103,12 +103,7 @@ impl Stats {
         );
         if self.durations > 0 {
             let avg = (self.duration_total_s + self.durations as i64 / 2) / self.durations as i64;
-            stat(
-                out,
-                "Conversation length",
-                &human_duration(avg),
-                &format!("average, {} at longest", human_duration(self.longest_s)),
-            );
+            stat(out, "Conversation length", &human_duration(avg), &format!("average, {} at longest", human_duration(self.longest_s)));
         }
         if let Some((day, n)) = self.busiest_day() {
             let mut d = String::new();
@@ -138,11 +133,7 @@ impl Stats {
         for (label, n) in rows {
             out.push_str("<tr><th scope=\"row\">");
             push_html(out, label);
-            let _ = write!(
-                out,
-                "</th><td>{n}</td><td>{}&#8239;%</td></tr>",
-                Self::ratio_1dp(n * 100, self.conversations)
-            );
+            let _ = write!(out, "</th><td>{n}</td><td>{}&#8239;%</td></tr>", Self::ratio_1dp(n * 100, self.conversations));
         }
         out.push_str("</tbody></table>");
     }

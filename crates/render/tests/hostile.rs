@@ -3,7 +3,7 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use convo_model::{Conversation, TimeRange};
-use convo_render::{render_to_string, ExportHeader};
+use convo_render::{ExportHeader, render_to_string};
 use scraper::{Html, Selector};
 
 fn render(jsonl: &str, range: Option<TimeRange>) -> String {
@@ -56,10 +56,7 @@ fn links_are_http_https_or_mailto_and_never_leak_the_referrer() {
         if href.starts_with('#') {
             continue;
         }
-        assert!(
-            href.starts_with("https://") || href.starts_with("http://") || href.starts_with("mailto:"),
-            "{href}"
-        );
+        assert!(href.starts_with("https://") || href.starts_with("http://") || href.starts_with("mailto:"), "{href}");
         assert_eq!(a.value().attr("rel"), Some("noopener noreferrer nofollow"), "{href}");
     }
     // The image became a link with its alt text, and was not loaded.

@@ -1,11 +1,24 @@
-//! `import`, `account`, `token` and `export`: what an operator runs by hand.
+//! `import`, `account`, `token` and `export`: what an operator runs by hand. Long runs
+//! show a progress bar on stderr; errors name what to change.
 
-use super::Common;
+use super::{catalog_error, open};
+use crate::config::DataConfig;
 use anyhow::{Context, anyhow, bail};
 use clap::{Args, Subcommand};
 use convo_model::Days;
+use convo_model::api::{ExportStatus, Renderer};
+use indicatif::{HumanBytes, ProgressBar, ProgressStyle};
 use std::io::Read;
 use std::path::PathBuf;
+
+/// A bar on stderr (hidden when stderr is not a terminal, as indicatif decides).
+pub(super) fn progress_bar(template: &str) -> ProgressBar {
+    let bar = ProgressBar::new(0);
+    if let Ok(style) = ProgressStyle::with_template(template) {
+        bar.set_style(style);
+    }
+    bar
+}
 
 #[derive(Debug, Args)]
 pub struct ImportArgs {
@@ -14,9 +27,12 @@ pub struct ImportArgs {
     file: PathBuf,
 }
 
-pub async fn import(common: &Common, args: ImportArgs) -> anyhow::Result<()> {
-    let state = common.state(None).await?;
-    let report = crate::import::import_file(&state.store, &args.file, state.clock.now()).await?;
+pub async fn import(data: &DataConfig, args: ImportArgs) -> anyhow::Result<()> {
+    let state = open(data).await?;
+    let bar = progress_bar("importing {bar:40} {pos}/{len} conversations ({eta} left)");
+    let report = crate::import::import_file(&state.store, &args.file, state.clock.now(), &bar).await;
+    bar.finish_and_clear();
+    let report = report?;
     println!("imported {} conversations ({} messages)", report.conversations, report.messages);
     if !report.assistants_created.is_empty() {
         println!("new assistants: {}", report.assistants_created.join(", "));
@@ -45,8 +61,14 @@ pub enum AccountCommand {
     },
 }
 
-pub async fn account(common: &Common, cmd: AccountCommand) -> anyhow::Result<()> {
-    let state = common.state(None).await?;
+/// The account with this email, or an error that says there is none.
+async fn account_of(state: &crate::state::AppState, email: &str) -> anyhow::Result<crate::store::AccountRef> {
+    let (account, _) =
+        state.store.account_by_email(&email.trim().to_lowercase()).await?.ok_or_else(|| anyhow!("no account with the email {email}"))?;
+    Ok(account)
+}
+
+pub async fn account(data: &DataConfig, cmd: AccountCommand) -> anyhow::Result<()> {
     match cmd {
         AccountCommand::Add { email, name, password_stdin: _ } => {
             let email = email.trim().to_lowercase();
@@ -59,21 +81,19 @@ pub async fn account(common: &Common, cmd: AccountCommand) -> anyhow::Result<()>
             if password.chars().count() < 8 {
                 bail!("the password must have at least 8 characters");
             }
+            let state = open(data).await?;
             let hash = crate::auth::hash_password(password);
             state.store.create_account(&email, name.trim(), &hash, state.clock.now()).await?;
             println!("account {email} created");
         }
         AccountCommand::Grant { email, assistant } => {
-            let (account, _) = state
-                .store
-                .account_by_email(&email.trim().to_lowercase())
-                .await?
-                .ok_or_else(|| anyhow!("no account with the email {email}"))?;
+            let state = open(data).await?;
+            let account = account_of(&state, &email).await?;
             let row = state
                 .store
                 .assistant_by_public_id(&assistant)
                 .await?
-                .ok_or_else(|| anyhow!("no assistant with the id {assistant} (import its conversations first)"))?;
+                .ok_or_else(|| anyhow!("no assistant with the id {assistant:?} (import its conversations first)"))?;
             state.store.grant(account.id, row.pk).await?;
             println!("{} may now see {} ({})", account.email, row.name, row.id);
         }
@@ -90,14 +110,10 @@ pub enum TokenCommand {
     },
 }
 
-pub async fn token(common: &Common, cmd: TokenCommand) -> anyhow::Result<()> {
-    let state = common.state(None).await?;
+pub async fn token(data: &DataConfig, cmd: TokenCommand) -> anyhow::Result<()> {
+    let state = open(data).await?;
     let TokenCommand::Create { email } = cmd;
-    let (account, _) = state
-        .store
-        .account_by_email(&email.trim().to_lowercase())
-        .await?
-        .ok_or_else(|| anyhow!("no account with the email {email}"))?;
+    let account = account_of(&state, &email).await?;
     let token = crate::auth::new_token("cvx_");
     state.store.create_api_token(&crate::auth::token_hash(&token), account.id, state.clock.now()).await?;
     println!("{token}");
@@ -119,31 +135,36 @@ pub struct ExportArgs {
     out: Option<PathBuf>,
 }
 
-pub async fn export(common: &Common, args: ExportArgs) -> anyhow::Result<()> {
+pub async fn export(data: &DataConfig, args: ExportArgs) -> anyhow::Result<()> {
     let days = Days::parse(&args.days).map_err(|e| anyhow!("--days: {e}"))?;
-    let state = common.state(None).await?;
-    let (account, _) = state
-        .store
-        .account_by_email(&args.account.trim().to_lowercase())
-        .await?
-        .ok_or_else(|| anyhow!("no account with the email {}", args.account))?;
-    let assistant = state
-        .store
-        .assistant_for(account.id, &args.assistant)
-        .await?
-        .ok_or_else(|| anyhow!("{} cannot see an assistant with the id {}", account.email, args.assistant))?;
-    let (row, evicted) = crate::http::create_export(&state, account.id, &assistant, days, "server")
+    let state = open(data).await?;
+    let account = account_of(&state, &args.account).await?;
+    let created = state
+        .catalog
+        .create(&account, &args.assistant, days, Renderer::Server)
         .await
-        .map_err(|e| anyhow!("{e}"))?;
-    for gone in evicted {
+        .map_err(|e| catalog_error(e, &account.email, &args.assistant))?;
+    for gone in &created.evicted {
         eprintln!("deleted the oldest export {} to stay within the limit", gone.filename);
     }
-    crate::jobs::render_on_server(state.clone(), row.clone()).await;
-    let done = state.store.export_by_id(&row.id).await?.ok_or_else(|| anyhow!("the export disappeared"))?;
-    if done.status != "ready" {
+    let id = created.export.id.clone();
+    let bar = progress_bar("exporting {bar:40} {pos}/{len} messages ({eta} left)");
+    bar.set_length(created.export.progress_total.max(0) as u64);
+    let render = state.jobs.spawn_render(created.export);
+    // The job records its progress in the catalog, as every renderer does: read it back.
+    while !render.is_finished() {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        if let Some(now) = state.store.export_by_id(&id).await? {
+            bar.set_position(now.progress_done.max(0) as u64);
+        }
+    }
+    bar.finish_and_clear();
+    render.await.context("the render stopped")?;
+    let done = state.catalog.get(&account, &id).await.map_err(|e| catalog_error(e, &account.email, &args.assistant))?;
+    if done.status != ExportStatus::Ready {
         bail!("the export failed: {}", done.error.unwrap_or_default());
     }
-    let path = state.files.path(&row.id).ok_or_else(|| anyhow!("the export's file is missing"))?;
+    let path = state.files().path(&id).ok_or_else(|| anyhow!("the export's file is missing"))?;
     if let Some(out) = &args.out {
         std::fs::copy(&path, out).with_context(|| format!("cannot write {}", out.display()))?;
     }
@@ -152,7 +173,7 @@ pub async fn export(common: &Common, args: ExportArgs) -> anyhow::Result<()> {
         done.filename,
         done.conversations.unwrap_or(0),
         done.messages.unwrap_or(0),
-        super::render::human_bytes(done.size_bytes.unwrap_or(0) as u64),
+        HumanBytes(done.size_bytes.unwrap_or(0) as u64),
         args.out.as_ref().unwrap_or(&path).display()
     );
     Ok(())

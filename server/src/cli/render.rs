@@ -46,8 +46,7 @@ pub fn run(args: RenderArgs) -> anyhow::Result<()> {
     };
     // The body goes to a scratch file; the final file is assembled next to its
     // destination and renamed into place only when everything succeeded.
-    let mut body_file = tempfile::tempfile_in(&out_dir)
-        .with_context(|| format!("cannot write in {}", out_dir.display()))?;
+    let mut body_file = tempfile::tempfile_in(&out_dir).with_context(|| format!("cannot write in {}", out_dir.display()))?;
     let progress = progress_bar(input_len);
 
     let mut renderer = ExportRenderer::new(ExportHeader {
@@ -62,9 +61,9 @@ pub fn run(args: RenderArgs) -> anyhow::Result<()> {
     let mut line_no = 0usize;
     loop {
         line.clear();
-        let read = reader.read_line(&mut line).with_context(|| {
-            format!("{}: line {}: cannot read (is it UTF-8 text?)", args.input.display(), line_no + 1)
-        })?;
+        let read = reader
+            .read_line(&mut line)
+            .with_context(|| format!("{}: line {}: cannot read (is it UTF-8 text?)", args.input.display(), line_no + 1))?;
         if read == 0 {
             break;
         }
@@ -106,7 +105,7 @@ pub fn run(args: RenderArgs) -> anyhow::Result<()> {
         args.out.display(),
         parts.conversations,
         parts.messages,
-        human_bytes(size)
+        indicatif::HumanBytes(size)
     );
     Ok(())
 }
@@ -115,20 +114,9 @@ fn progress_bar(total: u64) -> Option<indicatif::ProgressBar> {
     if total < PROGRESS_FROM_BYTES {
         return None;
     }
-    let bar = indicatif::ProgressBar::with_draw_target(Some(total), indicatif::ProgressDrawTarget::stderr());
-    bar.set_style(
-        indicatif::ProgressStyle::with_template("rendering {bar:40} {bytes}/{total_bytes} ({eta} left)")
-            .expect("valid template"),
-    );
+    let bar = super::admin::progress_bar("rendering {bar:40} {bytes}/{total_bytes} ({eta} left)");
+    bar.set_length(total);
     Some(bar)
-}
-
-pub fn human_bytes(n: u64) -> String {
-    match n {
-        n if n >= 1 << 20 => format!("{:.1} MB", n as f64 / (1 << 20) as f64),
-        n if n >= 1 << 10 => format!("{:.1} kB", n as f64 / 1024.0),
-        n => format!("{n} bytes"),
-    }
 }
 
 struct CountingReader<R> {

@@ -1,7 +1,8 @@
 //! Assistants the account may see, and pages of their completed conversations.
 
 use super::extract::ApiQuery;
-use super::{ApiError, AppState, Authed};
+use super::{ApiError, Authed};
+use crate::state::AppState;
 use crate::store::{Cursor, StoredConversation};
 use axum::Json;
 use axum::extract::{Path, State};
@@ -10,8 +11,7 @@ use convo_model::{TimeRange, Timestamp};
 use serde::Deserialize;
 
 pub async fn assistants(State(state): State<AppState>, Authed(account): Authed) -> Result<Json<AssistantList>, ApiError> {
-    let assistants =
-        state.store.assistants_for(account.id).await?.into_iter().map(|a| AssistantRef { id: a.id, name: a.name }).collect();
+    let assistants = state.store.assistants_for(account.id).await?.into_iter().map(|a| AssistantRef { id: a.id, name: a.name }).collect();
     Ok(Json(AssistantList { assistants }))
 }
 
@@ -30,7 +30,8 @@ pub struct PageQuery {
 }
 
 pub fn parse_time(name: &str, raw: &str) -> Result<Timestamp, ApiError> {
-    crate::clock::parse_rfc3339(raw).map_err(|_| ApiError::BadRequest(format!("{name} must be an RFC 3339 time such as 2026-11-27T12:00:00Z")))
+    crate::clock::parse_rfc3339(raw)
+        .map_err(|_| ApiError::BadRequest(format!("{name} must be an RFC 3339 time such as 2026-11-27T12:00:00Z")))
 }
 
 pub async fn page(

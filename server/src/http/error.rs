@@ -1,9 +1,12 @@
-//! API errors: a JSON `{"error": …}` with a fitting status. Internal errors are logged
-//! and answered without their details.
+//! API errors: a JSON `{"error": …}` with a fitting status. Catalog errors map to the
+//! status that says what to change; internal errors are logged and answered without
+//! their details.
 
+use crate::catalog::CatalogError;
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use convo_model::api::ErrorBody;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -29,6 +32,19 @@ impl From<crate::store::StoreError> for ApiError {
     }
 }
 
+impl From<CatalogError> for ApiError {
+    fn from(e: CatalogError) -> Self {
+        match e {
+            CatalogError::NoSuchAssistant => ApiError::NotFound("no such assistant"),
+            CatalogError::NoSuchExport => ApiError::NotFound("no such export"),
+            e @ (CatalogError::NotTheBrowsers(_) | CatalogError::NotReady(_)) => ApiError::Conflict(e.to_string()),
+            CatalogError::BadInput(message) => ApiError::BadRequest(message),
+            e @ CatalogError::TooLarge(_) => ApiError::TooLarge(e.to_string()),
+            CatalogError::Internal(e) => ApiError::Internal(e),
+        }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = match &self {
@@ -42,6 +58,6 @@ impl IntoResponse for ApiError {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
         };
-        (status, Json(serde_json::json!({"error": self.to_string()}))).into_response()
+        (status, Json(ErrorBody { error: self.to_string() })).into_response()
     }
 }

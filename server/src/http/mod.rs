@@ -3,65 +3,22 @@
 
 mod conversations;
 mod error;
-pub mod exports;
+mod exports;
 mod extract;
 mod session;
 
 pub use error::ApiError;
-pub use exports::create_export;
 pub use extract::Authed;
 
-use crate::clock::Clock;
-use crate::files::FileStore;
-use crate::store::{PageLimits, Store};
+use crate::state::AppState;
 use axum::http::{HeaderName, HeaderValue, Request};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use std::path::PathBuf;
-use std::sync::Arc;
+use convo_model::api::Health;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
-
-/// The limits and knobs of PRODUCT.md, with their production defaults.
-#[derive(Debug, Clone)]
-pub struct Settings {
-    pub max_exports: i64,
-    pub retention: chrono::Duration,
-    /// A processing export whose renderer has not reported for this long is taken over.
-    pub stale_after: chrono::Duration,
-    pub max_upload_bytes: u64,
-    pub session_ttl: chrono::Duration,
-    pub page: PageLimits,
-    /// Adds `Secure` to the session cookie (behind HTTPS).
-    pub secure_cookies: bool,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Settings {
-            max_exports: 20,
-            retention: chrono::Duration::days(30),
-            stale_after: chrono::Duration::minutes(3),
-            max_upload_bytes: 4 << 30,
-            session_ttl: chrono::Duration::days(30),
-            page: PageLimits::default(),
-            secure_cookies: false,
-        }
-    }
-}
-
-/// Everything a request handler needs; cheap to clone.
-#[derive(Clone)]
-pub struct AppState {
-    pub store: Store,
-    pub files: FileStore,
-    pub clock: Clock,
-    pub settings: Arc<Settings>,
-    /// The built web app (Trunk's `dist/`), if it is served by this process.
-    pub web_dir: Option<PathBuf>,
-}
 
 pub fn app(state: AppState) -> Router {
     let api = Router::new()
@@ -79,23 +36,15 @@ pub fn app(state: AppState) -> Router {
         .route("/exports/{id}/failure", post(exports::failure))
         .route("/exports/{id}/handover", post(exports::handover))
         .fallback(|| async { ApiError::NotFound("no such API path") })
-        .layer(SetResponseHeaderLayer::if_not_present(
-            axum::http::header::CACHE_CONTROL,
-            HeaderValue::from_static("no-store"),
-        ));
-    let mut router = Router::new()
-        .route("/healthz", get(|| async { Json(serde_json::json!({"status": "ok"})) }))
-        .nest("/api", api);
+        .layer(SetResponseHeaderLayer::if_not_present(axum::http::header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
+    let mut router = Router::new().route("/healthz", get(|| async { Json(Health { status: "ok".into() }) })).nest("/api", api);
     if let Some(dir) = &state.web_dir {
         let index = dir.join("index.html");
         router = router.fallback_service(ServeDir::new(dir).fallback(ServeFile::new(index)));
     }
     let request_id = HeaderName::from_static("x-request-id");
     router
-        .layer(SetResponseHeaderLayer::if_not_present(
-            axum::http::header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
+        .layer(SetResponseHeaderLayer::if_not_present(axum::http::header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
             let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");

@@ -1,22 +1,29 @@
 //! Log in (email and password, argon2), log out, and who am I.
 
 use super::extract::{ApiJson, SESSION_COOKIE, session_token};
-use super::{ApiError, AppState, Authed};
+use super::{ApiError, Authed};
+use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
-use axum::http::header::SET_COOKIE;
-use axum::http::request::Parts;
-use axum::response::{AppendHeaders, IntoResponse};
-use serde::Deserialize;
-use serde_json::json;
+use axum_extra::extract::CookieJar;
+use axum_extra::extract::cookie::{Cookie, SameSite};
+use convo_model::api::{LoggedOut, LoginRequest, Me};
 
-#[derive(Deserialize)]
-pub struct Login {
-    email: String,
-    password: String,
+fn session_cookie(value: String, max_age: chrono::Duration, secure: bool) -> Cookie<'static> {
+    Cookie::build((SESSION_COOKIE, value))
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .path("/")
+        .max_age(time::Duration::seconds(max_age.num_seconds()))
+        .secure(secure)
+        .build()
 }
 
-pub async fn login(State(state): State<AppState>, ApiJson(body): ApiJson<Login>) -> Result<impl IntoResponse, ApiError> {
+pub async fn login(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    ApiJson(body): ApiJson<LoginRequest>,
+) -> Result<(CookieJar, Json<Me>), ApiError> {
     let email = body.email.trim().to_lowercase();
     if email.is_empty() || body.password.is_empty() {
         return Err(ApiError::BadRequest("enter an email and a password".into()));
@@ -37,22 +44,18 @@ pub async fn login(State(state): State<AppState>, ApiJson(body): ApiJson<Login>)
     let now = state.clock.now();
     let ttl = state.settings.session_ttl;
     state.store.create_session(&crate::auth::token_hash(&token), account.id, now, now + ttl).await?;
-    let secure = if state.settings.secure_cookies { "; Secure" } else { "" };
-    let cookie = format!("{SESSION_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}{secure}", ttl.num_seconds());
-    Ok((
-        AppendHeaders([(SET_COOKIE, cookie)]),
-        Json(json!({"email": account.email, "name": account.name})),
-    ))
+    let jar = jar.add(session_cookie(token, ttl, state.settings.secure_cookies));
+    Ok((jar, Json(Me { email: account.email, name: account.name })))
 }
 
-pub async fn logout(State(state): State<AppState>, parts: Parts) -> Result<impl IntoResponse, ApiError> {
-    if let Some(token) = session_token(&parts) {
+pub async fn logout(State(state): State<AppState>, jar: CookieJar) -> Result<(CookieJar, Json<LoggedOut>), ApiError> {
+    if let Some(token) = session_token(&jar) {
         state.store.delete_session(&crate::auth::token_hash(&token)).await?;
     }
-    let cookie = format!("{SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
-    Ok((AppendHeaders([(SET_COOKIE, cookie)]), Json(json!({"ok": true}))))
+    let jar = jar.add(session_cookie(String::new(), chrono::Duration::zero(), state.settings.secure_cookies));
+    Ok((jar, Json(LoggedOut { ok: true })))
 }
 
-pub async fn me(Authed(account): Authed) -> Json<serde_json::Value> {
-    Json(json!({"email": account.email, "name": account.name}))
+pub async fn me(Authed(account): Authed) -> Json<Me> {
+    Json(Me { email: account.email, name: account.name })
 }

@@ -28,8 +28,14 @@ fn main() {
     }
 }
 
+/// The workspace root (this crate lives in `xtask/`).
 fn root() -> PathBuf {
-    convo_e2e::workspace_root()
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// Where the npm tools (vnu-jar, axe-core) go; `convo-e2e` finds them there.
+fn tools_dir() -> PathBuf {
+    root().join("target").join("tools")
 }
 
 /// Builds the web app and starts the server with demo data.
@@ -42,10 +48,12 @@ fn run(serve_args: &[String]) -> anyhow::Result<()> {
     step("starting the server", &mut cmd)
 }
 
-/// Every test: native (SQLite, PostgreSQL, the server over HTTP, the browser), then the
-/// rendering crate compiled to wasm32 in headless Chromium.
+/// Every test: first the tidy step (formatting, lints on native and wasm32), then native
+/// tests (SQLite, PostgreSQL, the server over HTTP, the browser), then the rendering
+/// crate and the web app compiled to wasm32 in headless Chromium.
 fn test() -> anyhow::Result<()> {
     setup(true)?;
+    tidy()?;
     build_web()?;
     step("native tests", cargo().args(["test", "--workspace", "--exclude", "convo-web"]))?;
     step(
@@ -53,6 +61,20 @@ fn test() -> anyhow::Result<()> {
         cargo().args(["test", "--package", "convo-render", "--package", "convo-web", "--target", "wasm32-unknown-unknown"]),
     )?;
     Ok(())
+}
+
+/// `cargo fmt --check` and clippy with warnings as errors, for the native crates and for
+/// the web app on wasm32.
+fn tidy() -> anyhow::Result<()> {
+    step("formatting (cargo fmt --check)", cargo().args(["fmt", "--all", "--check"]))?;
+    step(
+        "lints of the native crates (clippy)",
+        cargo().args(["clippy", "--workspace", "--exclude", "convo-web", "--all-targets", "--", "-D", "warnings"]),
+    )?;
+    step(
+        "lints of the web app on wasm32 (clippy)",
+        cargo().args(["clippy", "--package", "convo-web", "--target", "wasm32-unknown-unknown", "--all-targets", "--", "-D", "warnings"]),
+    )
 }
 
 fn bench() -> anyhow::Result<()> {
@@ -77,10 +99,7 @@ fn cargo() -> Command {
 fn build_web() -> anyhow::Result<()> {
     step(
         "building the web app",
-        Command::new("trunk")
-            .current_dir(root())
-            .env("TRUNK_SKIP_VERSION_CHECK", "true")
-            .args(["build", "--release", "--offline"]),
+        Command::new("trunk").current_dir(root()).env("TRUNK_SKIP_VERSION_CHECK", "true").args(["build", "--release", "--offline"]),
     )
 }
 
@@ -90,18 +109,18 @@ fn setup(browser: bool) -> anyhow::Result<()> {
     if !installed.lines().any(|l| l.trim() == "wasm32-unknown-unknown") {
         step("adding the wasm32 target", Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))?;
     }
+    let components = capture("rustup", &["component", "list", "--installed"]).unwrap_or_default();
+    for component in ["rustfmt", "clippy"] {
+        if !components.lines().any(|l| l.trim().starts_with(component)) {
+            step(&format!("adding {component}"), Command::new("rustup").args(["component", "add", component]))?;
+        }
+    }
     if !capture("trunk", &["--version"]).is_some_and(|v| v.contains(TRUNK_VERSION)) {
-        step(
-            "installing Trunk",
-            Command::new("cargo").args(["install", "--locked", &format!("trunk@{TRUNK_VERSION}")]),
-        )?;
+        step("installing Trunk", Command::new("cargo").args(["install", "--locked", &format!("trunk@{TRUNK_VERSION}")]))?;
     }
     let wasm_bindgen = locked_version("wasm-bindgen")?;
     if !capture("wasm-bindgen", &["--version"]).is_some_and(|v| v.trim().ends_with(&wasm_bindgen)) {
-        step(
-            "installing wasm-bindgen-cli",
-            Command::new("cargo").args(["install", "wasm-bindgen-cli", "--version", &wasm_bindgen]),
-        )?;
+        step("installing wasm-bindgen-cli", Command::new("cargo").args(["install", "wasm-bindgen-cli", "--version", &wasm_bindgen]))?;
     }
     if !browser {
         return Ok(());
@@ -115,8 +134,8 @@ fn setup(browser: bool) -> anyhow::Result<()> {
     if which("pdftotext").is_none() {
         apt_install(&["poppler-utils"])?;
     }
-    let tools = convo_e2e::tools_dir();
-    if !convo_e2e::vnu_jar().exists() || !tools.join("node_modules/axe-core/axe.min.js").exists() {
+    let tools = tools_dir();
+    if !tools.join("node_modules/vnu-jar/build/dist/vnu.jar").exists() || !tools.join("node_modules/axe-core/axe.min.js").exists() {
         if which("npm").is_none() {
             apt_install(&["npm"])?;
         }
@@ -155,10 +174,10 @@ fn locked_version(package: &str) -> anyhow::Result<String> {
     let lock = std::fs::read_to_string(root().join("Cargo.lock")).context("reading Cargo.lock")?;
     let mut lines = lock.lines();
     while let Some(line) = lines.next() {
-        if line.trim() == format!("name = \"{package}\"") {
-            if let Some(v) = lines.next().and_then(|l| l.trim().strip_prefix("version = \"")) {
-                return Ok(v.trim_end_matches('"').to_string());
-            }
+        if line.trim() == format!("name = \"{package}\"")
+            && let Some(v) = lines.next().and_then(|l| l.trim().strip_prefix("version = \""))
+        {
+            return Ok(v.trim_end_matches('"').to_string());
         }
     }
     bail!("{package} is not in Cargo.lock")

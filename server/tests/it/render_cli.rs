@@ -20,8 +20,7 @@ fn render(dir: &Path, input: &Path, extra: &[&str]) -> (Output, PathBuf) {
 }
 
 fn files_in(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> =
-        std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    let mut names: Vec<String> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     names.sort();
     names
 }
@@ -62,7 +61,11 @@ fn bad_input_names_the_line_and_field_and_leaves_no_file() {
         ("malformed", format!("{first_line}\n{first_line}\n{{\"id\": \"x\",\n"), "line 3"),
         ("missing", format!("\n{}\n", first_line.replace("\"assistant_id\"", "\"assistant\"")), "line 2: missing field `assistant_id`"),
         ("bad time", first_line.replace("2026-11-20T09:00:05Z", "yesterday at noon"), "line 1: field `messages[1].at`"),
-        ("bad role", first_line.replace("\"role\": \"tool\"", "\"role\": \"admin\""), "line 1: field `messages[3].role`: unknown variant `admin`"),
+        (
+            "bad role",
+            first_line.replace("\"role\": \"tool\"", "\"role\": \"admin\""),
+            "line 1: field `messages[3].role`: unknown variant `admin`",
+        ),
         ("bad status", first_line.replace("\"status\": \"completed\"", "\"status\": \"done\""), "line 1: field `status`"),
     ];
     for (name, content, expected) in cases {

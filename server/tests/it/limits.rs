@@ -2,10 +2,7 @@
 //! clock, server-side rendering (asked for, and taken over from a browser that went
 //! away), and no internal field in any export.
 
-mod common;
-
-use common::{ALICE, Db, TestApp, assert_no_canary, content_digest};
-use convo_server::jobs::sweep_once;
+use convo_testkit::{ALICE, Db, TestApp, assert_no_canary, content_digest, on_both_databases};
 use serde_json::{Value, json};
 use std::time::Duration;
 
@@ -53,17 +50,17 @@ async fn fifty_concurrent_creates_leave_exactly_twenty(db: Db) {
     let listed: Vec<String> = list["exports"].as_array().unwrap().iter().map(|e| e["id"].as_str().unwrap().to_string()).collect();
     assert_eq!(listed.len(), 20);
     // Every file belongs to a listed export: no orphan.
-    let mut files = app.state.files.ids().unwrap();
+    let mut files = app.state.files().ids().unwrap();
     files.sort();
     for f in &files {
         assert!(listed.contains(f), "orphan file {f}");
     }
-    let sweep = sweep_once(&app.state).await.unwrap();
+    let sweep = app.state.jobs.sweep_once().await.unwrap();
     assert_eq!(sweep.orphan_files, 0);
 }
 
 async fn retention_hides_at_once_and_the_sweeper_deletes(db: Db) {
-    let settings = convo_server::http::Settings { session_ttl: chrono::Duration::days(90), ..Default::default() };
+    let settings = convo_server::settings::Settings { session_ttl: chrono::Duration::days(90), ..Default::default() };
     let app = TestApp::start_with(db, settings).await;
     app.seed(5).await;
     let alice = app.login(ALICE).await;
@@ -78,7 +75,7 @@ async fn retention_hides_at_once_and_the_sweeper_deletes(db: Db) {
         .unwrap();
     let id = created["export"]["id"].as_str().unwrap().to_string();
     settle(&app, &alice).await;
-    assert!(app.state.files.path(&id).is_some());
+    assert!(app.state.files().path(&id).is_some());
     // A file no export owns (a crash between delete and unlink) is swept too.
     std::fs::write(app.dir.path().join("exports/ffffffffffffffffffffffffffffffff.html"), "orphan").unwrap();
 
@@ -91,16 +88,16 @@ async fn retention_hides_at_once_and_the_sweeper_deletes(db: Db) {
         assert_eq!(alice.get(app.url(&path)).send().await.unwrap().status(), 404, "{path}");
     }
     assert_eq!(alice.delete(app.url(&format!("/api/exports/{id}"))).send().await.unwrap().status(), 404);
-    assert!(app.state.files.path(&id).is_some(), "the sweeper has not run yet");
+    assert!(app.state.files().path(&id).is_some(), "the sweeper has not run yet");
 
-    let sweep = sweep_once(&app.state).await.unwrap();
+    let sweep = app.state.jobs.sweep_once().await.unwrap();
     assert_eq!(sweep.expired, 1);
     assert_eq!(sweep.orphan_files, 1);
-    assert!(app.state.files.path(&id).is_none());
-    assert!(app.state.files.ids().unwrap().is_empty());
+    assert!(app.state.files().path(&id).is_none());
+    assert!(app.state.files().ids().unwrap().is_empty());
     assert!(!app.state.store.export_exists(&id).await.unwrap());
-    assert_eq!(app.state.store.audit_trail(&id).await.unwrap().last().unwrap().0, "expired");
-    assert_eq!(sweep_once(&app.state).await.unwrap(), convo_server::jobs::Sweep::default());
+    assert_eq!(app.state.store.audit_trail(&id).await.unwrap().last().unwrap().0.as_str(), "expired");
+    assert_eq!(app.state.jobs.sweep_once().await.unwrap(), convo_server::catalog::Sweep::default());
 }
 
 /// Renders the export's conversations in-process, from the same API pages a browser uses.
@@ -138,7 +135,7 @@ async fn render_like_a_browser(app: &TestApp, client: &reqwest::Client, export: 
 }
 
 async fn server_side_exports_match_the_renderer_and_leak_nothing(db: Db) {
-    let settings = convo_server::http::Settings {
+    let settings = convo_server::settings::Settings {
         page: convo_server::store::PageLimits { conversations: 7, messages: 30, bytes: 1 << 20 },
         ..Default::default()
     };
@@ -172,8 +169,15 @@ async fn an_export_in_a_browser(db: Db) -> (TestApp, reqwest::Client, String) {
     let app = TestApp::start(db).await;
     app.seed(20).await;
     let alice = app.login(ALICE).await;
-    let created: Value =
-        alice.post(app.url("/api/exports")).json(&json!({"assistant_id": "sales-bot", "days": 30})).send().await.unwrap().json().await.unwrap();
+    let created: Value = alice
+        .post(app.url("/api/exports"))
+        .json(&json!({"assistant_id": "sales-bot", "days": 30}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let id = created["export"]["id"].as_str().unwrap().to_string();
     (app, alice, id)
 }
@@ -187,11 +191,11 @@ async fn an_export_whose_browser_went_away_is_finished_by_the_server(db: Db) {
     app.state.clock.advance(chrono::Duration::minutes(2));
     assert_eq!(alice.post(&progress).json(&json!({"done": 6})).send().await.unwrap().status(), 200);
     app.state.clock.advance(chrono::Duration::minutes(2));
-    assert_eq!(sweep_once(&app.state).await.unwrap().taken_over, 0);
+    assert_eq!(app.state.jobs.sweep_once().await.unwrap().taken_over, 0);
 
     // The tab went away: after three quiet minutes the server finishes the export.
     app.state.clock.advance(chrono::Duration::minutes(2));
-    assert_eq!(sweep_once(&app.state).await.unwrap().taken_over, 1);
+    assert_eq!(app.state.jobs.sweep_once().await.unwrap().taken_over, 1);
     settle(&app, &alice).await;
     let export = get_json(&alice, app.url(&format!("/api/exports/{id}"))).await;
     assert_eq!(export["status"], "ready");
@@ -200,11 +204,17 @@ async fn an_export_whose_browser_went_away_is_finished_by_the_server(db: Db) {
     assert!(file == render_like_a_browser(&app, &alice, &export).await);
 
     // A late browser cannot overwrite it.
-    let r = alice.put(app.url(&format!("/api/exports/{id}/content"))).header("content-digest", content_digest(b"late")).body("late").send().await.unwrap();
+    let r = alice
+        .put(app.url(&format!("/api/exports/{id}/content")))
+        .header("content-digest", content_digest(b"late"))
+        .body("late")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 409);
     let r = alice.post(&progress).json(&json!({"done": 9})).send().await.unwrap();
     assert_eq!(r.status(), 409);
-    let trail: Vec<String> = app.state.store.audit_trail(&id).await.unwrap().into_iter().map(|(a, _)| a).collect();
+    let trail: Vec<&str> = app.state.store.audit_trail(&id).await.unwrap().into_iter().map(|(a, _)| a.as_str()).collect();
     assert_eq!(trail, ["created", "taken over", "downloaded"]);
 }
 
@@ -228,8 +238,17 @@ async fn an_export_too_big_for_its_browser_is_handed_to_the_server(db: Db) {
     // nor upload, and the audit trail says why the server rendered it.
     let r = alice.post(&handover).json(&json!({"reason": "again"})).send().await.unwrap();
     assert_eq!(r.status(), 409);
-    let r = alice.put(app.url(&format!("/api/exports/{id}/content"))).header("content-digest", content_digest(b"late")).body("late").send().await.unwrap();
+    let r = alice
+        .put(app.url(&format!("/api/exports/{id}/content")))
+        .header("content-digest", content_digest(b"late"))
+        .body("late")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 409);
     let trail = app.state.store.audit_trail(&id).await.unwrap();
-    assert_eq!(trail[1], ("taken over".to_string(), Some("handed over by the browser: the browser could not read its Blob".to_string())));
+    assert_eq!(
+        (trail[1].0.as_str().to_string(), trail[1].1.clone()),
+        ("taken over".to_string(), Some("handed over by the browser: the browser could not read its Blob".to_string()))
+    );
 }

@@ -1,103 +1,30 @@
 //! The server binary as operators run it: the command line (import, account, token,
 //! export), two server processes on one PostgreSQL, and a server killed mid-upload.
 
-mod common;
-
-use common::{PgDatabase, content_digest};
+use crate::BIN;
+use convo_testkit::{PgDatabase, ServerProcess, cli, content_digest, import_lines, ok};
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
 
-const BIN: &str = env!("CARGO_BIN_EXE_convo-export");
-
-fn cli(data_dir: &Path, database_url: Option<&str>, args: &[&str], stdin: Option<&str>) -> Output {
-    let mut cmd = Command::new(BIN);
-    cmd.args(args).arg("--data-dir").arg(data_dir);
-    if let Some(url) = database_url {
-        cmd.args(["--database-url", url]);
-    }
-    let mut child = cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-    if let Some(input) = stdin {
-        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
-    }
-    drop(child.stdin.take());
-    child.wait_with_output().unwrap()
-}
-
-fn ok(output: Output) -> String {
-    assert!(output.status.success(), "failed: {}", String::from_utf8_lossy(&output.stderr));
-    String::from_utf8(output.stdout).unwrap()
-}
+const OPS: (&str, &str) = ("ops@example.com", "ops-password");
 
 fn write_import(path: &Path, assistant: &str, conversations: usize) {
-    let spec = convo_demo::Spec {
-        assistant_id: assistant.into(),
-        conversations,
-        messages_per_conversation: 6,
-        end: chrono::Utc::now(),
-        span_days: 20,
-        seed: 5,
-    };
-    let mut text = String::new();
-    for c in convo_demo::conversations(&spec) {
-        text.push_str(&convo_demo::import_line(&c));
-        text.push('\n');
-    }
-    std::fs::write(path, text).unwrap();
+    std::fs::write(path, import_lines(assistant, conversations, 6, chrono::Utc::now(), 20, 5)).unwrap();
 }
 
 /// Sets up an account that sees `assistant`, through the command line.
 fn provision(data_dir: &Path, url: Option<&str>, assistant: &str) {
     let import = data_dir.join("import.jsonl");
     write_import(&import, assistant, 30);
-    ok(cli(data_dir, url, &["import", import.to_str().unwrap()], None));
-    ok(cli(data_dir, url, &["account", "add", "--email", "ops@example.com", "--name", "Ops", "--password-stdin"], Some("ops-password\n")));
-    ok(cli(data_dir, url, &["account", "grant", "--email", "ops@example.com", "--assistant", assistant], None));
-}
-
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Server {
-    fn start(data_dir: &Path, url: Option<&str>) -> Server {
-        let mut cmd = Command::new(BIN);
-        cmd.args(["serve", "--no-demo", "--addr", "127.0.0.1:0", "--web-dir", "/nonexistent"]).arg("--data-dir").arg(data_dir);
-        if let Some(url) = url {
-            cmd.args(["--database-url", url]);
-        }
-        let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
-        let mut first = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
-        let base = first.trim().rsplit(' ').next().unwrap().trim_end_matches('/').to_string();
-        assert!(base.starts_with("http://127.0.0.1:"), "{first}");
-        Server { child, base }
-    }
-
-    async fn login(&self) -> reqwest::Client {
-        let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
-        let r = client
-            .post(format!("{}/api/login", self.base))
-            .json(&json!({"email": "ops@example.com", "password": "ops-password"}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 200);
-        client
-    }
-
-    fn kill(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.kill();
-    }
+    ok(cli(BIN, data_dir, url, &["import", import.to_str().unwrap()], None));
+    ok(cli(
+        BIN,
+        data_dir,
+        url,
+        &["account", "add", "--email", "ops@example.com", "--name", "Ops", "--password-stdin"],
+        Some("ops-password\n"),
+    ));
+    ok(cli(BIN, data_dir, url, &["account", "grant", "--email", "ops@example.com", "--assistant", assistant], None));
 }
 
 #[test]
@@ -111,41 +38,53 @@ fn command_line_import_accounts_tokens_and_exports() {
     text = text.replacen("\"status\":\"completed\"", "\"status\":\"finished\"", 1);
     std::fs::write(&bad, &text).unwrap();
     let bad_line = text.lines().position(|l| l.contains("finished")).unwrap() + 1;
-    let out = cli(data, None, &["import", bad.to_str().unwrap()], None);
+    let out = cli(BIN, data, None, &["import", bad.to_str().unwrap()], None);
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains(&format!("line {bad_line}: field `status`")), "{stderr}");
-    let out = cli(data, None, &["account", "grant", "--email", "x@example.com", "--assistant", "cli-bot"], None);
+    let out = cli(BIN, data, None, &["account", "grant", "--email", "x@example.com", "--assistant", "cli-bot"], None);
     assert!(!out.status.success(), "the bad import created no assistant either");
 
     provision(data, None, "cli-bot");
     // Importing the same file again changes nothing.
-    let again = ok(cli(data, None, &["import", data.join("import.jsonl").to_str().unwrap()], None));
+    let again = ok(cli(BIN, data, None, &["import", data.join("import.jsonl").to_str().unwrap()], None));
     assert!(again.starts_with("imported 30 conversations"), "{again}");
     assert!(!again.contains("new assistants"), "{again}");
 
-    let out = cli(data, None, &["account", "add", "--email", "ops@example.com", "--name", "Again", "--password-stdin"], Some("another-password"));
+    let out = cli(
+        BIN,
+        data,
+        None,
+        &["account", "add", "--email", "ops@example.com", "--name", "Again", "--password-stdin"],
+        Some("another-password"),
+    );
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("already exists"));
-    let out = cli(data, None, &["account", "add", "--email", "short@example.com", "--name", "S", "--password-stdin"], Some("short"));
+    let out = cli(BIN, data, None, &["account", "add", "--email", "short@example.com", "--name", "S", "--password-stdin"], Some("short"));
     assert!(String::from_utf8_lossy(&out.stderr).contains("at least 8 characters"));
 
-    let token = ok(cli(data, None, &["token", "create", "--email", "ops@example.com"], None));
+    let token = ok(cli(BIN, data, None, &["token", "create", "--email", "ops@example.com"], None));
     assert!(token.trim().starts_with("cvx_") && token.trim().len() > 40, "{token}");
 
-    let out = cli(data, None, &["export", "--account", "ops@example.com", "--assistant", "cli-bot", "--days", "400"], None);
+    let out = cli(BIN, data, None, &["export", "--account", "ops@example.com", "--assistant", "cli-bot", "--days", "400"], None);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--days: The time range must be from 1 to 365 days."));
-    let out = cli(data, None, &["export", "--account", "ops@example.com", "--assistant", "other-bot", "--days", "7"], None);
+    let out = cli(BIN, data, None, &["export", "--account", "ops@example.com", "--assistant", "other-bot", "--days", "7"], None);
     assert!(!out.status.success());
     let file = data.join("out.html");
-    let printed = ok(cli(data, None, &["export", "--account", "ops@example.com", "--assistant", "cli-bot", "--days", "30", "--out", file.to_str().unwrap()], None));
+    let printed = ok(cli(
+        BIN,
+        data,
+        None,
+        &["export", "--account", "ops@example.com", "--assistant", "cli-bot", "--days", "30", "--out", file.to_str().unwrap()],
+        None,
+    ));
     assert!(printed.starts_with("conversations_cli-bot_") && printed.contains("ready"), "{printed}");
     let html = std::fs::read_to_string(&file).unwrap();
-    common::assert_no_canary("export", &html);
+    convo_testkit::assert_no_canary("export", &html);
     assert!(html.matches("<article class=\"conv\"").count() > 20);
     for sub in ["serve", "render", "import", "account", "token", "export"] {
-        let help = ok(cli(data, None, &[sub, "--help"], None));
+        let help = ok(cli(BIN, data, None, &[sub, "--help"], None));
         assert!(help.contains("--data-dir") && help.contains("--database-url"), "{sub} --help: {help}");
     }
 }
@@ -155,8 +94,8 @@ async fn two_server_processes_on_one_postgres_hold_the_limit() {
     let pg = PgDatabase::create().await;
     let dir = tempfile::tempdir().unwrap();
     provision(dir.path(), Some(&pg.url), "shared-bot");
-    let servers = [Server::start(dir.path(), Some(&pg.url)), Server::start(dir.path(), Some(&pg.url))];
-    let clients = [servers[0].login().await, servers[1].login().await];
+    let servers = [ServerProcess::start(BIN, dir.path(), Some(&pg.url), &[]), ServerProcess::start(BIN, dir.path(), Some(&pg.url), &[])];
+    let clients = [servers[0].login(OPS).await, servers[1].login(OPS).await];
     let mut tasks = Vec::new();
     for i in 0..30 {
         let client = clients[i % 2].clone();
@@ -178,8 +117,8 @@ async fn two_server_processes_on_one_postgres_hold_the_limit() {
 async fn a_server_killed_mid_upload_serves_every_ready_export_intact_after_restart() {
     let dir = tempfile::tempdir().unwrap();
     provision(dir.path(), None, "crash-bot");
-    let mut server = Server::start(dir.path(), None);
-    let client = server.login().await;
+    let mut server = ServerProcess::start(BIN, dir.path(), None, &[]);
+    let client = server.login(OPS).await;
     let create = |client: reqwest::Client, base: String| async move {
         let created: Value = client
             .post(format!("{base}/api/exports"))
@@ -227,8 +166,8 @@ async fn a_server_killed_mid_upload_serves_every_ready_export_intact_after_resta
     server.kill();
     assert!(upload.await.unwrap().is_err(), "the upload was cut off by the kill");
 
-    let server = Server::start(dir.path(), None);
-    let client = server.login().await;
+    let server = ServerProcess::start(BIN, dir.path(), None, &[]);
+    let client = server.login(OPS).await;
     let body = client.get(format!("{}/api/exports/{ready_id}/content", server.base)).send().await.unwrap();
     assert_eq!(body.status(), 200);
     assert!(body.bytes().await.unwrap().as_ref() == &file[..], "the ready export is intact");

@@ -1,0 +1,117 @@
+//! The export catalog: every rule of an export's life, each one function that returns a
+//! typed [`CatalogError`]. Create (with eviction), upload completion, progress, failure,
+//! hand-over, take-over, delete and retention live here; `http/` maps the errors to
+//! status codes, `cli/` to messages, and `jobs` renders what the catalog hands it.
+//!
+//! The catalog sits on the store (rows) and the file store (bytes); nothing here knows
+//! about HTTP or the command line.
+
+mod create;
+mod download;
+mod lifecycle;
+mod retention;
+mod upload;
+
+pub use create::Created;
+pub use download::Reading;
+pub use retention::Sweep;
+pub use upload::{Digest, UploadBody};
+
+use crate::clock::Clock;
+use crate::files::FileStore;
+use crate::settings::Settings;
+use crate::store::{AccountRef, ExportRow, Store, StoreError};
+use convo_model::api::{ExportStatus, Renderer};
+use std::sync::Arc;
+
+/// Why a catalog operation was refused. Each says what to change; `Internal` hides its
+/// cause from clients (it is logged).
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogError {
+    #[error("no such assistant")]
+    NoSuchAssistant,
+    #[error("no such export")]
+    NoSuchExport,
+    /// A browser reported on an export that is no longer its own to report on.
+    #[error("{}", not_the_browsers(*.0))]
+    NotTheBrowsers(ExportStatus),
+    #[error("this export is {0}, not ready")]
+    NotReady(ExportStatus),
+    #[error("{0}")]
+    BadInput(String),
+    #[error("an export may be at most {0} bytes")]
+    TooLarge(u64),
+    #[error("internal error: {0:#}")]
+    Internal(#[from] anyhow::Error),
+}
+
+fn not_the_browsers(status: ExportStatus) -> String {
+    match status {
+        ExportStatus::Processing => "the server has taken this export over".into(),
+        status => format!("this export is {status}"),
+    }
+}
+
+impl From<StoreError> for CatalogError {
+    fn from(e: StoreError) -> Self {
+        CatalogError::Internal(e.into())
+    }
+}
+
+impl From<std::io::Error> for CatalogError {
+    fn from(e: std::io::Error) -> Self {
+        CatalogError::Internal(e.into())
+    }
+}
+
+pub type Result<T, E = CatalogError> = std::result::Result<T, E>;
+
+/// The catalog: cheap to clone, shared by requests, jobs and the command line.
+#[derive(Clone)]
+pub struct Catalog {
+    store: Store,
+    files: FileStore,
+    clock: Clock,
+    settings: Arc<Settings>,
+}
+
+impl Catalog {
+    pub fn new(store: Store, files: FileStore, clock: Clock, settings: Arc<Settings>) -> Catalog {
+        Catalog { store, files, clock, settings }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn files(&self) -> &FileStore {
+        &self.files
+    }
+
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// The account's live exports, newest first.
+    pub async fn list(&self, account: &AccountRef) -> Result<Vec<ExportRow>> {
+        Ok(self.store.list_exports(account.id, self.clock.now()).await?)
+    }
+
+    /// The account's export; another account's, or an expired one, does not exist.
+    pub async fn get(&self, account: &AccountRef, id: &str) -> Result<ExportRow> {
+        self.store.export_for(account.id, id, self.clock.now()).await?.ok_or(CatalogError::NoSuchExport)
+    }
+
+    /// The account's export, if a browser is still rendering it.
+    async fn browsers(&self, account: &AccountRef, id: &str) -> Result<ExportRow> {
+        let export = self.get(account, id).await?;
+        if export.status != ExportStatus::Processing || export.renderer != Renderer::Browser {
+            return Err(CatalogError::NotTheBrowsers(export.status));
+        }
+        Ok(export)
+    }
+}

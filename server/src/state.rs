@@ -1,0 +1,45 @@
+//! The application state every request, job and command works with, built by one
+//! constructor ([`AppState::open`]) for the server, the command line, tests and benches.
+
+use crate::catalog::Catalog;
+use crate::clock::Clock;
+use crate::config::DataConfig;
+use crate::files::FileStore;
+use crate::jobs::Jobs;
+use crate::settings::Settings;
+use crate::store::Store;
+use anyhow::Context;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Everything a request handler needs; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub catalog: Catalog,
+    pub jobs: Jobs,
+    pub clock: Clock,
+    pub settings: Arc<Settings>,
+    /// The built web app (Trunk's `dist/`), if this process serves it.
+    pub web_dir: Option<PathBuf>,
+}
+
+impl AppState {
+    /// Connects to the database (bringing its schema up to date), opens the file store
+    /// (creating the data directory) and wires the catalog and the jobs to them.
+    pub async fn open(config: &DataConfig, clock: Clock, settings: Settings, web_dir: Option<PathBuf>) -> anyhow::Result<AppState> {
+        std::fs::create_dir_all(&config.data_dir)
+            .with_context(|| format!("cannot create the data directory {}", config.data_dir.display()))?;
+        let store = Store::connect(&config.database_url()).await.context("cannot open the database")?;
+        let files =
+            FileStore::open(&config.data_dir).with_context(|| format!("cannot open the export files in {}", config.data_dir.display()))?;
+        let settings = Arc::new(settings);
+        let catalog = Catalog::new(store.clone(), files, clock.clone(), settings.clone());
+        let jobs = Jobs::new(catalog.clone());
+        Ok(AppState { store, catalog, jobs, clock, settings, web_dir })
+    }
+
+    pub fn files(&self) -> &FileStore {
+        self.catalog.files()
+    }
+}

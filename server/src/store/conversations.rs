@@ -1,0 +1,306 @@
+//! Conversations: pages of an assistant's completed conversations (one query each, their
+//! messages passed through as stored) and the import's writes.
+
+use super::{AssistantRow, Backend, Result, Store, StoreError};
+use crate::clock::{from_ms, ms};
+use convo_model::api::Totals;
+use convo_model::{Channel, Contact, Conversation, ConversationStatus, Message, TimeRange, Timestamp};
+use sqlx::Row;
+use std::collections::HashMap;
+
+/// Where a page of conversations starts: after this (started_at, row id).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cursor {
+    pub started_at_ms: i64,
+    pub id: i64,
+}
+
+impl Cursor {
+    pub fn encode(self) -> String {
+        use base64::Engine;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{}.{}", self.started_at_ms, self.id))
+    }
+
+    pub fn decode(raw: &str) -> Option<Cursor> {
+        use base64::Engine;
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(raw).ok()?;
+        let text = String::from_utf8(bytes).ok()?;
+        let (a, b) = text.split_once('.')?;
+        Some(Cursor { started_at_ms: a.parse().ok()?, id: b.parse().ok()? })
+    }
+}
+
+/// How big one page may get: bounded by conversations, messages and bytes.
+#[derive(Debug, Clone, Copy)]
+pub struct PageLimits {
+    pub conversations: i64,
+    pub messages: i64,
+    pub bytes: i64,
+}
+
+impl Default for PageLimits {
+    fn default() -> Self {
+        // Small enough for a page to be served in a few milliseconds even under load.
+        PageLimits { conversations: 200, messages: 500, bytes: 512 << 10 }
+    }
+}
+
+pub struct Page<C = Conversation> {
+    pub conversations: Vec<C>,
+    pub next: Option<Cursor>,
+}
+
+/// A conversation of a page with its messages still the JSON they were stored as
+/// (exported fields only): HTTP pages pass it through instead of parsing and
+/// re-serialising it.
+pub type StoredConversation = Conversation<Box<serde_json::value::RawValue>>;
+
+/// The stored conversation with its messages parsed.
+pub fn parse_stored(conversation: StoredConversation) -> Result<Conversation> {
+    let messages: Vec<Message> = serde_json::from_str(conversation.messages.get())
+        .map_err(|e| StoreError::Corrupt(format!("messages of conversation {}: {e}", conversation.id)))?;
+    Ok(conversation.with_messages(messages))
+}
+
+/// One import line, ready to write: the conversation with all its messages (system and
+/// tool ones too) and the internal fields it carried, which are stored, never served.
+pub struct NewConversation {
+    pub conversation: Conversation,
+    /// Fields beyond the import format, as a JSON object.
+    pub internal_json: Option<String>,
+    /// One per message of `conversation`, in order.
+    pub messages: Vec<NewMessage>,
+}
+
+/// What an import line says of a message beyond the format: internal, never served.
+#[derive(Debug, Default)]
+pub struct NewMessage {
+    pub model: Option<String>,
+    pub tokens: Option<i64>,
+    pub cost: Option<f64>,
+    pub internal_json: Option<String>,
+}
+
+/// Message rows per INSERT statement of the import.
+const MESSAGE_ROWS_PER_INSERT: usize = 200;
+
+impl Store {
+    /// Completed conversations that started in `range`, and their messages.
+    pub async fn totals(&self, assistant_pk: i64, range: TimeRange) -> Result<Totals> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n, CAST(COALESCE(SUM(exported_messages), 0) AS BIGINT) AS m FROM conversations WHERE assistant_id = $1 AND status = 'completed' AND started_at >= $2 AND started_at <= $3",
+        )
+        .bind(assistant_pk)
+        .bind(ms(range.from))
+        .bind(ms(range.to))
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(Totals { conversations: row.try_get("n")?, messages: row.try_get("m")? })
+    }
+
+    /// One page of completed conversations in `range`, oldest first, after `cursor`.
+    pub async fn conversation_page(
+        &self,
+        assistant: &AssistantRow,
+        range: TimeRange,
+        cursor: Option<Cursor>,
+        limits: PageLimits,
+    ) -> Result<Page> {
+        let page = self.stored_page(assistant, range, cursor, limits, false).await?;
+        let conversations = page.conversations.into_iter().map(parse_stored).collect::<Result<_>>()?;
+        Ok(Page { conversations, next: page.next })
+    }
+
+    /// One page in either order, oldest first (exports) or newest first (browsing), its
+    /// messages as stored.
+    pub async fn stored_page(
+        &self,
+        assistant: &AssistantRow,
+        range: TimeRange,
+        cursor: Option<Cursor>,
+        limits: PageLimits,
+        newest_first: bool,
+    ) -> Result<Page<StoredConversation>> {
+        // Each planner seeks its index best with its own spelling of the same keyset
+        // condition (measured: `cargo bench -p convo-server`).
+        let (edge, keyset, order) = match (newest_first, self.backend) {
+            (true, Backend::Postgres) => (i64::MAX, "(c.started_at, c.id) < ($4, $5)", "started_at DESC, id DESC"),
+            (true, Backend::Sqlite) => (i64::MAX, "(c.started_at < $4 OR (c.started_at = $4 AND c.id < $5))", "started_at DESC, id DESC"),
+            (false, Backend::Postgres) => (i64::MIN, "(c.started_at, c.id) > ($4, $5)", "started_at, id"),
+            (false, Backend::Sqlite) => (i64::MIN, "(c.started_at > $4 OR (c.started_at = $4 AND c.id > $5))", "started_at, id"),
+        };
+        let after = cursor.unwrap_or(Cursor { started_at_ms: edge, id: edge });
+        // One round trip. `ahead` reads the next conversations from the covering index;
+        // running sums cut them by conversations ($8), messages ($6) and bytes ($7), always
+        // keeping the first. A row is returned when every row before it made the cut: the
+        // chosen ones with their messages, and the first one left out, without them, which
+        // says that there is more.
+        let sql = format!(
+            "SELECT c.id, c.public_id, c.channel, c.started_at, c.ended_at, c.summary, \
+             CASE WHEN cut.n = 1 OR (cut.m <= $6 AND cut.b <= $7 AND cut.n <= $8) THEN c.exported_json END AS exported_json, \
+             k.name AS contact_name, k.email AS contact_email \
+             FROM (SELECT id, ROW_NUMBER() OVER w AS n, \
+             CAST(SUM(exported_messages) OVER w AS BIGINT) AS m, CAST(SUM(exported_bytes) OVER w AS BIGINT) AS b, \
+             exported_messages AS own_m, exported_bytes AS own_b \
+             FROM (SELECT c.id, c.started_at, c.exported_messages, c.exported_bytes FROM conversations c \
+             WHERE c.assistant_id = $1 AND c.status = 'completed' AND c.started_at >= $2 AND c.started_at <= $3 AND {keyset} \
+             ORDER BY {order} LIMIT $8 + 1) ahead \
+             WINDOW w AS (ORDER BY {order} ROWS UNBOUNDED PRECEDING)) cut \
+             JOIN conversations c ON c.id = cut.id LEFT JOIN contacts k ON k.id = c.contact_id \
+             WHERE cut.n <= 2 OR (cut.m - cut.own_m <= $6 AND cut.b - cut.own_b <= $7 AND cut.n - 1 <= $8) \
+             ORDER BY cut.n"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(assistant.pk)
+            .bind(ms(range.from))
+            .bind(ms(range.to))
+            .bind(after.started_at_ms)
+            .bind(after.id)
+            .bind(limits.messages)
+            .bind(limits.bytes)
+            .bind(limits.conversations)
+            .fetch_all(&self.pool)
+            .await?;
+        let mut conversations = Vec::with_capacity(rows.len());
+        let mut last = None;
+        let mut more = false;
+        for r in rows {
+            let id: i64 = r.try_get("id")?;
+            let Some(exported_json) = r.try_get::<Option<String>, _>("exported_json")? else {
+                more = true;
+                break;
+            };
+            let messages = serde_json::value::RawValue::from_string(exported_json)
+                .map_err(|e| StoreError::Corrupt(format!("messages of conversation {id}: {e}")))?;
+            let name: Option<String> = r.try_get("contact_name")?;
+            let email: Option<String> = r.try_get("contact_email")?;
+            let channel: &str = r.try_get("channel")?;
+            let started_at: i64 = r.try_get("started_at")?;
+            conversations.push(Conversation {
+                id: r.try_get("public_id")?,
+                assistant_id: assistant.id.clone(),
+                channel: Channel::parse(channel),
+                contact: (name.is_some() || email.is_some()).then_some(Contact { name, email }),
+                started_at: from_ms(started_at),
+                ended_at: r.try_get::<Option<i64>, _>("ended_at")?.map(from_ms),
+                status: ConversationStatus::Completed,
+                summary: r.try_get("summary")?,
+                messages,
+            });
+            last = Some(Cursor { started_at_ms: started_at, id });
+        }
+        Ok(Page { conversations, next: if more { last } else { None } })
+    }
+
+    /// Writes a batch of import lines in one transaction: a conversation seen again
+    /// replaces the stored one (so re-running an import is harmless). Returns the
+    /// assistants it had to create.
+    pub async fn write_conversations(&self, batch: &[NewConversation], now: Timestamp) -> Result<Vec<String>> {
+        let mut tx = self.pool.begin().await?;
+        let mut created = Vec::new();
+        let mut assistants: HashMap<&str, i64> = HashMap::new();
+        let mut contacts: HashMap<String, i64> = HashMap::new();
+        for line in batch {
+            let c = &line.conversation;
+            let assistant = match assistants.get(c.assistant_id.as_str()) {
+                Some(pk) => *pk,
+                None => {
+                    let inserted = sqlx::query(
+                        "INSERT INTO assistants (public_id, name, created_at) VALUES ($1, $1, $2) ON CONFLICT (public_id) DO NOTHING",
+                    )
+                    .bind(&c.assistant_id)
+                    .bind(ms(now))
+                    .execute(&mut *tx)
+                    .await?;
+                    if inserted.rows_affected() == 1 {
+                        created.push(c.assistant_id.clone());
+                    }
+                    let pk: i64 = sqlx::query_scalar("SELECT id FROM assistants WHERE public_id = $1")
+                        .bind(&c.assistant_id)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                    assistants.insert(&c.assistant_id, pk);
+                    pk
+                }
+            };
+            let contact = match c.contact.as_ref().and_then(|k| Some((k, k.identity()?))) {
+                None => None,
+                Some((_, identity)) if contacts.contains_key(&identity) => contacts.get(&identity).copied(),
+                Some((k, identity)) => {
+                    let pk: i64 = sqlx::query_scalar(
+                        "INSERT INTO contacts (identity, name, email) VALUES ($1, $2, $3) \
+                         ON CONFLICT (identity) DO UPDATE SET name = COALESCE(excluded.name, contacts.name), email = COALESCE(excluded.email, contacts.email) RETURNING id",
+                    )
+                    .bind(&identity)
+                    .bind(k.name.as_deref())
+                    .bind(k.email.as_deref())
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    contacts.insert(identity, pk);
+                    Some(pk)
+                }
+            };
+            let exported: Vec<_> = c.exported_messages().collect();
+            let exported_bytes: usize = exported.iter().map(|m| m.content.len()).sum();
+            let exported_json = serde_json::to_string(&exported).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let status = match c.status {
+                ConversationStatus::Completed => "completed",
+                ConversationStatus::Active => "active",
+            };
+            let pk: i64 = sqlx::query_scalar(
+                "INSERT INTO conversations (public_id, assistant_id, contact_id, channel, status, started_at, ended_at, summary, exported_messages, exported_bytes, internal_json, exported_json) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+                 ON CONFLICT (public_id) DO UPDATE SET assistant_id = excluded.assistant_id, contact_id = excluded.contact_id, channel = excluded.channel, status = excluded.status, \
+                   started_at = excluded.started_at, ended_at = excluded.ended_at, summary = excluded.summary, exported_messages = excluded.exported_messages, \
+                   exported_bytes = excluded.exported_bytes, internal_json = excluded.internal_json, exported_json = excluded.exported_json \
+                 RETURNING id",
+            )
+            .bind(&c.id)
+            .bind(assistant)
+            .bind(contact)
+            .bind(c.channel.id())
+            .bind(status)
+            .bind(ms(c.started_at))
+            .bind(c.ended_at.map(ms))
+            .bind(c.summary.as_deref())
+            .bind(exported.len() as i64)
+            .bind(exported_bytes as i64)
+            .bind(line.internal_json.as_deref())
+            .bind(exported_json)
+            .fetch_one(&mut *tx)
+            .await?;
+            sqlx::query("DELETE FROM messages WHERE conversation_id = $1").bind(pk).execute(&mut *tx).await?;
+            let none = NewMessage::default();
+            let rows: Vec<_> = c.messages.iter().zip(line.messages.iter().chain(std::iter::repeat(&none))).collect();
+            for (chunk_no, chunk) in rows.chunks(MESSAGE_ROWS_PER_INSERT).enumerate() {
+                let mut sql = String::from(
+                    "INSERT INTO messages (conversation_id, seq, role, content, at, model, tokens, cost, internal_json) VALUES ",
+                );
+                for i in 0..chunk.len() {
+                    let b = i * 9;
+                    if i > 0 {
+                        sql.push_str(", ");
+                    }
+                    let params: Vec<String> = (1..=9).map(|k| format!("${}", b + k)).collect();
+                    sql.push_str(&format!("({})", params.join(", ")));
+                }
+                let mut query = sqlx::query(&sql);
+                for (i, (m, extra)) in chunk.iter().enumerate() {
+                    query = query
+                        .bind(pk)
+                        .bind((chunk_no * MESSAGE_ROWS_PER_INSERT + i) as i64)
+                        .bind(m.role.as_str())
+                        .bind(m.content.as_str())
+                        .bind(ms(m.at))
+                        .bind(extra.model.as_deref())
+                        .bind(extra.tokens)
+                        .bind(extra.cost)
+                        .bind(extra.internal_json.as_deref());
+                }
+                query.execute(&mut *tx).await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(created)
+    }
+}

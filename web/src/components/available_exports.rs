@@ -1,0 +1,143 @@
+//! Available Exports: the account's catalog, newest first, with live progress (this
+//! tab's own, else the server's), expiry, and Download, Open and Delete (which asks
+//! first).
+
+use crate::api;
+use crate::format;
+use crate::state::{Running, Toasts};
+use convo_model::api::{ExportInfo, ExportStatus, Renderer};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+/// Saves a Blob under `filename` through an object URL that is revoked afterwards.
+fn save_blob(blob: &web_sys::Blob, filename: &str) {
+    use wasm_bindgen::JsCast;
+    let Ok(url) = web_sys::Url::create_object_url_with_blob(blob) else { return };
+    let document = web_sys::window().and_then(|w| w.document());
+    if let Some(a) =
+        document.as_ref().and_then(|d| d.create_element("a").ok()).and_then(|e| e.dyn_into::<web_sys::HtmlAnchorElement>().ok())
+    {
+        a.set_href(&url);
+        a.set_download(filename);
+        a.click();
+    }
+    let revoke = url.clone();
+    spawn_local(async move {
+        gloo_timers::future::TimeoutFuture::new(10_000).await;
+        let _ = web_sys::Url::revoke_object_url(&revoke);
+    });
+}
+
+#[component]
+pub fn AvailableExports(exports: RwSignal<Vec<ExportInfo>>, refresh: impl Fn() + Copy + 'static) -> impl IntoView {
+    view! {
+        <section class="exports" aria-labelledby="exports-h">
+            <header class="section-head">
+                <h2 id="exports-h">"Available Exports"</h2>
+                <button type="button" on:click=move |_| refresh()>"Refresh"</button>
+            </header>
+            <Show when=move || !exports.with(Vec::is_empty) fallback=|| view! { <p class="empty">"No exports yet: use Export to create one."</p> }>
+                <table class="export-table">
+                    <thead><tr>
+                        <th scope="col">"Filename"</th><th scope="col">"Created"</th><th scope="col">"Assistant"</th>
+                        <th scope="col">"Size"</th><th scope="col">"Status"</th><th scope="col">"Actions"</th>
+                    </tr></thead>
+                    <tbody>
+                        <For each=move || exports.get() key=|e| (e.id.clone(), e.status, e.progress.done) children=move |e| view! { <ExportRow export=e exports=exports /> } />
+                    </tbody>
+                </table>
+            </Show>
+        </section>
+    }
+}
+
+#[component]
+fn ExportRow(export: ExportInfo, exports: RwSignal<Vec<ExportInfo>>) -> impl IntoView {
+    let toasts = expect_context::<Toasts>();
+    let running = expect_context::<Running>();
+    let confirming = RwSignal::new(false);
+    let e = export.clone();
+    let id = e.id.clone();
+    let local = {
+        let id = id.clone();
+        move || running.done(&id)
+    };
+    let total = e.progress.total.max(1);
+    let server_done = e.progress.done;
+    let status = e.status;
+    let error = e.error.clone().unwrap_or_default();
+    let renderer = e.renderer;
+    let status_view = move || match status {
+        ExportStatus::Ready => view! { <span class="badge ok">"Ready"</span> }.into_any(),
+        ExportStatus::Failed => view! { <span class="badge bad">"Failed: "{error.clone()}</span> }.into_any(),
+        ExportStatus::Processing => {
+            let done = local().unwrap_or(server_done).min(total);
+            let pct = done * 100 / total;
+            let by = if renderer == Renderer::Server { " (on the server)" } else { "" };
+            view! {
+                <span class="processing">
+                    <progress max="100" value=pct.to_string() aria-label="Export progress"></progress>
+                    " Processing "{pct}"%"{by}
+                </span>
+            }
+            .into_any()
+        }
+    };
+    let download = {
+        let (id, filename) = (e.id.clone(), e.filename.clone());
+        move |_| {
+            let (id, filename) = (id.clone(), filename.clone());
+            spawn_local(async move {
+                match api::download(&id).await {
+                    Ok(blob) => save_blob(&blob, &filename),
+                    Err(e) => toasts.show(format!("Download failed: {}", e.message)),
+                }
+            });
+        }
+    };
+    let delete = {
+        let id = e.id.clone();
+        move |_| {
+            let id = id.clone();
+            running.cancel(&id);
+            spawn_local(async move {
+                match api::delete_export(&id).await {
+                    Ok(()) => {
+                        exports.update(|list| list.retain(|x| x.id != id));
+                        toasts.show("Export deleted.");
+                    }
+                    Err(e) => toasts.show(format!("Delete failed: {}", e.message)),
+                }
+            });
+        }
+    };
+    let ready = status == ExportStatus::Ready;
+    view! {
+        <tr class="export-row" data-id=e.id.clone()>
+            <td class="filename">{e.filename.clone()}</td>
+            <td><time datetime=e.created_at.to_rfc3339()>{format::minute(e.created_at)}</time></td>
+            <td><span class="badge assistant" title=e.assistant.id.clone()>{e.assistant.name.clone()}</span></td>
+            <td>{e.size_bytes.map(format::size).unwrap_or_else(|| "—".into())}</td>
+            <td>{status_view}<br/><span class="help">{format::expires_in(&e)}</span></td>
+            <td class="actions">
+                <Show when=move || !confirming.get() fallback=move || {
+                    let delete = delete.clone();
+                    view! {
+                        <span class="confirm" role="group" aria-label="Confirm delete">
+                            "Delete permanently? "
+                            <button type="button" class="danger confirm-delete" on:click=delete>"Delete"</button>
+                            <button type="button" on:click=move |_| confirming.set(false)>"Cancel"</button>
+                        </span>
+                    }
+                }>
+                    <button type="button" class="download" disabled=!ready on:click=download.clone()>"Download"</button>
+                    <a class="button open" href=e.open_url.clone() target="_blank" rel="noopener noreferrer" aria-disabled=(!ready).to_string()>"Open"</a>
+                    <button type="button" class="delete" on:click=move |_| confirming.set(true)>
+                        <svg aria-hidden="true" viewBox="0 0 24 24" width="16" height="16"><path d="M4 7h16M9 7V4h6v3m-8 0l1 13h8l1-13" fill="none" stroke="currentColor" stroke-width="2"/></svg>
+                        " Delete"
+                    </button>
+                </Show>
+            </td>
+        </tr>
+    }
+}

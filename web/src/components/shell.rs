@@ -1,0 +1,146 @@
+//! The signed-in app: the sidebar, the Conversations page with its toolbar, Available
+//! Exports (refreshed by itself), and the Export dialog, whose exports this tab renders
+//! in the background while the user keeps working.
+
+use super::available_exports::AvailableExports;
+use super::conversations::ConversationList;
+use super::export_dialog::ExportDialog;
+use crate::api;
+use crate::pipeline::{self, Cancel, Outcome};
+use crate::state::{Running, Toasts};
+use convo_model::api::{ExportInfo, ExportStatus, Me};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+/// Available Exports refreshes this often while something is processing, and else.
+const REFRESH_BUSY_MS: u32 = 1_000;
+const REFRESH_IDLE_MS: u32 = 10_000;
+
+#[component]
+pub fn Shell(me: Me, on_logout: impl Fn() + Copy + 'static) -> impl IntoView {
+    let assistants = LocalResource::new(api::assistants);
+    let selected = RwSignal::new(None::<String>);
+    let exports = RwSignal::new(Vec::<ExportInfo>::new());
+    let running = Running::new();
+    let dialog_open = RwSignal::new(false);
+    let alive = StoredValue::new(true);
+    let toasts = expect_context::<Toasts>();
+    provide_context(running);
+
+    Effect::new(move |_| {
+        if selected.get().is_none()
+            && let Some(Ok(list)) = assistants.get()
+        {
+            selected.set(list.assistants.first().map(|a| a.id.clone()));
+        }
+    });
+    let refresh = move || {
+        spawn_local(async move {
+            if let Ok(list) = api::exports().await {
+                exports.set(list.exports);
+            }
+        });
+    };
+    spawn_local(async move {
+        while alive.get_value() {
+            if let Ok(list) = api::exports().await {
+                exports.set(list.exports);
+            }
+            let busy = exports.with_untracked(|e| e.iter().any(|x| x.status == ExportStatus::Processing));
+            gloo_timers::future::TimeoutFuture::new(if busy { REFRESH_BUSY_MS } else { REFRESH_IDLE_MS }).await;
+        }
+    });
+    on_cleanup(move || alive.set_value(false));
+
+    let logout = move |_| {
+        spawn_local(async move {
+            let _ = api::logout().await;
+            on_logout();
+        });
+    };
+    let assistant_list = move || assistants.get().and_then(Result::ok).map(|l| l.assistants).unwrap_or_default();
+    view! {
+        <div class="shell">
+            <nav class="sidebar" aria-label="Main">
+                <p class="brand">"Convo Export"</p>
+                <a href="/" aria-current="page">"Conversations"</a>
+                <div class="who">
+                    <span title=me.name.clone()>{me.email.clone()}</span>
+                    <button type="button" class="link" on:click=logout>"Log out"</button>
+                </div>
+            </nav>
+            <main class="content">
+                <header class="toolbar">
+                    <h1>"Conversations"</h1>
+                    <label for="assistant-filter" class="sr-only">"Assistant"</label>
+                    <select id="assistant-filter" on:change=move |ev| selected.set(Some(event_target_value(&ev)))>
+                        {move || assistant_list().into_iter().map(|a| {
+                            let id = a.id.clone();
+                            view! { <option value=a.id.clone() selected=move || selected.get().as_deref() == Some(id.as_str())>{a.name}</option> }
+                        }).collect_view()}
+                    </select>
+                    <button type="button" class="primary" id="export-button" on:click=move |_| dialog_open.set(true)>
+                        <svg aria-hidden="true" viewBox="0 0 24 24" width="18" height="18"><path d="M12 3v12m0 0l-5-5m5 5l5-5M4 19h16" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round"/></svg>
+                        " Export"
+                    </button>
+                </header>
+                <AvailableExports exports=exports refresh=refresh />
+                <h2 class="list-h">"Completed conversations"</h2>
+                <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                    {move || selected.get().map(|id| view! { <ConversationList assistant=id /> })}
+                </Transition>
+            </main>
+        </div>
+        <Show when=move || dialog_open.get()>
+            <ExportDialog
+                assistants=assistant_list()
+                initial=selected.get_untracked()
+                on_close=move || dialog_open.set(false)
+                on_started=move |export: ExportInfo| {
+                    exports.update(|list| list.insert(0, export.clone()));
+                    start_pipeline(export, exports, running, toasts);
+                }
+            />
+        </Show>
+    }
+}
+
+/// Renders and uploads an export in the background while the user keeps working.
+fn start_pipeline(export: ExportInfo, exports: RwSignal<Vec<ExportInfo>>, running: Running, toasts: Toasts) {
+    let cancel = Cancel::default();
+    running.start(&export.id, cancel.clone());
+    spawn_local(async move {
+        let id = export.id.clone();
+        let progress_id = id.clone();
+        let filename = export.filename.clone();
+        let result = pipeline::run(export, cancel, move |done| running.set_done(&progress_id, done)).await;
+        running.finish(&id);
+        match result {
+            Ok(Outcome::Uploaded(info)) => {
+                toasts.show(format!("{} is ready.", info.filename));
+                exports.update(|list| {
+                    if let Some(e) = list.iter_mut().find(|e| e.id == info.id) {
+                        *e = info;
+                    }
+                });
+            }
+            Ok(Outcome::Cancelled) => toasts.show(format!("{filename} was cancelled.")),
+            Ok(Outcome::TooBigForTheBrowser(reason)) => match api::hand_over(&id, &reason).await {
+                Ok(_) => toasts.show(format!("{filename} is too big for this browser: the server is finishing it.")),
+                Err(e) if e.status == 409 => {}
+                Err(e) => {
+                    let _ = api::report_failure(&id, &reason).await;
+                    toasts.show(format!("{filename} failed: {}", e.message));
+                }
+            },
+            Err(e) if e.status == 409 => {}
+            Err(e) => {
+                let _ = api::report_failure(&id, &e.message).await;
+                toasts.show(format!("{filename} failed: {}", e.message));
+            }
+        }
+        if let Ok(list) = api::exports().await {
+            exports.set(list.exports);
+        }
+    });
+}

@@ -1,0 +1,81 @@
+//! What components share: the session, the toasts, and the exports this tab renders.
+
+use crate::pipeline::Cancel;
+use convo_model::api::Me;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use std::collections::HashMap;
+
+/// Who is using the app.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Session {
+    /// Not known yet: `GET /api/me` is on its way.
+    Loading,
+    SignedOut,
+    SignedIn(Me),
+}
+
+/// Short messages at the bottom of the page that go away by themselves.
+#[derive(Clone, Copy)]
+pub struct Toasts(pub RwSignal<Vec<(u32, String)>>);
+
+impl Toasts {
+    /// How long a toast stays.
+    const SHOWN_MS: u32 = 6_000;
+
+    pub fn new() -> Toasts {
+        Toasts(RwSignal::new(Vec::new()))
+    }
+
+    pub fn show(&self, message: impl Into<String>) {
+        let id = (js_sys::Math::random() * 1e9) as u32;
+        self.0.update(|t| t.push((id, message.into())));
+        let list = self.0;
+        spawn_local(async move {
+            gloo_timers::future::TimeoutFuture::new(Self::SHOWN_MS).await;
+            list.update(|t| t.retain(|(i, _)| *i != id));
+        });
+    }
+}
+
+/// Exports this tab is rendering: messages done so far, and how to stop each.
+#[derive(Clone, Copy)]
+pub struct Running(pub RwSignal<HashMap<String, (i64, Cancel)>>);
+
+impl Running {
+    pub fn new() -> Running {
+        Running(RwSignal::new(HashMap::new()))
+    }
+
+    /// Messages this tab has rendered of `id`, if it renders it.
+    pub fn done(&self, id: &str) -> Option<i64> {
+        self.0.with(|m| m.get(id).map(|(done, _)| *done))
+    }
+
+    pub fn start(&self, id: &str, cancel: Cancel) {
+        self.0.update(|m| {
+            m.insert(id.to_string(), (0, cancel));
+        });
+    }
+
+    pub fn set_done(&self, id: &str, done: i64) {
+        self.0.update(|m| {
+            if let Some(entry) = m.get_mut(id) {
+                entry.0 = done;
+            }
+        });
+    }
+
+    pub fn finish(&self, id: &str) {
+        self.0.update(|m| {
+            m.remove(id);
+        });
+    }
+
+    /// Stops this tab's rendering of `id`, if any.
+    pub fn cancel(&self, id: &str) {
+        if let Some((_, cancel)) = self.0.with_untracked(|m| m.get(id).cloned()) {
+            cancel.cancel();
+        }
+    }
+}
