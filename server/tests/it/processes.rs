@@ -69,8 +69,18 @@ fn command_line_import_accounts_tokens_and_exports() {
     let out = cli(BIN, data, None, &["export", "--account", "ops@example.com", "--assistant", "cli-bot", "--days", "400"], None);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--days: The time range must be from 1 to 365 days."));
-    let out = cli(BIN, data, None, &["export", "--account", "ops@example.com", "--assistant", "other-bot", "--days", "7"], None);
-    assert!(!out.status.success());
+    // Errors name their cause, in one line.
+    for (args, cause) in [
+        (&["export", "--account", "ops@example.com", "--assistant", "no-such", "--days", "7"][..], "ops@example.com cannot see an assistant with the id \"no-such\""),
+        (&["export", "--account", "nobody@example.com", "--assistant", "cli-bot", "--days", "7"][..], "no account with the email nobody@example.com"),
+        (&["account", "grant", "--email", "ops@example.com", "--assistant", "no-such"][..], "no assistant with the id \"no-such\""),
+        (&["token", "create", "--email", "nobody@example.com"][..], "no account with the email nobody@example.com"),
+    ] {
+        let out = cli(BIN, data, None, args, None);
+        assert!(!out.status.success(), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.starts_with("error: ") && stderr.contains(cause) && !stderr.contains("internal error"), "{args:?}: {stderr}");
+    }
     let file = data.join("out.html");
     let printed = ok(cli(
         BIN,
@@ -87,6 +97,31 @@ fn command_line_import_accounts_tokens_and_exports() {
         let help = ok(cli(BIN, data, None, &[sub, "--help"], None));
         assert!(help.contains("--data-dir") && help.contains("--database-url"), "{sub} --help: {help}");
     }
+}
+
+/// `convo-export` alone is `serve`, and reads `serve`'s environment variables too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_bare_command_serves_with_the_environments_address() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut child = std::process::Command::new(BIN)
+        .env("CONVO_ADDR", format!("127.0.0.1:{port}"))
+        .env("CONVO_DATA_DIR", dir.path())
+        .env("CONVO_NO_DEMO", "true")
+        .env("CONVO_WEB_DIR", "/nonexistent")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    let health = reqwest::get(format!("http://127.0.0.1:{port}/healthz")).await;
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(first.contains(&format!("127.0.0.1:{port}")), "{first}");
+    assert_eq!(health.unwrap().status(), 200);
+    assert!(dir.path().join("convo.db").is_file(), "CONVO_DATA_DIR was honoured");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
