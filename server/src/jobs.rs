@@ -1,22 +1,34 @@
 //! Background work: server-side rendering (asked for, handed over, or taken over when a
 //! renderer went quiet) and the sweeper. Jobs call the catalog for every state change.
+//!
+//! Renders run off the async workers (rendering and file writes in `spawn_blocking`),
+//! at most `render_slots` at once per process (one per core by default); the others
+//! wait, shown as waiting in Available Exports, their heartbeat kept fresh so that no
+//! other process takes them over.
 
 use crate::catalog::{Catalog, Sweep};
 use crate::store::{AssistantRow, ExportRow};
+use bytes::Bytes;
 use convo_model::api::Renderer;
 use convo_render::{ExportHeader, ExportRenderer};
-use sha2::{Digest, Sha256};
-use std::io::{Read, Seek, Write};
+use futures_util::StreamExt;
+use std::io::{Seek, Write};
+use std::sync::Arc;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+/// How often a waiting render says it is still there (well under `stale_after`).
+const WAITING_HEARTBEAT: std::time::Duration = std::time::Duration::from_secs(20);
 
 /// Runs server-side work; cheap to clone.
 #[derive(Clone)]
 pub struct Jobs {
     catalog: Catalog,
+    slots: Arc<Semaphore>,
 }
 
 impl Jobs {
-    pub fn new(catalog: Catalog) -> Jobs {
-        Jobs { catalog }
+    pub fn new(catalog: Catalog, render_slots: usize) -> Jobs {
+        Jobs { catalog, slots: Arc::new(Semaphore::new(render_slots.max(1))) }
     }
 
     /// Renders `export` in the background.
@@ -25,10 +37,16 @@ impl Jobs {
         tokio::spawn(async move { jobs.render(export).await })
     }
 
-    /// Renders an export with the shared crate, streaming pages from the database into
-    /// the file: memory stays bounded by one page. Failures mark the export failed.
+    /// Renders an export with the shared crate once a slot is free, streaming pages from
+    /// the database into the file: memory stays bounded by one page. Failures mark the
+    /// export failed.
     pub async fn render(&self, export: ExportRow) {
-        if let Err(e) = self.try_render(&export).await {
+        let result = match self.slot(&export).await {
+            Ok(Some(_permit)) => self.try_render(&export).await,
+            Ok(None) => Ok(()),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = result {
             tracing::error!(export = %export.id, error = %format!("{e:#}"), "server-side export failed");
             if let Err(e) = self.catalog.server_failed(&export).await {
                 tracing::error!(export = %export.id, error = %e, "could not record the failure");
@@ -36,25 +54,53 @@ impl Jobs {
         }
     }
 
+    /// Waits for a render slot, shown as waiting meanwhile; `None` when the export went
+    /// away while it waited.
+    async fn slot(&self, export: &ExportRow) -> anyhow::Result<Option<OwnedSemaphorePermit>> {
+        let permit = match self.slots.clone().try_acquire_owned() {
+            Ok(permit) => permit,
+            Err(_) => loop {
+                if !self.catalog.server_waiting(export, true).await? {
+                    return Ok(None);
+                }
+                tokio::select! {
+                    permit = self.slots.clone().acquire_owned() => break permit?,
+                    _ = tokio::time::sleep(WAITING_HEARTBEAT) => {}
+                }
+            },
+        };
+        Ok(self.catalog.server_waiting(export, false).await?.then_some(permit))
+    }
+
     async fn try_render(&self, export: &ExportRow) -> anyhow::Result<()> {
         let catalog = &self.catalog;
         let assistant = AssistantRow { pk: export.assistant_pk, id: export.assistant_id.clone(), name: export.assistant_name.clone() };
-        let mut renderer = ExportRenderer::new(ExportHeader {
-            assistant_name: export.assistant_name.clone(),
-            assistant_id: Some(export.assistant_id.clone()),
-            // The creation time, as the browser uses: both give the same bytes.
-            exported_at: export.created_at,
-            range: Some(export.range),
+        let mut work = Some(Work {
+            renderer: ExportRenderer::new(ExportHeader {
+                assistant_name: export.assistant_name.clone(),
+                assistant_id: Some(export.assistant_id.clone()),
+                // The creation time, as the browser uses: both give the same bytes.
+                exported_at: export.created_at,
+                range: Some(export.range),
+            }),
+            body: catalog.files().scratch()?,
+            html: String::new(),
         });
-        let mut body_file = catalog.files().temp()?;
-        let mut body = String::new();
         let mut cursor = None;
         loop {
             let page = catalog.store().conversation_page(&assistant, export.range, cursor, catalog.settings().page).await?;
-            renderer.push_page(&page.conversations, &mut body);
-            body_file.write_all(body.as_bytes())?;
-            body.clear();
-            if !catalog.server_progress(export, renderer.messages() as i64).await? {
+            let mut w = work.take().ok_or_else(|| anyhow::anyhow!("render state lost"))?;
+            let conversations = page.conversations;
+            let w = tokio::task::spawn_blocking(move || -> std::io::Result<Work> {
+                w.renderer.push_page(&conversations, &mut w.html);
+                w.body.write_all(w.html.as_bytes())?;
+                w.html.clear();
+                Ok(w)
+            })
+            .await??;
+            let done = w.renderer.messages() as i64;
+            work = Some(w);
+            if !catalog.server_progress(export, done).await? {
                 tracing::info!(export = %export.id, "export deleted while rendering; stopped");
                 return Ok(());
             }
@@ -63,39 +109,26 @@ impl Jobs {
                 None => break,
             }
         }
+        let Work { renderer, mut body, .. } = work.ok_or_else(|| anyhow::anyhow!("render state lost"))?;
         let parts = renderer.finish();
-        let mut out = catalog.files().temp()?;
-        let mut hasher = Sha256::new();
-        let mut size = 0u64;
-        {
-            let mut w = std::io::BufWriter::with_capacity(1 << 20, out.as_file_mut());
-            let mut put = |bytes: &[u8]| -> std::io::Result<()> {
-                hasher.update(bytes);
-                size += bytes.len() as u64;
-                w.write_all(bytes)
-            };
-            put(parts.head.as_bytes())?;
-            let file = body_file.as_file_mut();
-            file.rewind()?;
-            let mut buf = vec![0u8; 1 << 20];
-            loop {
-                let n = file.read(&mut buf)?;
-                if n == 0 {
-                    break;
-                }
-                put(&buf[..n])?;
-            }
-            put(parts.tail.as_bytes())?;
-            w.flush()?;
-        }
-        drop(body_file);
+        let body = tokio::task::spawn_blocking(move || -> std::io::Result<std::fs::File> {
+            body.as_file().sync_data()?;
+            body.rewind()?;
+            body.reopen()
+        })
+        .await??;
+        // head + body + tail, streamed into a new object and hashed on the way.
+        let chunks = futures_util::stream::iter([Ok::<_, std::io::Error>(Bytes::from(parts.head))])
+            .chain(tokio_util::io::ReaderStream::with_capacity(tokio::fs::File::from_std(body), 1 << 20))
+            .chain(futures_util::stream::iter([Ok(Bytes::from(parts.tail))]));
+        let written = catalog.files().write(&export.id, chunks, u64::MAX, None).await?;
         let counts = Some((parts.conversations as i64, parts.messages as i64));
-        catalog.finish(export, Renderer::Server, out, size, &hex::encode(hasher.finalize()), counts).await?;
+        catalog.finish(export, Renderer::Server, &written, counts).await?;
         Ok(())
     }
 
-    /// One sweep: retention, orphan files, and exports whose renderer went quiet, which
-    /// are rendered in the background.
+    /// One sweep: retention, orphan files, expired sessions and tokens, and exports whose
+    /// renderer went quiet, which are rendered in the background.
     pub async fn sweep_once(&self) -> anyhow::Result<Sweep> {
         let mut sweep = self.catalog.sweep().await?;
         for export in self.catalog.take_over_stale().await? {
@@ -119,4 +152,11 @@ impl Jobs {
             }
         })
     }
+}
+
+/// A render between pages: the renderer, its scratch body file, and a reused buffer.
+struct Work {
+    renderer: ExportRenderer,
+    body: tempfile::NamedTempFile,
+    html: String,
 }

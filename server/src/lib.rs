@@ -12,6 +12,7 @@
 //! # }
 //! ```
 
+pub mod accounts;
 pub mod auth;
 pub mod catalog;
 pub mod cli;

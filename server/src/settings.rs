@@ -5,6 +5,8 @@ use crate::store::PageLimits;
 
 #[derive(Debug, Clone)]
 pub struct Settings {
+    /// Where the server is reached, for messages that name it.
+    pub public_url: Option<String>,
     pub max_exports: i64,
     pub retention: chrono::Duration,
     /// A processing export whose renderer has not reported for this long is taken over.
@@ -12,13 +14,25 @@ pub struct Settings {
     pub max_upload_bytes: u64,
     pub session_ttl: chrono::Duration,
     pub page: PageLimits,
-    /// Adds `Secure` to the session cookie (behind HTTPS).
+    /// Users reach the server over HTTPS: the session cookie is `Secure` and named with
+    /// the `__Host-` prefix.
     pub secure_cookies: bool,
+    /// Server renders running at once in this process; the rest wait (shown as waiting).
+    pub render_slots: usize,
+    /// A connection must send its request headers within this (it is closed otherwise).
+    pub header_timeout: std::time::Duration,
+    /// A request body may go this long without a byte.
+    pub body_idle_timeout: std::time::Duration,
+    /// On shutdown, requests in flight get this long to finish.
+    pub shutdown_grace: std::time::Duration,
+    /// Connections served at once; more wait to be accepted.
+    pub max_connections: usize,
 }
 
 impl Default for Settings {
     fn default() -> Self {
         Settings {
+            public_url: None,
             max_exports: 20,
             retention: chrono::Duration::days(30),
             stale_after: chrono::Duration::minutes(3),
@@ -26,6 +40,11 @@ impl Default for Settings {
             session_ttl: chrono::Duration::days(30),
             page: PageLimits::default(),
             secure_cookies: false,
+            render_slots: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            header_timeout: std::time::Duration::from_secs(30),
+            body_idle_timeout: std::time::Duration::from_secs(60),
+            shutdown_grace: std::time::Duration::from_secs(30),
+            max_connections: 4096,
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The application state every request, job and command works with, built by one
 //! constructor ([`AppState::open`]) for the server, the command line, tests and benches.
 
+use crate::accounts::Accounts;
 use crate::catalog::Catalog;
 use crate::clock::Clock;
 use crate::config::DataConfig;
@@ -16,6 +17,7 @@ use std::sync::Arc;
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
+    pub accounts: Accounts,
     pub catalog: Catalog,
     pub jobs: Jobs,
     pub clock: Clock,
@@ -26,17 +28,18 @@ pub struct AppState {
 
 impl AppState {
     /// Connects to the database (bringing its schema up to date), opens the file store
-    /// (creating the data directory) and wires the catalog and the jobs to them.
+    /// (creating the data directory) and wires accounts, the catalog and the jobs to them.
     pub async fn open(config: &DataConfig, clock: Clock, settings: Settings, web_dir: Option<PathBuf>) -> anyhow::Result<AppState> {
         std::fs::create_dir_all(&config.data_dir)
             .with_context(|| format!("cannot create the data directory {}", config.data_dir.display()))?;
         let store = Store::connect(&config.database_url()).await.context("cannot open the database")?;
-        let files =
-            FileStore::open(&config.data_dir).with_context(|| format!("cannot open the export files in {}", config.data_dir.display()))?;
+        let storage = config.storage();
+        let files = FileStore::open(&storage, &config.data_dir).with_context(|| format!("cannot open the export files at {storage}"))?;
         let settings = Arc::new(settings);
+        let accounts = Accounts::new(store.clone(), clock.clone(), settings.clone());
         let catalog = Catalog::new(store.clone(), files, clock.clone(), settings.clone());
-        let jobs = Jobs::new(catalog.clone());
-        Ok(AppState { store, catalog, jobs, clock, settings, web_dir })
+        let jobs = Jobs::new(catalog.clone(), settings.render_slots);
+        Ok(AppState { store, accounts, catalog, jobs, clock, settings, web_dir })
     }
 
     pub fn files(&self) -> &FileStore {

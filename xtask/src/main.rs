@@ -38,12 +38,12 @@ fn tools_dir() -> PathBuf {
     root().join("target").join("tools")
 }
 
-/// Builds the web app and starts the server with demo data.
+/// Builds the web app and starts the server with demo data (`serve --demo`).
 fn run(serve_args: &[String]) -> anyhow::Result<()> {
     setup(false)?;
     build_web()?;
     let mut cmd = cargo();
-    cmd.args(["run", "--release", "--package", "convo-server", "--bin", "convo-export", "--", "serve"]);
+    cmd.args(["run", "--release", "--package", "convo-server", "--bin", "convo-export", "--", "serve", "--demo"]);
     cmd.args(serve_args);
     step("starting the server", &mut cmd)
 }

@@ -112,6 +112,12 @@ pub struct ExportInfo {
     pub renderer: Renderer,
     pub progress: ExportProgress,
     pub size_bytes: Option<i64>,
+    /// Lowercase hex SHA-256 of a ready export's file: always that of the bytes served.
+    #[serde(default)]
+    pub sha256: Option<String>,
+    /// A server render waiting for a free slot.
+    #[serde(default)]
+    pub waiting: bool,
     pub error: Option<String>,
     pub conversations: Option<i64>,
     pub messages: Option<i64>,

@@ -45,7 +45,7 @@ impl Catalog {
             })
             .await?;
         for gone in &evicted {
-            self.files.delete(&gone.id);
+            self.files.delete_export(&gone.id).await?;
         }
         Ok(Created { export, evicted })
     }

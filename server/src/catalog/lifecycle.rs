@@ -59,6 +59,12 @@ impl Catalog {
         Ok(self.store.report_progress(&export.id, Renderer::Server, done, self.clock.now()).await?)
     }
 
+    /// A server render waits for a free slot (`true`) or starts (`false`); false when the
+    /// export is no longer the server's to render.
+    pub async fn server_waiting(&self, export: &ExportRow, waiting: bool) -> Result<bool> {
+        Ok(self.store.set_waiting(&export.id, waiting, self.clock.now()).await?)
+    }
+
     /// A server render failed: said without internals.
     pub async fn server_failed(&self, export: &ExportRow) -> Result<()> {
         let reason = "the server could not render this export";

@@ -13,7 +13,7 @@ mod retention;
 mod upload;
 
 pub use create::Created;
-pub use download::Reading;
+pub use download::{FileRead, Reading};
 pub use retention::Sweep;
 pub use upload::{Digest, UploadBody};
 

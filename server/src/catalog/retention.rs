@@ -1,4 +1,4 @@
-//! Deleting exports, by their owner or by retention, and reclaiming files no export
+//! Deleting exports, by their owner or by retention, and reclaiming objects no export
 //! owns. Expired exports are filtered by every query, so they vanish at once; the sweep
 //! only reclaims their rows and files.
 
@@ -11,10 +11,12 @@ pub struct Sweep {
     pub expired: usize,
     pub orphan_files: usize,
     pub taken_over: usize,
+    pub sessions_and_tokens: u64,
 }
 
-/// Temporary files older than this were left by a crash mid-upload.
-const TEMP_FILE_AGE: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+/// Scratch files and unrecorded objects older than this were left by a crash mid-write:
+/// no upload or render of a live export runs that long.
+const LEFTOVER_AGE: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
 
 impl Catalog {
     /// Deletes the account's export and its file, permanently.
@@ -22,25 +24,37 @@ impl Catalog {
         if !self.store.delete_export(account.id, id, self.clock.now()).await? {
             return Err(CatalogError::NoSuchExport);
         }
-        self.files.delete(id);
+        self.files.delete_export(id).await?;
         Ok(())
     }
 
-    /// Deletes expired exports and their files, files no export owns, and old
-    /// temporary files. (Take-overs are counted by the caller, which renders them.)
+    /// Deletes expired exports and their files, objects no export records (those of
+    /// deleted exports at once, leftovers of broken writes once old), old scratch files,
+    /// and expired sessions and tokens. (Take-overs are counted by the caller.)
     pub async fn sweep(&self) -> Result<Sweep> {
+        let now = self.clock.now();
         let mut sweep = Sweep::default();
-        for id in self.store.sweep_expired(self.clock.now()).await? {
-            self.files.delete(&id);
+        for id in self.store.sweep_expired(now).await? {
+            self.files.delete_export(&id).await?;
             sweep.expired += 1;
         }
-        for id in self.files.ids()? {
-            if !self.store.export_exists(&id).await? {
-                self.files.delete(&id);
+        let recorded = self.store.file_keys().await?;
+        let old_before = now - chrono::Duration::from_std(LEFTOVER_AGE).unwrap_or_default();
+        for object in self.files.list(None).await? {
+            let orphan = match crate::files::export_of(&object.key).map(|id| recorded.get(id)) {
+                // Not an export's object: not ours to delete.
+                None => false,
+                // An export that is gone.
+                Some(None) => true,
+                Some(Some(key)) => key.as_deref() != Some(object.key.as_str()) && object.modified < old_before,
+            };
+            if orphan {
+                self.files.delete(&object.key).await?;
                 sweep.orphan_files += 1;
             }
         }
-        self.files.sweep_temp(TEMP_FILE_AGE)?;
+        self.files.sweep_scratch(LEFTOVER_AGE)?;
+        sweep.sessions_and_tokens = self.store.sweep_sessions_and_tokens(now).await?;
         Ok(sweep)
     }
 }

@@ -107,16 +107,46 @@ pub enum TokenCommand {
     Create {
         #[arg(long)]
         email: String,
+        /// Days until it stops working (1–3650).
+        #[arg(long, value_name = "DAYS", default_value_t = 90, value_parser = clap::value_parser!(u16).range(1..=3650))]
+        expires_in: u16,
+    },
+    /// List an account's tokens, one a line: id, created, expires.
+    List {
+        #[arg(long)]
+        email: String,
+    },
+    /// Revoke a token: it stops working at once.
+    Revoke {
+        #[arg(long, value_name = "ID")]
+        id: String,
     },
 }
 
 pub async fn token(data: &DataConfig, cmd: TokenCommand) -> anyhow::Result<()> {
     let state = open(data).await?;
-    let TokenCommand::Create { email } = cmd;
-    let account = account_of(&state, &email).await?;
-    let token = crate::auth::new_token("cvx_");
-    state.store.create_api_token(&crate::auth::token_hash(&token), account.id, state.clock.now()).await?;
-    println!("{token}");
+    match cmd {
+        TokenCommand::Create { email, expires_in } => {
+            let account = account_of(&state, &email).await?;
+            let (id, token) = state.accounts.create_token(&account, Some(chrono::Duration::days(i64::from(expires_in)))).await?;
+            eprintln!("token {id} for {}, expires in {expires_in} days", account.email);
+            println!("{token}");
+        }
+        TokenCommand::List { email } => {
+            let account = account_of(&state, &email).await?;
+            for t in state.accounts.tokens(&account).await? {
+                let expires = t.expires_at.map_or_else(|| "never".to_string(), |e| e.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+                let state = if t.expires_at.is_some_and(|e| e <= state.clock.now()) { " (expired)" } else { "" };
+                println!("{}  created {}  expires {expires}{state}", t.id, t.created_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+            }
+        }
+        TokenCommand::Revoke { id } => {
+            if !state.accounts.revoke_token(&id).await? {
+                bail!("no token with the id {id:?} (see `token list`)");
+            }
+            println!("token {id} revoked");
+        }
+    }
     Ok(())
 }
 
@@ -164,9 +194,8 @@ pub async fn export(data: &DataConfig, args: ExportArgs) -> anyhow::Result<()> {
     if done.status != ExportStatus::Ready {
         bail!("the export failed: {}", done.error.unwrap_or_default());
     }
-    let path = state.files().path(&id).ok_or_else(|| anyhow!("the export's file is missing"))?;
     if let Some(out) = &args.out {
-        std::fs::copy(&path, out).with_context(|| format!("cannot write {}", out.display()))?;
+        save(&state, &done, out).await?;
     }
     println!(
         "{} ready: {} conversations, {} messages, {} ({})",
@@ -174,7 +203,26 @@ pub async fn export(data: &DataConfig, args: ExportArgs) -> anyhow::Result<()> {
         done.conversations.unwrap_or(0),
         done.messages.unwrap_or(0),
         HumanBytes(done.size_bytes.unwrap_or(0) as u64),
-        args.out.as_ref().unwrap_or(&path).display()
+        args.out.as_ref().map_or_else(|| format!("in {}", state.files().storage()), |p| p.display().to_string())
     );
+    Ok(())
+}
+
+/// Copies a ready export's file to `out`, whole or not at all.
+async fn save(state: &crate::state::AppState, export: &crate::store::ExportRow, out: &std::path::Path) -> anyhow::Result<()> {
+    use futures_util::TryStreamExt;
+    let key = export.file_key.as_deref().ok_or_else(|| anyhow!("the export has no file"))?;
+    let (_, mut body) = state.files().read(key, None).await?;
+    let dir = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let temp = tempfile::NamedTempFile::new_in(&dir).with_context(|| format!("cannot write in {}", dir.display()))?;
+    let mut file = tokio::fs::File::from_std(temp.reopen()?);
+    while let Some(chunk) = body.try_next().await? {
+        tokio::io::AsyncWriteExt::write_all(&mut file, &chunk).await?;
+    }
+    tokio::io::AsyncWriteExt::flush(&mut file).await?;
+    temp.persist(out).with_context(|| format!("cannot write {}", out.display()))?;
     Ok(())
 }

@@ -1,10 +1,20 @@
-//! `serve`: the HTTP server with demo data on first start, until Ctrl+C or SIGTERM;
-//! requests in flight (uploads too) finish before it exits.
+//! `serve`: the HTTP server, until Ctrl+C or SIGTERM; requests in flight finish first,
+//! for at most 30 s. Demo data only with `--demo`; an empty database says how to add
+//! an account.
 
 use crate::clock::Clock;
 use crate::config::{DataConfig, ServeConfig};
 use crate::settings::Settings;
 use crate::state::AppState;
+
+/// Prints a line to stdout, ignoring a closed stdout: the server keeps serving whatever
+/// became of the terminal that started it.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
 
 pub async fn run(data: &DataConfig, args: ServeConfig) -> anyhow::Result<()> {
     tracing_subscriber::fmt()
@@ -15,23 +25,31 @@ pub async fn run(data: &DataConfig, args: ServeConfig) -> anyhow::Result<()> {
     if web_dir.is_none() {
         tracing::warn!(dir = %args.web_dir.display(), "no built web app there: serving the API only (run `cargo xtask run`)");
     }
-    let state = AppState::open(data, Clock::System, Settings::default(), web_dir).await?;
-    let seeded = if !args.no_demo && state.store.is_empty().await? {
+    let settings = Settings { public_url: args.public_url.clone(), secure_cookies: args.https(), ..Settings::default() };
+    let state = AppState::open(data, Clock::System, settings, web_dir).await?;
+    let empty = state.store.is_empty().await?;
+    if args.demo && empty {
         crate::demo::seed(&state.store, &data.data_dir, state.clock.now()).await?;
-        true
-    } else {
-        false
-    };
+    }
     let listener = tokio::net::TcpListener::bind(args.addr).await.map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", args.addr))?;
     let addr = listener.local_addr()?;
     let sweeper = state.jobs.spawn_sweeper(std::time::Duration::from_secs(args.sweep_seconds.max(1)));
-    println!("convo-export is running at http://{addr}/");
-    if !args.no_demo {
-        for account in &crate::demo::DEMO_ACCOUNTS {
-            println!("  demo login: {} / {}{}", account.email, account.password, if seeded { " (just created)" } else { "" });
-        }
+    say!("convo-export is running at http://{addr}/");
+    if let Some(url) = &args.public_url {
+        say!("  reached at {url}");
     }
-    axum::serve(listener, crate::http::app(state.clone())).with_graceful_shutdown(shutdown_signal()).await?;
+    if args.demo {
+        for account in &crate::demo::DEMO_ACCOUNTS {
+            say!("  demo login: {} / {}{}", account.email, account.password, if empty { " (just created)" } else { "" });
+        }
+    } else if empty {
+        say!("  no accounts yet: add one with");
+        say!("    convo-export account add --email you@example.com --name \"Your Name\" --password-stdin");
+        say!("    convo-export import conversations.jsonl");
+        say!("    convo-export account grant --email you@example.com --assistant ASSISTANT_ID");
+        say!("  (or start with --demo for demo accounts and conversations)");
+    }
+    crate::http::serve(listener, crate::http::app(state.clone()), &state.settings, shutdown_signal()).await?;
     sweeper.abort();
     state.store.close().await;
     Ok(())
@@ -50,5 +68,4 @@ async fn shutdown_signal() {
     #[cfg(not(unix))]
     let term = std::future::pending::<()>();
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
-    tracing::info!("shutting down: finishing requests in flight");
 }

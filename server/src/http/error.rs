@@ -2,6 +2,7 @@
 //! status that says what to change; internal errors are logged and answered without
 //! their details.
 
+use crate::accounts::LoginError;
 use crate::catalog::CatalogError;
 use axum::Json;
 use axum::http::StatusCode;
@@ -22,6 +23,11 @@ pub enum ApiError {
     Conflict(String),
     #[error("{0}")]
     TooLarge(String),
+    #[error("{0}")]
+    RangeNotSatisfiable(String),
+    /// 429 with `Retry-After`.
+    #[error("{message}")]
+    TooMany { message: String, retry_after: chrono::Duration },
     #[error("internal error")]
     Internal(#[from] anyhow::Error),
 }
@@ -45,6 +51,18 @@ impl From<CatalogError> for ApiError {
     }
 }
 
+impl From<LoginError> for ApiError {
+    fn from(e: LoginError) -> Self {
+        match e {
+            e @ (LoginError::Missing | LoginError::TooLong) => ApiError::BadRequest(e.to_string()),
+            LoginError::Wrong => ApiError::WrongCredentials,
+            e @ LoginError::Throttled(wait) => ApiError::TooMany { message: e.to_string(), retry_after: wait },
+            e @ LoginError::Busy => ApiError::TooMany { message: e.to_string(), retry_after: chrono::Duration::seconds(1) },
+            LoginError::Internal(e) => ApiError::Internal(e),
+        }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = match &self {
@@ -53,11 +71,19 @@ impl IntoResponse for ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::TooMany { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::RangeNotSatisfiable(_) => StatusCode::RANGE_NOT_SATISFIABLE,
             ApiError::Internal(e) => {
                 tracing::error!(error = %format!("{e:#}"), "internal error");
                 StatusCode::INTERNAL_SERVER_ERROR
             }
         };
-        (status, Json(ErrorBody { error: self.to_string() })).into_response()
+        let mut response = (status, Json(ErrorBody { error: self.to_string() })).into_response();
+        if let ApiError::TooMany { retry_after, .. } = &self {
+            // Whole seconds, rounded up: never "0", which would invite an instant retry.
+            let secs = (retry_after.num_milliseconds().max(1) + 999) / 1000;
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from(secs));
+        }
+        response
     }
 }

@@ -1,22 +1,27 @@
-//! Extractors that answer bad input with a JSON error: the signed-in account, JSON
-//! bodies (the error names the field) and query strings.
+//! Extractors that answer bad input with a JSON error: the signed-in account, the
+//! client's address, JSON bodies (the error names the field) and query strings.
 
 use super::ApiError;
 use crate::state::AppState;
 use crate::store::AccountRef;
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum_extra::extract::CookieJar;
 use serde::de::DeserializeOwned;
+use std::net::SocketAddr;
 
-pub const SESSION_COOKIE: &str = "convo_session";
+/// The session cookie's name: with the `__Host-` prefix when the server is reached over
+/// HTTPS (the browser then insists on `Secure`, `Path=/` and no `Domain`).
+pub fn session_cookie_name(secure: bool) -> &'static str {
+    if secure { "__Host-convo_session" } else { "convo_session" }
+}
 
 /// The account of the request: a session cookie or `Authorization: Bearer TOKEN`.
 pub struct Authed(pub AccountRef);
 
 /// The session token the request's cookie carries.
-pub fn session_token(jar: &CookieJar) -> Option<String> {
-    jar.get(SESSION_COOKIE).map(|c| c.value().to_string())
+pub fn session_token(jar: &CookieJar, state: &AppState) -> Option<String> {
+    jar.get(session_cookie_name(state.settings.secure_cookies)).map(|c| c.value().to_string())
 }
 
 impl FromRequestParts<AppState> for Authed {
@@ -30,13 +35,25 @@ impl FromRequestParts<AppState> for Authed {
             .and_then(|v| v.strip_prefix("Bearer "))
             .map(str::trim);
         let account = if let Some(token) = bearer {
-            state.store.token_account(&crate::auth::token_hash(token)).await?
-        } else if let Some(token) = session_token(&CookieJar::from_headers(&parts.headers)) {
-            state.store.session_account(&crate::auth::token_hash(&token), state.clock.now()).await?
+            state.accounts.by_token(token).await?
+        } else if let Some(token) = session_token(&CookieJar::from_headers(&parts.headers), state) {
+            state.accounts.by_session(&token).await?
         } else {
             None
         };
         account.map(Authed).ok_or(ApiError::Unauthorized)
+    }
+}
+
+/// The client's address (the TCP peer), for throttling; `unknown` when not served over TCP.
+pub struct ClientAddr(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        let addr = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(a)| a.ip().to_string());
+        Ok(ClientAddr(addr.unwrap_or_else(|| "unknown".into())))
     }
 }
 

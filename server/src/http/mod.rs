@@ -5,19 +5,23 @@ mod conversations;
 mod error;
 mod exports;
 mod extract;
+mod serve;
 mod session;
 
 pub use error::ApiError;
 pub use extract::Authed;
+pub use serve::serve;
 
 use crate::state::AppState;
 use axum::http::{HeaderName, HeaderValue, Request};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use convo_model::api::Health;
+use tower_http::map_request_body::MapRequestBodyLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 pub fn app(state: AppState) -> Router {
@@ -51,5 +55,9 @@ pub fn app(state: AppState) -> Router {
             tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
         }))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        // A body that stops arriving (an upload trickling forever) ends after a minute
+        // without a byte; the handler sees it broke off.
+        .layer(MapRequestBodyLayer::new(axum::body::Body::new))
+        .layer(RequestBodyTimeoutLayer::new(state.settings.body_idle_timeout))
         .with_state(state)
 }

@@ -138,7 +138,7 @@ impl Store {
         let sql = format!(
             "SELECT c.id, c.public_id, c.channel, c.started_at, c.ended_at, c.summary, \
              CASE WHEN cut.n = 1 OR (cut.m <= $6 AND cut.b <= $7 AND cut.n <= $8) THEN c.exported_json END AS exported_json, \
-             k.name AS contact_name, k.email AS contact_email \
+             c.contact_name, c.contact_email \
              FROM (SELECT id, ROW_NUMBER() OVER w AS n, \
              CAST(SUM(exported_messages) OVER w AS BIGINT) AS m, CAST(SUM(exported_bytes) OVER w AS BIGINT) AS b, \
              exported_messages AS own_m, exported_bytes AS own_b \
@@ -146,7 +146,7 @@ impl Store {
              WHERE c.assistant_id = $1 AND c.status = 'completed' AND c.started_at >= $2 AND c.started_at <= $3 AND {keyset} \
              ORDER BY {order} LIMIT $8 + 1) ahead \
              WINDOW w AS (ORDER BY {order} ROWS UNBOUNDED PRECEDING)) cut \
-             JOIN conversations c ON c.id = cut.id LEFT JOIN contacts k ON k.id = c.contact_id \
+             JOIN conversations c ON c.id = cut.id \
              WHERE cut.n <= 2 OR (cut.m - cut.own_m <= $6 AND cut.b - cut.own_b <= $7 AND cut.n - 1 <= $8) \
              ORDER BY cut.n"
         );
@@ -199,7 +199,6 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         let mut created = Vec::new();
         let mut assistants: HashMap<&str, i64> = HashMap::new();
-        let mut contacts: HashMap<String, i64> = HashMap::new();
         for line in batch {
             let c = &line.conversation;
             let assistant = match assistants.get(c.assistant_id.as_str()) {
@@ -223,23 +222,9 @@ impl Store {
                     pk
                 }
             };
-            let contact = match c.contact.as_ref().and_then(|k| Some((k, k.identity()?))) {
-                None => None,
-                Some((_, identity)) if contacts.contains_key(&identity) => contacts.get(&identity).copied(),
-                Some((k, identity)) => {
-                    let pk: i64 = sqlx::query_scalar(
-                        "INSERT INTO contacts (identity, name, email) VALUES ($1, $2, $3) \
-                         ON CONFLICT (identity) DO UPDATE SET name = COALESCE(excluded.name, contacts.name), email = COALESCE(excluded.email, contacts.email) RETURNING id",
-                    )
-                    .bind(&identity)
-                    .bind(k.name.as_deref())
-                    .bind(k.email.as_deref())
-                    .fetch_one(&mut *tx)
-                    .await?;
-                    contacts.insert(identity, pk);
-                    Some(pk)
-                }
-            };
+            // The contact as this line gives it: details belong to their conversation.
+            let contact_name = c.contact.as_ref().and_then(|k| k.name.as_deref());
+            let contact_email = c.contact.as_ref().and_then(|k| k.email.as_deref());
             let exported: Vec<_> = c.exported_messages().collect();
             let exported_bytes: usize = exported.iter().map(|m| m.content.len()).sum();
             let exported_json = serde_json::to_string(&exported).map_err(|e| StoreError::Corrupt(e.to_string()))?;
@@ -248,16 +233,16 @@ impl Store {
                 ConversationStatus::Active => "active",
             };
             let pk: i64 = sqlx::query_scalar(
-                "INSERT INTO conversations (public_id, assistant_id, contact_id, channel, status, started_at, ended_at, summary, exported_messages, exported_bytes, internal_json, exported_json) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
-                 ON CONFLICT (public_id) DO UPDATE SET assistant_id = excluded.assistant_id, contact_id = excluded.contact_id, channel = excluded.channel, status = excluded.status, \
+                "INSERT INTO conversations (public_id, assistant_id, contact_name, contact_email, channel, status, started_at, ended_at, summary, exported_messages, exported_bytes, internal_json, exported_json) \
+                 VALUES ($1, $2, $3, $13, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+                 ON CONFLICT (assistant_id, public_id) DO UPDATE SET contact_name = excluded.contact_name, contact_email = excluded.contact_email, channel = excluded.channel, status = excluded.status, \
                    started_at = excluded.started_at, ended_at = excluded.ended_at, summary = excluded.summary, exported_messages = excluded.exported_messages, \
                    exported_bytes = excluded.exported_bytes, internal_json = excluded.internal_json, exported_json = excluded.exported_json \
                  RETURNING id",
             )
             .bind(&c.id)
             .bind(assistant)
-            .bind(contact)
+            .bind(contact_name)
             .bind(c.channel.id())
             .bind(status)
             .bind(ms(c.started_at))
@@ -267,6 +252,7 @@ impl Store {
             .bind(exported_bytes as i64)
             .bind(line.internal_json.as_deref())
             .bind(exported_json)
+            .bind(contact_email)
             .fetch_one(&mut *tx)
             .await?;
             sqlx::query("DELETE FROM messages WHERE conversation_id = $1").bind(pk).execute(&mut *tx).await?;

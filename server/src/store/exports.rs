@@ -35,6 +35,20 @@ pub struct ExportRow {
     pub sha256: Option<String>,
     pub conversations: Option<i64>,
     pub messages: Option<i64>,
+    /// The object holding a ready export's bytes (see `files`).
+    pub file_key: Option<String>,
+    /// A server render waiting for a free core.
+    pub waiting: bool,
+}
+
+/// A ready export's file, as recorded in the same statement that makes it ready.
+#[derive(Debug, Clone)]
+pub struct FinishedFile<'a> {
+    pub key: &'a str,
+    pub size: i64,
+    pub sha256: &'a str,
+    pub conversations: i64,
+    pub messages: i64,
 }
 
 pub struct NewExport<'a> {
@@ -51,7 +65,7 @@ pub struct NewExport<'a> {
     pub totals: Totals,
 }
 
-const EXPORT_COLUMNS: &str = "e.id, e.account_id, e.assistant_id AS assistant_pk, a.public_id AS assistant_public_id, a.name AS assistant_name, e.filename, e.days, e.range_from, e.range_to, e.created_at, e.expires_at, e.status, e.renderer, e.progress_done, e.progress_total, e.heartbeat_at, e.error, e.size_bytes, e.sha256, e.conversations, e.messages";
+const EXPORT_COLUMNS: &str = "e.id, e.account_id, e.assistant_id AS assistant_pk, a.public_id AS assistant_public_id, a.name AS assistant_name, e.filename, e.days, e.range_from, e.range_to, e.created_at, e.expires_at, e.status, e.renderer, e.progress_done, e.progress_total, e.heartbeat_at, e.error, e.size_bytes, e.sha256, e.conversations, e.messages, e.file_key, e.waiting";
 
 pub(super) fn export_row(r: &AnyRow) -> Result<ExportRow> {
     Ok(ExportRow {
@@ -75,6 +89,8 @@ pub(super) fn export_row(r: &AnyRow) -> Result<ExportRow> {
         sha256: r.try_get("sha256")?,
         conversations: r.try_get("conversations")?,
         messages: r.try_get("messages")?,
+        file_key: r.try_get("file_key")?,
+        waiting: r.try_get::<i64, _>("waiting")? != 0,
     })
 }
 
@@ -193,26 +209,20 @@ impl Store {
         Ok(r.rows_affected() == 1)
     }
 
-    /// Marks a processing export ready; false when it was deleted or finished meanwhile.
-    #[allow(clippy::too_many_arguments)]
-    pub async fn finish_export(
-        &self,
-        id: &str,
-        renderer: Renderer,
-        size: i64,
-        sha256: &str,
-        conversations: i64,
-        messages: i64,
-        now: Timestamp,
-    ) -> Result<bool> {
+    /// Marks a processing export ready with its file, if `renderer` still renders it;
+    /// false when it was deleted, failed or taken over meanwhile. The one statement that
+    /// makes an export ready: its file and state change together.
+    pub async fn finish_export(&self, id: &str, renderer: Renderer, file: FinishedFile<'_>, now: Timestamp) -> Result<bool> {
         let r = sqlx::query(
-            "UPDATE exports SET status = 'ready', size_bytes = $1, sha256 = $2, conversations = $3, messages = $4, progress_done = progress_total, heartbeat_at = $5 \
-             WHERE id = $6 AND status = 'processing' AND renderer = $7",
+            "UPDATE exports SET status = 'ready', size_bytes = $1, sha256 = $2, conversations = $3, messages = $4, file_key = $5, \
+             progress_done = progress_total, heartbeat_at = $6, waiting = 0 \
+             WHERE id = $7 AND status = 'processing' AND renderer = $8",
         )
-        .bind(size)
-        .bind(sha256)
-        .bind(conversations)
-        .bind(messages)
+        .bind(file.size)
+        .bind(file.sha256)
+        .bind(file.conversations)
+        .bind(file.messages)
+        .bind(file.key)
         .bind(ms(now))
         .bind(id)
         .bind(renderer.as_str())
@@ -221,14 +231,36 @@ impl Store {
         Ok(r.rows_affected() == 1)
     }
 
+    /// A server render waits for a core, or starts; either way its heartbeat is fresh, so
+    /// no process takes a waiting export over. False when it is no longer the server's.
+    pub async fn set_waiting(&self, id: &str, waiting: bool, now: Timestamp) -> Result<bool> {
+        let r = sqlx::query(
+            "UPDATE exports SET waiting = $1, heartbeat_at = $2 WHERE id = $3 AND status = 'processing' AND renderer = 'server'",
+        )
+        .bind(i64::from(waiting))
+        .bind(ms(now))
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    /// Every export's id and file key: what the sweep keeps.
+    pub async fn file_keys(&self) -> Result<std::collections::HashMap<String, Option<String>>> {
+        let rows = sqlx::query("SELECT id, file_key FROM exports").fetch_all(&self.pool).await?;
+        rows.iter().map(|r| Ok((r.try_get("id")?, r.try_get("file_key")?))).collect()
+    }
+
     /// Fails a processing export, if `renderer` (when given) still renders it; false when
     /// it is no longer processing or another renderer took it.
     pub async fn fail_export(&self, id: &str, renderer: Option<Renderer>, reason: &str, now: Timestamp) -> Result<bool> {
         let sql = match renderer {
             Some(_) => {
-                "UPDATE exports SET status = 'failed', error = $1, heartbeat_at = $2 WHERE id = $3 AND status = 'processing' AND renderer = $4"
+                "UPDATE exports SET status = 'failed', waiting = 0, error = $1, heartbeat_at = $2 WHERE id = $3 AND status = 'processing' AND renderer = $4"
             }
-            None => "UPDATE exports SET status = 'failed', error = $1, heartbeat_at = $2 WHERE id = $3 AND status = 'processing'",
+            None => {
+                "UPDATE exports SET status = 'failed', waiting = 0, error = $1, heartbeat_at = $2 WHERE id = $3 AND status = 'processing'"
+            }
         };
         let mut query = sqlx::query(sql).bind(reason).bind(ms(now)).bind(id);
         if let Some(renderer) = renderer {

@@ -12,10 +12,10 @@ pub mod audit;
 pub mod conversations;
 pub mod exports;
 
-pub use accounts::AccountRef;
+pub use accounts::{AccountRef, ApiToken};
 pub use assistants::AssistantRow;
 pub use conversations::{Cursor, NewConversation, NewMessage, Page, PageLimits, StoredConversation, parse_stored};
-pub use exports::{Evicted, ExportRow, NewExport};
+pub use exports::{Evicted, ExportRow, FinishedFile, NewExport};
 
 use sqlx::any::AnyPoolOptions;
 use sqlx::{AnyPool, Executor};

@@ -133,7 +133,9 @@ impl TestApp {
         let state = AppState::open(&config, clock, options.settings, options.web_dir).await.expect("the test application opens");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a port");
         let base = format!("http://{}", listener.local_addr().expect("its address"));
-        tokio::spawn(axum::serve(listener, app(state.clone())).into_future());
+        let settings = state.settings.clone();
+        let router = app(state.clone());
+        tokio::spawn(async move { convo_server::http::serve(listener, router, &settings, std::future::pending()).await });
         TestApp { base, state, dir, database_url: config.database_url(), db, _pg: pg }
     }
 
@@ -169,6 +171,21 @@ impl TestApp {
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
+    }
+
+    /// The keys of every stored object (of export `id` when given).
+    pub async fn objects(&self, id: Option<&str>) -> Vec<String> {
+        let mut keys: Vec<String> = self.state.files().list(id).await.expect("listing").into_iter().map(|o| o.key).collect();
+        keys.sort();
+        keys
+    }
+
+    /// The bytes of export `id`'s recorded file, if it has one.
+    pub async fn file_of(&self, id: &str) -> Option<Vec<u8>> {
+        let key = self.state.store.export_by_id(id).await.expect("export row")?.file_key?;
+        let (_, body) = self.state.files().read(&key, None).await.ok()?;
+        let chunks: Vec<_> = futures_util::TryStreamExt::try_collect(body).await.ok()?;
+        Some(chunks.concat())
     }
 
     /// A client with a session cookie for this account.

@@ -50,10 +50,9 @@ async fn fifty_concurrent_creates_leave_exactly_twenty(db: Db) {
     let listed: Vec<String> = list["exports"].as_array().unwrap().iter().map(|e| e["id"].as_str().unwrap().to_string()).collect();
     assert_eq!(listed.len(), 20);
     // Every file belongs to a listed export: no orphan.
-    let mut files = app.state.files().ids().unwrap();
-    files.sort();
-    for f in &files {
-        assert!(listed.contains(f), "orphan file {f}");
+    for key in app.objects(None).await {
+        let id = key.split('/').next().unwrap().to_string();
+        assert!(listed.contains(&id), "orphan file {key}");
     }
     let sweep = app.state.jobs.sweep_once().await.unwrap();
     assert_eq!(sweep.orphan_files, 0);
@@ -75,7 +74,7 @@ async fn retention_hides_at_once_and_the_sweeper_deletes(db: Db) {
         .unwrap();
     let id = created["export"]["id"].as_str().unwrap().to_string();
     settle(&app, &alice).await;
-    assert!(app.state.files().path(&id).is_some());
+    assert_eq!(app.objects(Some(&id)).await.len(), 1);
     // A file no export owns (a crash between delete and unlink) is swept too.
     std::fs::write(app.dir.path().join("exports/ffffffffffffffffffffffffffffffff.html"), "orphan").unwrap();
 
@@ -88,13 +87,12 @@ async fn retention_hides_at_once_and_the_sweeper_deletes(db: Db) {
         assert_eq!(alice.get(app.url(&path)).send().await.unwrap().status(), 404, "{path}");
     }
     assert_eq!(alice.delete(app.url(&format!("/api/exports/{id}"))).send().await.unwrap().status(), 404);
-    assert!(app.state.files().path(&id).is_some(), "the sweeper has not run yet");
+    assert_eq!(app.objects(Some(&id)).await.len(), 1, "the sweeper has not run yet");
 
     let sweep = app.state.jobs.sweep_once().await.unwrap();
     assert_eq!(sweep.expired, 1);
     assert_eq!(sweep.orphan_files, 1);
-    assert!(app.state.files().path(&id).is_none());
-    assert!(app.state.files().ids().unwrap().is_empty());
+    assert!(app.objects(None).await.is_empty());
     assert!(!app.state.store.export_exists(&id).await.unwrap());
     assert_eq!(app.state.store.audit_trail(&id).await.unwrap().last().unwrap().0.as_str(), "expired");
     assert_eq!(app.state.jobs.sweep_once().await.unwrap(), convo_server::catalog::Sweep::default());
@@ -215,7 +213,7 @@ async fn an_export_whose_browser_went_away_is_finished_by_the_server(db: Db) {
     let r = alice.post(&progress).json(&json!({"done": 9})).send().await.unwrap();
     assert_eq!(r.status(), 409);
     let trail: Vec<&str> = app.state.store.audit_trail(&id).await.unwrap().into_iter().map(|(a, _)| a.as_str()).collect();
-    assert_eq!(trail, ["created", "taken over", "downloaded"]);
+    assert_eq!(trail, ["created", "taken over", "ready", "downloaded"]);
 }
 
 async fn an_export_too_big_for_its_browser_is_handed_to_the_server(db: Db) {

@@ -71,8 +71,14 @@ fn command_line_import_accounts_tokens_and_exports() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("--days: The time range must be from 1 to 365 days."));
     // Errors name their cause, in one line.
     for (args, cause) in [
-        (&["export", "--account", "ops@example.com", "--assistant", "no-such", "--days", "7"][..], "ops@example.com cannot see an assistant with the id \"no-such\""),
-        (&["export", "--account", "nobody@example.com", "--assistant", "cli-bot", "--days", "7"][..], "no account with the email nobody@example.com"),
+        (
+            &["export", "--account", "ops@example.com", "--assistant", "no-such", "--days", "7"][..],
+            "ops@example.com cannot see an assistant with the id \"no-such\"",
+        ),
+        (
+            &["export", "--account", "nobody@example.com", "--assistant", "cli-bot", "--days", "7"][..],
+            "no account with the email nobody@example.com",
+        ),
         (&["account", "grant", "--email", "ops@example.com", "--assistant", "no-such"][..], "no assistant with the id \"no-such\""),
         (&["token", "create", "--email", "nobody@example.com"][..], "no account with the email nobody@example.com"),
     ] {
@@ -108,14 +114,14 @@ async fn the_bare_command_serves_with_the_environments_address() {
     let mut child = std::process::Command::new(BIN)
         .env("CONVO_ADDR", format!("127.0.0.1:{port}"))
         .env("CONVO_DATA_DIR", dir.path())
-        .env("CONVO_NO_DEMO", "true")
         .env("CONVO_WEB_DIR", "/nonexistent")
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
     let mut first = String::new();
-    std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    stdout.read_line(&mut first).unwrap();
     let health = reqwest::get(format!("http://127.0.0.1:{port}/healthz")).await;
     let _ = child.kill();
     let _ = child.wait();

@@ -38,9 +38,8 @@ async fn login_logout_and_tokens(db: Db) {
     assert_eq!(me.status(), StatusCode::UNAUTHORIZED, "the session ended with logout");
 
     // A personal API token, as the `token create` subcommand makes it.
-    let token = convo_server::auth::new_token("cvx_");
     let (alice, _) = app.state.store.account_by_email(ALICE.0).await.unwrap().unwrap();
-    app.state.store.create_api_token(&convo_server::auth::token_hash(&token), alice.id, app.state.clock.now()).await.unwrap();
+    let (_, token) = app.state.accounts.create_token(&alice, None).await.unwrap();
     let (status, body) = json_of(anon.get(app.url("/api/assistants")).bearer_auth(&token).send().await.unwrap()).await;
     assert_eq!(status, 200);
     assert_eq!(body["assistants"].as_array().unwrap().len(), 2);

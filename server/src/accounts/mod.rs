@@ -1,0 +1,159 @@
+//! Accounts: logging in (throttled, with password hashing bounded), sessions, and
+//! personal API tokens (expiring, listed, revoked). The HTTP layer and the command line
+//! call these; the store keeps the rows.
+
+mod throttle;
+
+pub use throttle::{Policy, Throttle};
+
+use crate::clock::Clock;
+use crate::settings::Settings;
+use crate::store::{AccountRef, ApiToken, Store};
+use std::sync::{Arc, OnceLock};
+use tokio::sync::Semaphore;
+
+/// Why a login was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum LoginError {
+    #[error("enter an email and a password")]
+    Missing,
+    #[error("the password is too long")]
+    TooLong,
+    /// The same answer whether the email has an account or not.
+    #[error("wrong email or password")]
+    Wrong,
+    #[error("too many failed logins: try again in {} seconds", .0.num_seconds().max(1))]
+    Throttled(chrono::Duration),
+    #[error("too many logins at once: try again in a second")]
+    Busy,
+    #[error("internal error: {0:#}")]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<crate::store::StoreError> for LoginError {
+    fn from(e: crate::store::StoreError) -> Self {
+        LoginError::Internal(e.into())
+    }
+}
+
+/// Failures of one account (by email, known or not) and of one client address.
+const PER_ACCOUNT: Policy = Policy { free: 5, window: chrono::Duration::minutes(15), max_block: chrono::Duration::minutes(15) };
+const PER_CLIENT: Policy = Policy { free: 20, window: chrono::Duration::minutes(15), max_block: chrono::Duration::minutes(15) };
+
+/// Passwords longer than this are refused before hashing.
+const MAX_PASSWORD_BYTES: usize = 1024;
+
+/// Logins that may wait for a hashing slot, per core; more are answered 429 at once.
+/// Each hash takes 19 MiB (argon2's default), so at most one per core runs: 300
+/// parallel logins cost tens of MB, not gigabytes (`cargo bench -p convo-server --bench
+/// load`).
+const WAITING_PER_CORE: usize = 8;
+
+/// A hash to check unknown emails against, so that they take as long as a wrong password.
+fn decoy_hash() -> &'static str {
+    static DECOY: OnceLock<String> = OnceLock::new();
+    DECOY.get_or_init(|| crate::auth::hash_password(&crate::auth::new_token("decoy-")))
+}
+
+#[derive(Clone)]
+pub struct Accounts {
+    store: Store,
+    clock: Clock,
+    settings: Arc<Settings>,
+    throttle: Arc<Throttle>,
+    hashing: Arc<Semaphore>,
+    waiting: Arc<Semaphore>,
+}
+
+/// A new login session: the account and the secret for its cookie.
+pub struct NewSession {
+    pub account: AccountRef,
+    pub token: String,
+}
+
+impl Accounts {
+    pub fn new(store: Store, clock: Clock, settings: Arc<Settings>) -> Accounts {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        Accounts {
+            store,
+            clock,
+            settings,
+            throttle: Arc::new(Throttle::default()),
+            hashing: Arc::new(Semaphore::new(cores)),
+            waiting: Arc::new(Semaphore::new(cores * WAITING_PER_CORE)),
+        }
+    }
+
+    /// Checks an email and password from `client` (its address) and opens a session.
+    pub async fn login(&self, email: &str, password: &str, client: &str) -> Result<NewSession, LoginError> {
+        let email = email.trim().to_lowercase();
+        if email.is_empty() || password.is_empty() {
+            return Err(LoginError::Missing);
+        }
+        if password.len() > MAX_PASSWORD_BYTES {
+            return Err(LoginError::TooLong);
+        }
+        let (account_key, client_key) = (format!("account:{email}"), format!("client:{client}"));
+        let now = self.clock.now();
+        let blocked = [&account_key, &client_key].into_iter().filter_map(|k| self.throttle.blocked(k, now)).max();
+        if let Some(wait) = blocked {
+            return Err(LoginError::Throttled(wait));
+        }
+        let found = self.store.account_by_email(&email).await?;
+        let hash = found.as_ref().map_or_else(|| decoy_hash().to_string(), |(_, hash)| hash.clone());
+        let matches = self.verify(password, hash).await?;
+        let Some((account, _)) = found.filter(|_| matches) else {
+            let now = self.clock.now();
+            self.throttle.failed(&account_key, PER_ACCOUNT, now);
+            self.throttle.failed(&client_key, PER_CLIENT, now);
+            return Err(LoginError::Wrong);
+        };
+        self.throttle.succeeded(&account_key);
+        let token = crate::auth::new_token("s_");
+        let now = self.clock.now();
+        self.store.create_session(&crate::auth::token_hash(&token), account.id, now, now + self.settings.session_ttl).await?;
+        Ok(NewSession { account, token })
+    }
+
+    /// argon2 off the async workers, at most one per core, with a bounded queue.
+    async fn verify(&self, password: &str, hash: String) -> Result<bool, LoginError> {
+        let _waiting = self.waiting.try_acquire().map_err(|_| LoginError::Busy)?;
+        let _hashing = self.hashing.acquire().await.map_err(|e| LoginError::Internal(e.into()))?;
+        let password = password.to_string();
+        tokio::task::spawn_blocking(move || crate::auth::verify_password(&password, &hash))
+            .await
+            .map_err(|e| LoginError::Internal(e.into()))
+    }
+
+    pub async fn logout(&self, session_token: &str) -> crate::store::Result<()> {
+        self.store.delete_session(&crate::auth::token_hash(session_token)).await
+    }
+
+    /// The account of a live session.
+    pub async fn by_session(&self, session_token: &str) -> crate::store::Result<Option<AccountRef>> {
+        self.store.session_account(&crate::auth::token_hash(session_token), self.clock.now()).await
+    }
+
+    /// The account of a personal token that has neither expired nor been revoked.
+    pub async fn by_token(&self, token: &str) -> crate::store::Result<Option<AccountRef>> {
+        self.store.token_account(&crate::auth::token_hash(token), self.clock.now()).await
+    }
+
+    /// A new personal token for the account: its id and its secret (shown once).
+    pub async fn create_token(&self, account: &AccountRef, expires_in: Option<chrono::Duration>) -> crate::store::Result<(String, String)> {
+        let id = format!("tok_{}", &crate::auth::new_export_id()[..16]);
+        let token = crate::auth::new_token("cvx_");
+        let now = self.clock.now();
+        self.store.create_api_token(&id, &crate::auth::token_hash(&token), account.id, now, expires_in.map(|d| now + d)).await?;
+        Ok((id, token))
+    }
+
+    pub async fn tokens(&self, account: &AccountRef) -> crate::store::Result<Vec<ApiToken>> {
+        self.store.api_tokens(account.id).await
+    }
+
+    /// Revokes a token by its id; false when there is none.
+    pub async fn revoke_token(&self, id: &str) -> crate::store::Result<bool> {
+        self.store.revoke_api_token(id).await
+    }
+}

@@ -1,0 +1,60 @@
+//! Serving the app over TCP with the bounds a public server needs (`Settings`): a
+//! bounded number of connections, request headers within 30 s (a connection that sends
+//! nothing is closed then), request bodies idle for at most 60 s (the body layer in
+//! `app`), and a shutdown that lets requests in flight finish but ends within 30 s
+//! whatever clients do. HTTP/1.1 only: its header timeout starts with the connection,
+//! while HTTP/2 detection would wait for a first byte without one.
+
+use crate::settings::Settings;
+use axum::Router;
+use axum::extract::ConnectInfo;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+use tower::ServiceExt;
+
+/// Serves `router` on `listener` until `shutdown` resolves, then for at most
+/// `limits.shutdown_grace` while requests in flight finish.
+pub async fn serve(listener: TcpListener, router: Router, limits: &Settings, shutdown: impl Future<Output = ()>) -> std::io::Result<()> {
+    let connections = Arc::new(Semaphore::new(limits.max_connections));
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new()).header_read_timeout(limits.header_timeout);
+    tokio::pin!(shutdown);
+    loop {
+        let permit = tokio::select! {
+            permit = connections.clone().acquire_owned() => permit.map_err(std::io::Error::other)?,
+            () = &mut shutdown => break,
+        };
+        let (stream, addr) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                // Out of file descriptors and the like: wait a little rather than spin.
+                Err(e) => {
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let router = router.clone();
+        let service = hyper::service::service_fn(move |mut request: hyper::Request<hyper::body::Incoming>| {
+            request.extensions_mut().insert(ConnectInfo(addr));
+            router.clone().oneshot(request)
+        });
+        let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+        tokio::spawn(async move {
+            let _ = connection.await;
+            drop(permit);
+        });
+    }
+    drop(listener);
+    tracing::info!("shutting down: finishing requests in flight (at most {} s)", limits.shutdown_grace.as_secs());
+    if tokio::time::timeout(limits.shutdown_grace, graceful.shutdown()).await.is_err() {
+        tracing::warn!("requests still in flight after the grace period: closing them");
+    }
+    Ok(())
+}
