@@ -117,7 +117,7 @@ async fn export_download_open_delete_and_the_limit_in_the_browser() {
     let export = &exports[0];
     assert_eq!(export.status, ExportStatus::Ready);
     assert_eq!(export.renderer, Renderer::Browser, "rendered in the browser, not taken over");
-    let stored = std::fs::read(state.files().path(&export.id).unwrap()).unwrap();
+    let stored = app.file_of(&export.id).await.unwrap();
     assert!(stored.starts_with(b"<!DOCTYPE html>"));
 
     // Download: the file lands with the export's name and is the export.
@@ -152,7 +152,7 @@ async fn export_download_open_delete_and_the_limit_in_the_browser() {
     c.find(Locator::Css(".export-row .confirm-delete")).await.unwrap().click().await.unwrap();
     wait_for(c, "!document.querySelector('.export-row')", 10).await;
     assert!(state.store.list_exports(1, chrono::Utc::now()).await.unwrap().is_empty());
-    assert!(state.files().path(&export.id).is_none());
+    assert!(app.objects(Some(&export.id)).await.is_empty());
 
     // With 20 exports, the dialog says which one the next will delete, and it does.
     let account = state.store.account_by_email("demo@example.com").await.unwrap().unwrap().0;
