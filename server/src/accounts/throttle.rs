@@ -45,10 +45,9 @@ impl Throttle {
         let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
         if map.len() >= MAX_KEYS && !map.contains_key(key) {
             map.retain(|_, f| now - f.first < policy.window || f.blocked_until > now);
-            if map.len() >= MAX_KEYS {
-                if let Some(oldest) = map.iter().min_by_key(|(_, f)| f.first).map(|(k, _)| k.clone()) {
-                    map.remove(&oldest);
-                }
+            let oldest = (map.len() >= MAX_KEYS).then(|| map.iter().min_by_key(|(_, f)| f.first).map(|(k, _)| k.clone())).flatten();
+            if let Some(oldest) = oldest {
+                map.remove(&oldest);
             }
         }
         let entry = map.entry(key.to_string()).or_insert(Failures { count: 0, first: now, blocked_until: now });

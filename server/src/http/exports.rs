@@ -212,13 +212,10 @@ async fn serve_file(state: &AppState, account: &AccountRef, id: &str, how: Readi
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
     h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
-    if let Some(sha) = &read.export.sha256 {
-        if let Ok(bytes) = hex::decode(sha) {
-            let digest = format!("sha-256=:{}:", base64::engine::general_purpose::STANDARD.encode(bytes));
-            if !partial {
-                h.insert("repr-digest", HeaderValue::from_str(&digest).map_err(|e| ApiError::Internal(e.into()))?);
-            }
-        }
+    // The whole file's digest (RFC 9530), when the whole file is sent.
+    if let (false, Some(Ok(bytes))) = (partial, read.export.sha256.as_deref().map(hex::decode)) {
+        let digest = format!("sha-256=:{}:", base64::engine::general_purpose::STANDARD.encode(bytes));
+        h.insert("repr-digest", HeaderValue::from_str(&digest).map_err(|e| ApiError::Internal(e.into()))?);
     }
     if inline {
         h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(OPEN_CSP));

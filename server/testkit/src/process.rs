@@ -36,7 +36,12 @@ impl ServerProcess {
     /// Starts `serve` with `args` after the defaults (no demo data, port 0, API only) and
     /// waits until it says where it listens.
     pub fn start(bin: &str, data_dir: &Path, database_url: Option<&str>, args: &[&str]) -> ServerProcess {
-        let mut cmd = Command::new(bin);
+        ServerProcess::spawn(Command::new(bin), data_dir, database_url, args)
+    }
+
+    /// As [`ServerProcess::start`], from a command prepared by the caller (its
+    /// environment, say).
+    pub fn spawn(mut cmd: Command, data_dir: &Path, database_url: Option<&str>, args: &[&str]) -> ServerProcess {
         cmd.args(["serve", "--no-demo", "--addr", "127.0.0.1:0", "--web-dir", "/nonexistent"]).arg("--data-dir").arg(data_dir);
         if let Some(url) = database_url {
             cmd.args(["--database-url", url]);

@@ -4,10 +4,12 @@
 
 mod catalog;
 mod limits;
+mod operators;
 mod pages;
 mod processes;
 mod render_cli;
 mod session;
+mod trust;
 
 use convo_testkit::assert_no_canary;
 use reqwest::StatusCode;
