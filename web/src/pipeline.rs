@@ -27,7 +27,7 @@ impl Cancel {
 }
 
 pub enum Outcome {
-    Uploaded(ExportInfo),
+    Uploaded(Box<ExportInfo>),
     Cancelled,
     /// The browser could not hold or read back the file (Chromium here fails to read
     /// Blobs beyond about 500 MB): the server should render it. Says why.
@@ -243,7 +243,7 @@ async fn render_and_upload(export: ExportInfo, cancel: Cancel, on_progress: impl
     }
     let uploaded = with_retry(|| api::upload(&export.id, &file, &digest)).await?;
     mark("convo:uploaded");
-    Ok(Outcome::Uploaded(uploaded))
+    Ok(Outcome::Uploaded(Box::new(uploaded)))
 }
 
 /// WASM memory only grows, so its size after an export is its peak: kept on

@@ -43,7 +43,7 @@ pub fn AvailableExports(exports: RwSignal<Vec<ExportInfo>>, refresh: impl Fn() +
                         <th scope="col">"Size"</th><th scope="col">"Status"</th><th scope="col">"Actions"</th>
                     </tr></thead>
                     <tbody>
-                        <For each=move || exports.get() key=|e| (e.id.clone(), e.status, e.progress.done) children=move |e| view! { <ExportRow export=e exports=exports /> } />
+                        <For each=move || exports.get() key=|e| (e.id.clone(), e.status, e.progress.done, e.waiting) children=move |e| view! { <ExportRow export=e exports=exports /> } />
                     </tbody>
                 </table>
             </Show>
@@ -67,9 +67,14 @@ fn ExportRow(export: ExportInfo, exports: RwSignal<Vec<ExportInfo>>) -> impl Int
     let status = e.status;
     let error = e.error.clone().unwrap_or_default();
     let renderer = e.renderer;
+    let waiting = e.waiting;
     let status_view = move || match status {
         ExportStatus::Ready => view! { <span class="badge ok">"Ready"</span> }.into_any(),
         ExportStatus::Failed => view! { <span class="badge bad">"Failed: "{error.clone()}</span> }.into_any(),
+        ExportStatus::Processing if waiting => view! {
+            <span class="processing waiting">"Waiting for the server: other exports are rendering"</span>
+        }
+        .into_any(),
         ExportStatus::Processing => {
             let done = local().unwrap_or(server_done).min(total);
             let pct = done * 100 / total;

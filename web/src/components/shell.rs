@@ -120,7 +120,7 @@ fn start_pipeline(export: ExportInfo, exports: RwSignal<Vec<ExportInfo>>, runnin
                 toasts.show(format!("{} is ready.", info.filename));
                 exports.update(|list| {
                     if let Some(e) = list.iter_mut().find(|e| e.id == info.id) {
-                        *e = info;
+                        *e = *info;
                     }
                 });
             }
