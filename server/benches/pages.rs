@@ -121,7 +121,9 @@ async fn pages_from_the_store(app: &TestApp, expected: usize) {
     let mut cursor: Option<Cursor> = None;
     let mut messages = 0;
     loop {
-        let page = app.state.store.conversation_page(&assistant, range, cursor, app.state.settings.page).await.unwrap();
+        let filters = convo_model::ExportFilters::default();
+        let scope = convo_server::store::Scope { assistant: &assistant, range, filters: &filters };
+        let page = app.state.store.conversation_page(scope, cursor, app.state.settings.page).await.unwrap();
         messages += page.conversations.iter().map(|c| c.messages.len()).sum::<usize>();
         match page.next {
             Some(c) => cursor = Some(c),

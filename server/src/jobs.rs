@@ -7,7 +7,7 @@
 //! other process takes them over.
 
 use crate::catalog::{Catalog, Sweep};
-use crate::store::{AssistantRow, ExportRow};
+use crate::store::{AssistantRow, ExportRow, Scope};
 use bytes::Bytes;
 use convo_model::api::Renderer;
 use convo_render::{ExportHeader, ExportRenderer};
@@ -76,19 +76,15 @@ impl Jobs {
         let catalog = &self.catalog;
         let assistant = AssistantRow { pk: export.assistant_pk, id: export.assistant_id.clone(), name: export.assistant_name.clone() };
         let mut work = Some(Work {
-            renderer: ExportRenderer::new(ExportHeader {
-                assistant_name: export.assistant_name.clone(),
-                assistant_id: Some(export.assistant_id.clone()),
-                // The creation time, as the browser uses: both give the same bytes.
-                exported_at: export.created_at,
-                range: Some(export.range),
-            }),
+            // The header the browser renders from the same catalog entry: the same bytes.
+            renderer: ExportRenderer::new(ExportHeader::for_export(&export.info())),
             body: catalog.files().scratch()?,
             html: String::new(),
         });
         let mut cursor = None;
         loop {
-            let page = catalog.store().conversation_page(&assistant, export.range, cursor, catalog.settings().page).await?;
+            let scope = Scope { assistant: &assistant, range: export.range, filters: &export.filters };
+            let page = catalog.store().conversation_page(scope, cursor, catalog.settings().page).await?;
             let mut w = work.take().ok_or_else(|| anyhow::anyhow!("render state lost"))?;
             let conversations = page.conversations;
             let w = tokio::task::spawn_blocking(move || -> std::io::Result<Work> {
@@ -123,17 +119,21 @@ impl Jobs {
             .chain(futures_util::stream::iter([Ok(Bytes::from(parts.tail))]));
         let written = catalog.files().write(&export.id, chunks, u64::MAX, None).await?;
         let counts = Some((parts.conversations as i64, parts.messages as i64));
-        catalog.finish(export, Renderer::Server, &written, counts).await?;
+        catalog.finish(export, Renderer::Server, &written, counts, "server").await?;
         Ok(())
     }
 
-    /// One sweep: retention, orphan files, expired sessions and tokens, and exports whose
-    /// renderer went quiet, which are rendered in the background.
+    /// One sweep: retention, orphan files, expired sessions and tokens, exports whose
+    /// renderer went quiet, and the periods schedules owe; renders run in the background.
     pub async fn sweep_once(&self) -> anyhow::Result<Sweep> {
         let mut sweep = self.catalog.sweep().await?;
         for export in self.catalog.take_over_stale().await? {
             sweep.taken_over += 1;
             self.spawn_render(export);
+        }
+        for created in self.catalog.run_due_schedules().await? {
+            sweep.scheduled += 1;
+            self.spawn_render(created.export);
         }
         Ok(sweep)
     }

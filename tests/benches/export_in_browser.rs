@@ -61,12 +61,7 @@ fn write_export(dir: &TempDir, messages: usize) -> (std::path::PathBuf, u64) {
         span_days: 365,
         seed: 9,
     };
-    let mut renderer = ExportRenderer::new(ExportHeader {
-        assistant_name: "Bench Bot".into(),
-        assistant_id: Some("bench-bot".into()),
-        exported_at: spec.end,
-        range: None,
-    });
+    let mut renderer = ExportRenderer::new(ExportHeader::new("Bench Bot", Some("bench-bot".into()), spec.end, None));
     let body_path = dir.path().join("body.html");
     let mut body_file = std::io::BufWriter::new(std::fs::File::create(&body_path).unwrap());
     let mut body = String::new();

@@ -13,12 +13,7 @@ use tempfile::TempDir;
 const FIXTURE: &str = include_str!("../../crates/render/tests/fixtures/conversations.jsonl");
 
 fn header() -> ExportHeader {
-    ExportHeader {
-        assistant_name: "Support Bot".into(),
-        assistant_id: Some("support-bot".into()),
-        exported_at: "2026-11-27T12:00:00Z".parse().unwrap(),
-        range: None,
-    }
+    ExportHeader::new("Support Bot", Some("support-bot".into()), "2026-11-27T12:00:00Z".parse().unwrap(), None)
 }
 
 /// Writes the fixture's export, plus 300 demo conversations so there is something to

@@ -157,7 +157,13 @@ async fn export_download_open_delete_and_the_limit_in_the_browser() {
     // With 20 exports, the dialog says which one the next will delete, and it does.
     let account = state.store.account_by_email("demo@example.com").await.unwrap().unwrap().0;
     for _ in 0..20 {
-        state.catalog.create(&account, "sales-assistant", convo_model::Days::try_from(7).unwrap(), Renderer::Server).await.unwrap();
+        let request = convo_server::catalog::ExportRequest {
+            assistant_id: "sales-assistant".into(),
+            span: convo_server::catalog::Span::Days(convo_model::Days::try_from(7).unwrap()),
+            filters: Default::default(),
+            renderer: Renderer::Server,
+        };
+        state.catalog.create(&account, request).await.unwrap();
     }
     let oldest = state.store.list_exports(account.id, chrono::Utc::now()).await.unwrap().last().unwrap().clone();
     c.refresh().await.unwrap();

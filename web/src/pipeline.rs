@@ -168,12 +168,7 @@ pub async fn run(export: ExportInfo, cancel: Cancel, on_progress: impl Fn(i64)) 
 }
 
 async fn render_and_upload(export: ExportInfo, cancel: Cancel, on_progress: impl Fn(i64)) -> Result<Outcome, ApiError> {
-    let mut renderer = ExportRenderer::new(ExportHeader {
-        assistant_name: export.assistant.name.clone(),
-        assistant_id: Some(export.assistant.id.clone()),
-        exported_at: export.created_at,
-        range: Some(export.range),
-    });
+    let mut renderer = ExportRenderer::new(ExportHeader::for_export(&export));
     let from = export.range.from.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let to = export.range.to.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let parts = js_sys::Array::new();
@@ -279,15 +274,12 @@ mod tests {
     async fn blob_parts_assemble_into_the_golden_export_and_hash_like_sha256() {
         use sha2::Digest;
         let conversations: Vec<convo_model::Conversation> = FIXTURE.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-        let mut renderer = ExportRenderer::new(ExportHeader {
-            assistant_name: "Support <Bot> \u{1F916}".into(),
-            assistant_id: Some("support-bot".into()),
-            exported_at: "2026-11-27T12:00:00Z".parse().unwrap(),
-            range: Some(convo_model::TimeRange {
-                from: "2026-10-28T12:00:00Z".parse().unwrap(),
-                to: "2026-11-27T12:00:00Z".parse().unwrap(),
-            }),
-        });
+        let mut renderer = ExportRenderer::new(ExportHeader::new(
+            "Support <Bot> \u{1F916}",
+            Some("support-bot".into()),
+            "2026-11-27T12:00:00Z".parse().unwrap(),
+            Some(convo_model::TimeRange { from: "2026-10-28T12:00:00Z".parse().unwrap(), to: "2026-11-27T12:00:00Z".parse().unwrap() }),
+        ));
         let parts = js_sys::Array::new();
         for page in conversations.chunks(2) {
             let mut body = String::new();

@@ -24,10 +24,12 @@ pub mod api;
 mod channel;
 mod days;
 mod filename;
+mod filters;
 
 pub use channel::Channel;
 pub use days::{Days, DaysError};
 pub use filename::{export_filename, safe_file_component};
+pub use filters::{ExportFilters, MAX_FILTER_CHARS, PreviousExport};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

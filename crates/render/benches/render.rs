@@ -60,12 +60,7 @@ fn main() {
 
     // The renderer, streaming in pages; the body buffer is drained after each page.
     let t = Instant::now();
-    let mut renderer = ExportRenderer::new(ExportHeader {
-        assistant_name: "Bench Bot".into(),
-        assistant_id: Some("bench-bot".into()),
-        exported_at: spec.end,
-        range: None,
-    });
+    let mut renderer = ExportRenderer::new(ExportHeader::new("Bench Bot", Some("bench-bot".into()), spec.end, None));
     let mut body = String::new();
     let (mut written, mut largest_page) = (0usize, 0usize);
     for page in conversations.chunks(PAGE) {

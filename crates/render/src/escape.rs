@@ -73,6 +73,32 @@ pub fn push_html(out: &mut String, text: &str) {
     out.push_str(&text[start..]);
 }
 
+/// Reverses [`push_html`]'s entities (the characters it replaced with U+FFFD stay so):
+/// how a check reads a value back out of an export.
+pub fn unescape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find('&') {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        let entity = [("&amp;", '&'), ("&lt;", '<'), ("&gt;", '>'), ("&quot;", '"'), ("&#39;", '\'')]
+            .into_iter()
+            .find(|(name, _)| rest.starts_with(name));
+        match entity {
+            Some((name, c)) => {
+                out.push(c);
+                rest = &rest[name.len()..];
+            }
+            None => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 /// U+FDD0–U+FDEF and U+FFFE/U+FFFF, which HTML does not allow in text.
 fn is_nonchar_fdd0_or_fffe(b: &[u8]) -> bool {
     match b {

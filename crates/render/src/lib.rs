@@ -23,12 +23,7 @@
 //!               {"role":"assistant","content":"**Hello!**","at":"2026-11-01T09:00:05Z"}]}"#;
 //! let conversation = serde_json::from_str(line).unwrap();
 //!
-//! let header = ExportHeader {
-//!     assistant_name: "Support Bot".into(),
-//!     assistant_id: Some("bot".into()),
-//!     exported_at: "2026-11-27T12:00:00Z".parse().unwrap(),
-//!     range: None,
-//! };
+//! let header = ExportHeader::new("Support Bot", Some("bot".into()), "2026-11-27T12:00:00Z".parse().unwrap(), None);
 //! let mut renderer = ExportRenderer::new(header);
 //! let mut body = String::new();
 //! renderer.push_page(&[conversation], &mut body);
@@ -40,12 +35,14 @@
 //! ```
 
 pub mod escape;
+pub mod manifest;
 mod markdown;
 mod stats;
 mod time;
 
-use convo_model::{Conversation, ConversationStatus, Role, TimeRange, Timestamp};
+use convo_model::{Conversation, ConversationStatus, ExportFilters, PreviousExport, Role, TimeRange, Timestamp};
 use escape::push_html;
+use manifest::{Counts, Manifest, ManifestAssistant, ManifestConversation, Sections};
 use sha2::{Digest, Sha256};
 use stats::Stats;
 use std::fmt::Write;
@@ -62,6 +59,10 @@ const STYLE: &str = include_str!("assets/export.css");
 /// keep both opening and every search's re-layout fast.
 const BLOCK: u64 = 16;
 const SCRIPT: &str = include_str!("assets/export.js");
+const BLOCK_OPEN: &str = "<div class=\"blk\">";
+const BLOCK_CLOSE: &str = "</div>\n";
+/// What follows the manifest's JSON: the end of its block and of the page.
+const MANIFEST_CLOSE: &str = "</script></body></html>\n";
 
 /// What the export's header says about the export itself.
 #[derive(Debug, Clone)]
@@ -72,6 +73,42 @@ pub struct ExportHeader {
     pub exported_at: Timestamp,
     /// The range the export covers; `None` derives it from the conversations.
     pub range: Option<TimeRange>,
+    /// The catalog's id of the export, when it has one.
+    pub export_id: Option<String>,
+    /// What the export was narrowed to (stated in the header and the manifest).
+    pub filters: ExportFilters,
+    /// The export this one continues, in a since-last chain.
+    pub previous: Option<PreviousExport>,
+}
+
+impl ExportHeader {
+    /// The header of a catalog export, from its catalog entry: the browser and the
+    /// server both render from this, so their files are the same bytes.
+    pub fn for_export(export: &convo_model::api::ExportInfo) -> Self {
+        ExportHeader {
+            assistant_name: export.assistant.name.clone(),
+            assistant_id: Some(export.assistant.id.clone()),
+            // The creation time, fixed in the catalog.
+            exported_at: export.created_at,
+            range: Some(export.range),
+            export_id: Some(export.id.clone()),
+            filters: export.filters.clone(),
+            previous: export.previous.clone(),
+        }
+    }
+
+    /// A header with no catalog id, filters or previous export (offline renders).
+    pub fn new(assistant_name: impl Into<String>, assistant_id: Option<String>, exported_at: Timestamp, range: Option<TimeRange>) -> Self {
+        ExportHeader {
+            assistant_name: assistant_name.into(),
+            assistant_id,
+            exported_at,
+            range,
+            export_id: None,
+            filters: ExportFilters::default(),
+            previous: None,
+        }
+    }
 }
 
 /// The parts of the file known only at the end.
@@ -90,11 +127,13 @@ pub struct FinishedExport {
 pub struct ExportRenderer {
     header: ExportHeader,
     stats: Stats,
+    /// Each conversation's id and the SHA-256 of its `<article>`, for the manifest.
+    hashes: Vec<ManifestConversation>,
 }
 
 impl ExportRenderer {
     pub fn new(header: ExportHeader) -> Self {
-        ExportRenderer { header, stats: Stats::default() }
+        ExportRenderer { header, stats: Stats::default(), hashes: Vec::new() }
     }
 
     /// Appends the HTML of every conversation of `page` that belongs in an export
@@ -128,8 +167,9 @@ impl ExportRenderer {
         let email = contact.and_then(|ct| ct.email.as_deref()).map(str::trim).filter(|s| !s.is_empty());
 
         if n % BLOCK == 1 || BLOCK == 1 {
-            body.push_str("<div class=\"blk\">");
+            body.push_str(BLOCK_OPEN);
         }
+        let start = body.len();
         let _ = write!(body, "<article class=\"conv\" id=\"c{n}\" aria-labelledby=\"c{n}h\"><h2 id=\"c{n}h\"><bdi>");
         match name.or(email) {
             Some(who) => push_html(body, who),
@@ -153,7 +193,9 @@ impl ExportRenderer {
             None => body.push_str("not recorded"),
         }
         let _ = write!(body, "</dd></div><div><dt>Messages</dt><dd>{exported}</dd></div><div><dt>ID</dt><dd><code>");
+        let id_start = body.len();
         push_html(body, &c.id);
+        let id = escape::unescape_html(&body[id_start..]);
         body.push_str("</code></dd></div></dl>");
         if let Some(summary) = c.summary.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             body.push_str("<section class=\"summary\"><h3>Summary</h3><p dir=\"auto\">");
@@ -181,9 +223,11 @@ impl ExportRenderer {
             }
             body.push_str("</ol>");
         }
-        body.push_str("</article>\n");
+        body.push_str("</article>");
+        self.hashes.push(ManifestConversation { id, sha256: manifest::sha256_hex(&body.as_bytes()[start..]) });
+        body.push('\n');
         if n.is_multiple_of(BLOCK) {
-            body.push_str("</div>\n");
+            body.push_str(BLOCK_CLOSE);
         }
     }
 
@@ -197,7 +241,8 @@ impl ExportRenderer {
         self.stats.messages()
     }
 
-    /// Ends the export: returns the head, with the statistics, and the tail.
+    /// Ends the export: returns the head, with the statistics, and the tail, which ends
+    /// with the manifest.
     pub fn finish(self) -> FinishedExport {
         let h = &self.header;
         let range = h.range.unwrap_or_else(|| TimeRange {
@@ -214,7 +259,10 @@ impl ExportRenderer {
         time::push_readable(&mut head, h.exported_at);
         head.push_str("</title><style>");
         head.push_str(STYLE);
-        head.push_str("</style></head><body><a class=\"skip\" href=\"#conversations-h\">Skip to conversations</a><header class=\"top\"><p class=\"kicker\">Conversation export</p><h1><bdi>");
+        head.push_str("</style></head><body><a class=\"skip\" href=\"#conversations-h\">Skip to conversations</a>");
+        let header_start = head.len();
+        head.push_str(manifest::HEADER_START);
+        head.push_str("<p class=\"kicker\">Conversation export</p><h1><bdi>");
         push_html(&mut head, &h.assistant_name);
         head.push_str("</bdi></h1><dl class=\"facts\">");
         if let Some(id) = &h.assistant_id {
@@ -233,11 +281,34 @@ impl ExportRenderer {
             let days = span.num_days();
             let _ = write!(head, " <span class=\"note\">(last {days} day{})</span>", if days == 1 { "" } else { "s" });
         }
+        head.push_str("</dd></div>");
+        if !h.filters.is_empty() {
+            head.push_str("<div><dt>Filters</dt><dd dir=\"auto\">");
+            push_html(&mut head, &h.filters.describe());
+            head.push_str("</dd></div>");
+        }
+        if let Some(id) = &h.export_id {
+            head.push_str("<div><dt>Export ID</dt><dd><code>");
+            push_html(&mut head, id);
+            head.push_str("</code></dd></div>");
+        }
+        if let Some(previous) = &h.previous {
+            head.push_str("<div><dt>Continues</dt><dd>export <code>");
+            push_html(&mut head, &previous.id);
+            head.push_str("</code> (SHA-256 <code class=\"hash\">");
+            push_html(&mut head, &previous.sha256);
+            head.push_str("</code>)</dd></div>");
+        }
+        let scope = if h.filters.is_empty() { "" } else { ", narrowed by the filters above" };
         let _ = write!(
             head,
-            "</dd></div><div><dt>Generated by</dt><dd>{GENERATOR}</dd></div></dl><p class=\"scope\">Completed conversations that started in the time range, with their contact and assistant messages.</p></header><main>"
+            "<div><dt>Generated by</dt><dd>{GENERATOR}</dd></div></dl><p class=\"scope\">Completed conversations that started in the time range{scope}, with their contact and assistant messages.</p></header>"
         );
+        let header_end = head.len();
+        head.push_str("<main>");
+        let stats_start = head.len();
         self.stats.push_html(&mut head, range);
+        let stats_end = head.len();
         head.push_str("<section class=\"list\" aria-labelledby=\"conversations-h\"><h2 id=\"conversations-h\">Conversations</h2>");
         head.push_str("<form id=\"search\" class=\"search\" role=\"search\" hidden><label for=\"q\">Search conversations</label><input id=\"q\" type=\"search\" autocomplete=\"off\" spellcheck=\"false\" placeholder=\"Names, words, emails\u{2026}\"><p id=\"search-status\" role=\"status\" aria-live=\"polite\"></p></form>");
         if self.stats.conversations == 0 {
@@ -257,7 +328,45 @@ impl ExportRenderer {
             self.stats.messages()
         );
         tail.push_str(SCRIPT);
-        tail.push_str("</script></body></html>\n");
+        tail.push_str("</script>");
+        tail.push_str(manifest::OPEN);
+        let manifest_at = tail.len();
+
+        // The frame: everything but the header, the statistics, the conversations and
+        // the manifest's JSON, in file order (the body's part is only its block markup).
+        let mut frame = Sha256::new();
+        frame.update(&head.as_bytes()[..header_start]);
+        frame.update(&head.as_bytes()[header_end..stats_start]);
+        frame.update(&head.as_bytes()[stats_end..]);
+        for n in 1..=self.stats.conversations {
+            if n % BLOCK == 1 || BLOCK == 1 {
+                frame.update(BLOCK_OPEN.as_bytes());
+            }
+            frame.update(b"\n");
+            if n.is_multiple_of(BLOCK) {
+                frame.update(BLOCK_CLOSE.as_bytes());
+            }
+        }
+        frame.update(tail.as_bytes());
+        frame.update(MANIFEST_CLOSE.as_bytes());
+        let manifest = Manifest {
+            format: manifest::FORMAT.to_string(),
+            export_id: h.export_id.clone(),
+            assistant: ManifestAssistant { id: h.assistant_id.clone(), name: h.assistant_name.clone() },
+            exported_at: h.exported_at,
+            range,
+            filters: h.filters.clone(),
+            previous: h.previous.clone(),
+            counts: Counts { conversations: self.stats.conversations, messages: self.stats.messages() },
+            sections: Sections {
+                header: manifest::sha256_hex(&head.as_bytes()[header_start..header_end]),
+                statistics: manifest::sha256_hex(&head.as_bytes()[stats_start..stats_end]),
+                frame: manifest::hex(&frame.finalize()),
+            },
+            conversations: self.hashes,
+        };
+        tail.insert_str(manifest_at, &manifest.embedded());
+        tail.push_str(MANIFEST_CLOSE);
         FinishedExport { head, tail, conversations: self.stats.conversations, messages: self.stats.messages() }
     }
 }

@@ -13,12 +13,12 @@ const GOLDEN: &str = include_str!("golden/export.html");
 /// Renders the fixture in pages of two, as the server and the browser do.
 fn render_fixture() -> String {
     let conversations: Vec<Conversation> = FIXTURE.lines().map(|l| serde_json::from_str(l).expect("fixture line")).collect();
-    let mut renderer = ExportRenderer::new(ExportHeader {
-        assistant_name: "Support <Bot> \u{1F916}".into(),
-        assistant_id: Some("support-bot".into()),
-        exported_at: "2026-11-27T12:00:00Z".parse().unwrap(),
-        range: Some(convo_model::TimeRange { from: "2026-10-28T12:00:00Z".parse().unwrap(), to: "2026-11-27T12:00:00Z".parse().unwrap() }),
-    });
+    let mut renderer = ExportRenderer::new(ExportHeader::new(
+        "Support <Bot> \u{1F916}",
+        Some("support-bot".into()),
+        "2026-11-27T12:00:00Z".parse().unwrap(),
+        Some(convo_model::TimeRange { from: "2026-10-28T12:00:00Z".parse().unwrap(), to: "2026-11-27T12:00:00Z".parse().unwrap() }),
+    ));
     let mut body = String::new();
     for page in conversations.chunks(2) {
         renderer.push_page(page, &mut body);

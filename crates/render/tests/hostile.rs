@@ -9,12 +9,7 @@ use scraper::{Html, Selector};
 fn render(jsonl: &str, range: Option<TimeRange>) -> String {
     let conversations: Vec<Conversation> = jsonl.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     render_to_string(
-        ExportHeader {
-            assistant_name: "<script>alert(1)</script>".into(),
-            assistant_id: Some("support-bot".into()),
-            exported_at: "2026-11-27T12:00:00Z".parse().unwrap(),
-            range,
-        },
+        ExportHeader::new("<script>alert(1)</script>", Some("support-bot".into()), "2026-11-27T12:00:00Z".parse().unwrap(), range),
         &conversations,
     )
 }
@@ -31,7 +26,10 @@ fn select<'a>(doc: &'a Html, css: &str) -> Vec<scraper::ElementRef<'a>> {
 fn only_our_script_and_no_handlers() {
     let html = fixture();
     let doc = Html::parse_document(&html);
-    assert_eq!(select(&doc, "script").len(), 1, "exactly one script element");
+    assert_eq!(select(&doc, "script:not([type])").len(), 1, "exactly one script that runs");
+    let data: Vec<_> = select(&doc, "script[type]");
+    assert_eq!(data.len(), 1, "and the manifest, which is data");
+    assert_eq!(data[0].value().attr("type"), Some("application/json"));
     assert_eq!(select(&doc, "style").len(), 1);
     for el in select(&doc, "*") {
         for (name, value) in el.value().attrs() {

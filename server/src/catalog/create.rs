@@ -1,10 +1,12 @@
-//! Creating an export: its range is fixed now, and the account's oldest exports beyond
-//! the limit go in the same transaction. The preview says what a create would do.
+//! Creating an export: its range is fixed now (a number of days up to now, or since the
+//! account's latest export of the assistant ended), its filters are checked, and the
+//! account's oldest exports not held beyond the limit go in the same transaction. The
+//! preview says what a create would do.
 
 use super::{Catalog, CatalogError, Result};
-use crate::store::{AccountRef, AssistantRow, Evicted, ExportRow, NewExport};
-use convo_model::api::{ExportPreview, Renderer};
-use convo_model::{Days, TimeRange, export_filename};
+use crate::store::{AccountRef, AssistantRow, Evicted, ExportRow, NewExport, NotCreated, PeriodClaim, Scope};
+use convo_model::api::{ExportPreview, Renderer, SinceLast};
+use convo_model::{Channel, Days, ExportFilters, PreviousExport, TimeRange, Timestamp, export_filename};
 
 /// A new export and what was deleted to make room for it.
 #[derive(Debug, Clone)]
@@ -13,50 +15,161 @@ pub struct Created {
     pub evicted: Vec<Evicted>,
 }
 
+/// How far back an export reaches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Span {
+    /// This many days up to now.
+    Days(Days),
+    /// From where the account's latest export of the assistant ended, up to now.
+    SinceLast,
+}
+
+/// What a create asks for.
+#[derive(Debug, Clone)]
+pub struct ExportRequest {
+    pub assistant_id: String,
+    pub span: Span,
+    pub filters: ExportFilters,
+    pub renderer: Renderer,
+}
+
+/// A range and what it continues, decided before anything is written.
+pub(super) struct Plan {
+    pub range: TimeRange,
+    pub previous: Option<PreviousExport>,
+    pub filters: ExportFilters,
+}
+
+/// Whole days a range spans, rounded up (at least 1): what the catalog row says.
+fn span_days(range: TimeRange) -> i64 {
+    let ms = (range.to - range.from).num_milliseconds().max(1);
+    ((ms + 86_399_999) / 86_400_000).max(1)
+}
+
 impl Catalog {
     /// The assistant, if the account may see it.
     pub async fn assistant(&self, account: &AccountRef, assistant_id: &str) -> Result<AssistantRow> {
         self.store.assistant_for(account.id, assistant_id).await?.ok_or(CatalogError::NoSuchAssistant)
     }
 
-    /// Creates a catalog entry covering `days` up to now; the caller starts the renderer
-    /// (the browser that asked, or a server job).
-    pub async fn create(&self, account: &AccountRef, assistant_id: &str, days: Days, renderer: Renderer) -> Result<Created> {
-        let assistant = self.assistant(account, assistant_id).await?;
+    /// Filters with blank fields dropped, each channel one the product knows or one this
+    /// assistant's conversations came through.
+    pub(super) async fn checked_filters(&self, assistant: &AssistantRow, filters: ExportFilters) -> Result<ExportFilters> {
+        let filters = filters.normalized().map_err(CatalogError::BadInput)?;
+        if filters.channels.iter().any(|c| matches!(c, Channel::Other(_))) {
+            let seen = self.store.channels_of(assistant.pk).await?;
+            if let Some(unknown) = filters.channels.iter().find(|c| matches!(c, Channel::Other(_)) && !seen.contains(c)) {
+                let known: Vec<String> = Channel::known()
+                    .chain(seen.into_iter().filter(|c| matches!(c, Channel::Other(_))))
+                    .map(|c| c.label().to_string())
+                    .collect();
+                return Err(CatalogError::BadInput(format!("unknown channel {:?}: use one of {}", unknown.label(), known.join(", "))));
+            }
+        }
+        Ok(filters)
+    }
+
+    /// The range of a new export of `assistant` at `now`, and the export it continues.
+    async fn plan(
+        &self,
+        account: &AccountRef,
+        assistant: &AssistantRow,
+        span: Span,
+        filters: ExportFilters,
+        now: Timestamp,
+    ) -> Result<Plan> {
+        let filters = self.checked_filters(assistant, filters).await?;
+        match span {
+            Span::Days(days) => Ok(Plan { range: TimeRange { from: now - days.duration(), to: now }, previous: None, filters }),
+            Span::SinceLast => {
+                let since = self.since_last(account, assistant, now).await?.ok_or_else(|| {
+                    CatalogError::BadInput(format!(
+                        "there is no earlier export of {} to continue from: choose a number of days for the first one",
+                        assistant.id
+                    ))
+                })?;
+                if since.days > i64::from(Days::MAX) {
+                    return Err(CatalogError::BadInput(format!(
+                        "the last export of {} ended {} days ago, and an export covers at most 365 days: choose a number of days",
+                        assistant.id, since.days
+                    )));
+                }
+                Ok(Plan { range: since.range, previous: Some(since.previous), filters })
+            }
+        }
+    }
+
+    /// Where a since-last export of `assistant` would start, if there is an export to
+    /// continue.
+    async fn since_last(&self, account: &AccountRef, assistant: &AssistantRow, now: Timestamp) -> Result<Option<SinceLast>> {
+        let Some((previous, last)) = self.store.latest_in_chain(account.id, assistant.pk).await? else { return Ok(None) };
+        let from = last.to + chrono::Duration::milliseconds(1);
+        let range = TimeRange { from, to: now.max(from) };
+        Ok(Some(SinceLast { previous, range, days: span_days(range) }))
+    }
+
+    /// Creates a catalog entry; the caller starts the renderer (the browser that asked,
+    /// or a server job).
+    pub async fn create(&self, account: &AccountRef, request: ExportRequest) -> Result<Created> {
+        let assistant = self.assistant(account, &request.assistant_id).await?;
         let now = self.clock.now();
-        let range = TimeRange { from: now - days.duration(), to: now };
-        let totals = self.store.totals(assistant.pk, range).await?;
+        let plan = self.plan(account, &assistant, request.span, request.filters, now).await?;
+        match self.create_planned(account.id, &account.email, &assistant, plan, request.renderer, None).await? {
+            Ok(created) => Ok(created),
+            Err(NotCreated::PeriodTaken) => Err(CatalogError::Internal(anyhow::anyhow!("a create without a period was refused as taken"))),
+        }
+    }
+
+    /// Writes a planned export (and, for a schedule, its claim on the period).
+    pub(super) async fn create_planned(
+        &self,
+        account_id: i64,
+        actor: &str,
+        assistant: &AssistantRow,
+        plan: Plan,
+        renderer: Renderer,
+        claim: Option<PeriodClaim<'_>>,
+    ) -> Result<std::result::Result<Created, NotCreated>> {
+        let now = self.clock.now();
+        let totals = self.store.totals(Scope { assistant, range: plan.range, filters: &plan.filters }).await?;
         let id = crate::auth::new_export_id();
         let filename = export_filename(&assistant.id, now);
-        let (export, evicted) = self
+        let created = self
             .store
             .create_export(NewExport {
                 id: &id,
-                account_id: account.id,
-                assistant: &assistant,
+                account_id,
+                actor,
+                assistant,
                 filename: &filename,
-                days: i64::from(days.get()),
-                range,
+                days: span_days(plan.range),
+                range: plan.range,
                 now,
                 expires_at: now + self.settings.retention,
                 renderer,
                 max_exports: self.settings.max_exports,
                 totals,
+                filters: &plan.filters,
+                previous: plan.previous.as_ref(),
+                claim,
             })
             .await?;
+        let Ok((export, evicted)) = created else { return Ok(Err(NotCreated::PeriodTaken)) };
         for gone in &evicted {
             self.files.delete_export(&gone.id).await?;
         }
-        Ok(Created { export, evicted })
+        Ok(Ok(Created { export, evicted }))
     }
 
-    /// What an export of `days` would include, and which export it would evict.
-    pub async fn preview(&self, account: &AccountRef, assistant_id: &str, days: Days) -> Result<ExportPreview> {
+    /// What an export would include, which export it would evict, and where a since-last
+    /// export would start.
+    pub async fn preview(&self, account: &AccountRef, assistant_id: &str, span: Span, filters: ExportFilters) -> Result<ExportPreview> {
         let assistant = self.assistant(account, assistant_id).await?;
         let now = self.clock.now();
-        let range = TimeRange { from: now - days.duration(), to: now };
-        let totals = self.store.totals(assistant.pk, range).await?;
+        let plan = self.plan(account, &assistant, span, filters, now).await?;
+        let totals = self.store.totals(Scope { assistant: &assistant, range: plan.range, filters: &plan.filters }).await?;
         let evicts = self.store.next_eviction(account.id, now, self.settings.max_exports).await?;
-        Ok(ExportPreview { range, totals, evicts })
+        let since_last = self.since_last(account, &assistant, now).await?;
+        Ok(ExportPreview { range: plan.range, totals, evicts, since_last })
     }
 }

@@ -43,7 +43,7 @@ impl Catalog {
                 Reading::Download => AuditAction::Downloaded,
                 Reading::Open => AuditAction::Opened,
             };
-            self.store.audit(Some(account.id), id, action, None, self.clock.now()).await?;
+            self.store.audit(Some(account.id), id, action, &account.email, None, self.clock.now()).await?;
         }
         Ok(FileRead { export, size, range, body })
     }

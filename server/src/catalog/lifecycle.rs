@@ -31,7 +31,7 @@ impl Catalog {
     pub async fn browser_failed(&self, account: &AccountRef, id: &str, reason: &str) -> Result<ExportRow> {
         self.browsers(account, id).await?;
         if self.store.fail_export(id, Some(Renderer::Browser), &short(reason), self.clock.now()).await? {
-            self.store.audit(Some(account.id), id, AuditAction::Failed, Some(&short(reason)), self.clock.now()).await?;
+            self.store.audit(Some(account.id), id, AuditAction::Failed, &account.email, Some(&short(reason)), self.clock.now()).await?;
         }
         self.get(account, id).await
     }
@@ -69,7 +69,7 @@ impl Catalog {
     pub async fn server_failed(&self, export: &ExportRow) -> Result<()> {
         let reason = "the server could not render this export";
         if self.store.fail_export(&export.id, Some(Renderer::Server), reason, self.clock.now()).await? {
-            self.store.audit(Some(export.account_id), &export.id, AuditAction::Failed, Some(reason), self.clock.now()).await?;
+            self.store.audit(Some(export.account_id), &export.id, AuditAction::Failed, "server", Some(reason), self.clock.now()).await?;
         }
         Ok(())
     }

@@ -1,18 +1,25 @@
 //! The export catalog: every rule of an export's life, each one function that returns a
-//! typed [`CatalogError`]. Create (with eviction), upload completion, progress, failure,
-//! hand-over, take-over, delete and retention live here; `http/` maps the errors to
-//! status codes, `cli/` to messages, and `jobs` renders what the catalog hands it.
+//! typed [`CatalogError`]. Create (by days or since the last export, with filters, with
+//! eviction), upload completion, progress, failure, hand-over, take-over, holds,
+//! schedules and their periods, receipts, the activity trail, delete and retention live
+//! here; `http/` maps the errors to status codes, `cli/` to messages, and `jobs` renders
+//! what the catalog hands it.
 //!
 //! The catalog sits on the store (rows) and the file store (bytes); nothing here knows
 //! about HTTP or the command line.
 
+mod activity;
 mod create;
 mod download;
+mod holds;
 mod lifecycle;
+pub mod periods;
+pub mod receipts;
 mod retention;
+mod schedules;
 mod upload;
 
-pub use create::Created;
+pub use create::{Created, ExportRequest, Span};
 pub use download::{FileRead, Reading};
 pub use retention::Sweep;
 pub use upload::{Digest, UploadBody};
@@ -32,6 +39,11 @@ pub enum CatalogError {
     NoSuchAssistant,
     #[error("no such export")]
     NoSuchExport,
+    #[error("no such schedule")]
+    NoSuchSchedule,
+    /// A state or a limit that does not allow it (409), said so a person can act on it.
+    #[error("{0}")]
+    Conflict(String),
     /// A browser reported on an export that is no longer its own to report on.
     #[error("{}", not_the_browsers(*.0))]
     NotTheBrowsers(ExportStatus),

@@ -11,6 +11,7 @@ pub struct Sweep {
     pub expired: usize,
     pub orphan_files: usize,
     pub taken_over: usize,
+    pub scheduled: usize,
     pub sessions_and_tokens: u64,
 }
 
@@ -21,7 +22,7 @@ const LEFTOVER_AGE: std::time::Duration = std::time::Duration::from_secs(24 * 36
 impl Catalog {
     /// Deletes the account's export and its file, permanently.
     pub async fn delete(&self, account: &AccountRef, id: &str) -> Result<()> {
-        if !self.store.delete_export(account.id, id, self.clock.now()).await? {
+        if !self.store.delete_export(account.id, &account.email, id, self.clock.now()).await? {
             return Err(CatalogError::NoSuchExport);
         }
         self.files.delete_export(id).await?;

@@ -58,7 +58,7 @@ impl Catalog {
             return Err(CatalogError::TooLarge(max));
         }
         let written = self.files.write(id, body, max, Some(expected.0)).await?;
-        if !self.finish(&export, Renderer::Browser, &written, None).await? {
+        if !self.finish(&export, Renderer::Browser, &written, None, &account.email).await? {
             // Deleted, evicted or taken over while the body was arriving.
             return Err(CatalogError::NotTheBrowsers(self.get(account, id).await?.status));
         }
@@ -69,7 +69,14 @@ impl Catalog {
     /// it; `counts` (conversations, messages) replaces the ones fixed at creation. False
     /// (and the object deleted) when the export was deleted or taken from this renderer
     /// meanwhile.
-    pub async fn finish(&self, export: &ExportRow, renderer: Renderer, written: &Written, counts: Option<(i64, i64)>) -> Result<bool> {
+    pub async fn finish(
+        &self,
+        export: &ExportRow,
+        renderer: Renderer,
+        written: &Written,
+        counts: Option<(i64, i64)>,
+        actor: &str,
+    ) -> Result<bool> {
         let (conversations, messages) = counts.unwrap_or((export.conversations.unwrap_or(0), export.messages.unwrap_or(0)));
         let sha256 = hex::encode(written.sha256);
         let file = FinishedFile { key: &written.key, size: written.size as i64, sha256: &sha256, conversations, messages };
@@ -79,7 +86,7 @@ impl Catalog {
                 Renderer::Browser => "uploaded by the browser",
                 Renderer::Server => "rendered by the server",
             };
-            self.store.audit(Some(export.account_id), &export.id, AuditAction::Ready, Some(by), self.clock.now()).await?;
+            self.store.audit(Some(export.account_id), &export.id, AuditAction::Ready, actor, Some(by), self.clock.now()).await?;
         } else {
             self.files.delete(&written.key).await?;
         }

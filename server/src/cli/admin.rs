@@ -2,10 +2,12 @@
 //! show a progress bar on stderr; errors name what to change.
 
 use super::{catalog_error, open};
+use crate::catalog::{ExportRequest, Span};
 use crate::config::DataConfig;
 use anyhow::{Context, anyhow, bail};
 use clap::{Args, Subcommand};
 use convo_model::Days;
+use convo_model::ExportFilters;
 use convo_model::api::{ExportStatus, Renderer};
 use indicatif::{HumanBytes, ProgressBar, ProgressStyle};
 use std::io::Read;
@@ -62,7 +64,7 @@ pub enum AccountCommand {
 }
 
 /// The account with this email, or an error that says there is none.
-async fn account_of(state: &crate::state::AppState, email: &str) -> anyhow::Result<crate::store::AccountRef> {
+pub(super) async fn account_of(state: &crate::state::AppState, email: &str) -> anyhow::Result<crate::store::AccountRef> {
     let (account, _) =
         state.store.account_by_email(&email.trim().to_lowercase()).await?.ok_or_else(|| anyhow!("no account with the email {email}"))?;
     Ok(account)
@@ -171,7 +173,15 @@ pub async fn export(data: &DataConfig, args: ExportArgs) -> anyhow::Result<()> {
     let account = account_of(&state, &args.account).await?;
     let created = state
         .catalog
-        .create(&account, &args.assistant, days, Renderer::Server)
+        .create(
+            &account,
+            ExportRequest {
+                assistant_id: args.assistant.clone(),
+                span: Span::Days(days),
+                filters: ExportFilters::default(),
+                renderer: Renderer::Server,
+            },
+        )
         .await
         .map_err(|e| catalog_error(e, &account.email, &args.assistant))?;
     for gone in &created.evicted {

@@ -4,7 +4,9 @@
 
 mod admin;
 pub mod render;
+mod schedules;
 mod serve;
+mod verify;
 
 use crate::catalog::CatalogError;
 use crate::clock::Clock;
@@ -42,6 +44,11 @@ enum Command {
     Token(admin::TokenCommand),
     /// Create a catalog export rendered by the server.
     Export(admin::ExportArgs),
+    /// Manage schedules (monthly archives and the like).
+    #[command(subcommand)]
+    Schedule(schedules::ScheduleCommand),
+    /// Check an export against its manifest, the export it continues, and a receipt.
+    Verify(verify::VerifyArgs),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
@@ -55,6 +62,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Account(cmd)) => runtime()?.block_on(admin::account(data, cmd)),
         Some(Command::Token(cmd)) => runtime()?.block_on(admin::token(data, cmd)),
         Some(Command::Export(args)) => runtime()?.block_on(admin::export(data, args)),
+        Some(Command::Schedule(cmd)) => runtime()?.block_on(schedules::schedule(data, cmd)),
+        Some(Command::Verify(args)) => verify::run(args),
     }
 }
 

@@ -49,12 +49,12 @@ pub fn run(args: RenderArgs) -> anyhow::Result<()> {
     let mut body_file = tempfile::tempfile_in(&out_dir).with_context(|| format!("cannot write in {}", out_dir.display()))?;
     let progress = progress_bar(input_len);
 
-    let mut renderer = ExportRenderer::new(ExportHeader {
-        assistant_name: args.assistant_name.clone(),
-        assistant_id: args.assistant_id.clone(),
-        exported_at: args.exported_at.unwrap_or_else(chrono::Utc::now),
-        range: None,
-    });
+    let mut renderer = ExportRenderer::new(ExportHeader::new(
+        args.assistant_name.clone(),
+        args.assistant_id.clone(),
+        args.exported_at.unwrap_or_else(chrono::Utc::now),
+        None,
+    ));
     let mut body = String::with_capacity(PAGE_BYTES + (1 << 20));
     let mut reader = BufReader::with_capacity(1 << 20, CountingReader { inner: input, count: 0 });
     let mut line = String::new();

@@ -3,7 +3,7 @@
 use super::extract::ApiQuery;
 use super::{ApiError, Authed};
 use crate::state::AppState;
-use crate::store::{Cursor, StoredConversation};
+use crate::store::{Cursor, Scope, StoredConversation};
 use axum::Json;
 use axum::extract::{Path, State};
 use convo_model::api::{AssistantList, AssistantRef, ConversationPage};
@@ -27,6 +27,10 @@ pub struct PageQuery {
     /// At most this many messages on a page (1–5000): exports ask for big pages, which
     /// cost the browser fewer requests. The page's byte bound grows in proportion.
     messages: Option<i64>,
+    /// The filters of an export (`channels`, `contact`, `text`), as its pages are read.
+    channels: Option<String>,
+    contact: Option<String>,
+    text: Option<String>,
 }
 
 pub fn parse_time(name: &str, raw: &str) -> Result<Timestamp, ApiError> {
@@ -57,8 +61,10 @@ pub async fn page(
         Some(raw) => Some(Cursor::decode(raw).ok_or_else(|| ApiError::BadRequest("cursor is not one this server gave out".into()))?),
         None => None,
     };
+    let filters = super::exports::query_filters(q.channels, q.contact, q.text).normalized().map_err(ApiError::BadRequest)?;
+    let scope = Scope { assistant: &assistant, range, filters: &filters };
     let totals = match cursor {
-        None => Some(state.store.totals(assistant.pk, range).await?),
+        None => Some(state.store.totals(scope).await?),
         Some(_) => None,
     };
     let newest_first = match q.order.as_deref() {
@@ -80,6 +86,6 @@ pub async fn page(
         limits.bytes = limits.bytes * messages / limits.messages.max(1);
         limits.messages = messages;
     }
-    let page = state.store.stored_page(&assistant, range, cursor, limits, newest_first).await?;
+    let page = state.store.stored_page(scope, cursor, limits, newest_first).await?;
     Ok(Json(ConversationPage { conversations: page.conversations, next_cursor: page.next.map(Cursor::encode), totals }))
 }

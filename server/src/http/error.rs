@@ -43,6 +43,8 @@ impl From<CatalogError> for ApiError {
         match e {
             CatalogError::NoSuchAssistant => ApiError::NotFound("no such assistant"),
             CatalogError::NoSuchExport => ApiError::NotFound("no such export"),
+            CatalogError::NoSuchSchedule => ApiError::NotFound("no such schedule"),
+            CatalogError::Conflict(message) => ApiError::Conflict(message),
             e @ (CatalogError::NotTheBrowsers(_) | CatalogError::NotReady(_)) => ApiError::Conflict(e.to_string()),
             CatalogError::BadInput(message) => ApiError::BadRequest(message),
             e @ CatalogError::TooLarge(_) => ApiError::TooLarge(e.to_string()),

@@ -3,42 +3,39 @@
 
 use super::extract::{ApiJson, ApiQuery};
 use super::{ApiError, Authed};
-use crate::catalog::{Digest, Reading};
+use crate::catalog::{Digest, ExportRequest, Span};
 use crate::state::AppState;
-use crate::store::{AccountRef, ExportRow};
+use crate::store::ExportRow;
 use axum::Json;
 use axum::body::Body;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, StatusCode, header};
 use base64::Engine;
-use convo_model::Days;
 use convo_model::api::{
-    AssistantRef, BrowserReport, CreateExportRequest, CreatedExport, ExportInfo, ExportList, ExportPreview, ExportProgress, ProgressReport,
-    Renderer,
+    BrowserReport, CreateExportRequest, CreatedExport, ExportInfo, ExportList, ExportPreview, ProgressReport, Receipt, Renderer, SigningKey,
 };
+use convo_model::{Channel, Days, ExportFilters};
 use serde::Deserialize;
 
 fn export_info(e: ExportRow) -> ExportInfo {
-    ExportInfo {
-        content_url: format!("/api/exports/{}/content", e.id),
-        open_url: format!("/api/exports/{}/open", e.id),
-        id: e.id,
-        filename: e.filename,
-        assistant: AssistantRef { id: e.assistant_id, name: e.assistant_name },
-        days: e.days,
-        range: e.range,
-        created_at: e.created_at,
-        expires_at: e.expires_at,
-        status: e.status,
-        renderer: e.renderer,
-        progress: ExportProgress { done: e.progress_done, total: e.progress_total },
-        size_bytes: e.size_bytes,
-        sha256: e.sha256,
-        waiting: e.waiting,
-        error: e.error,
-        conversations: e.conversations,
-        messages: e.messages,
+    e.info()
+}
+
+/// Filters from a query string: `channels=gmail,api&contact=ann&text=refund`. (Query
+/// structs spell the three fields out: serde's `flatten` would read every other field as
+/// text.)
+pub fn query_filters(channels: Option<String>, contact: Option<String>, text: Option<String>) -> ExportFilters {
+    let channels = channels.unwrap_or_default();
+    ExportFilters { channels: channels.split(',').map(str::trim).filter(|c| !c.is_empty()).map(Channel::parse).collect(), contact, text }
+}
+
+/// `days` or `since_last`, exactly one, with a message that says what to send.
+fn span(days: Option<Days>, since_last: bool) -> Result<Span, ApiError> {
+    match (days, since_last) {
+        (Some(days), false) => Ok(Span::Days(days)),
+        (None, true) => Ok(Span::SinceLast),
+        (Some(_), true) => Err(ApiError::BadRequest("send either days or since_last, not both".into())),
+        (None, false) => Err(ApiError::BadRequest("send days (a whole number from 1 to 365) or since_last: true".into())),
     }
 }
 
@@ -48,7 +45,9 @@ pub async fn create(
     ApiJson(body): ApiJson<CreateExportRequest>,
 ) -> Result<(StatusCode, Json<CreatedExport>), ApiError> {
     let renderer = body.render.unwrap_or(Renderer::Browser);
-    let created = state.catalog.create(&account, &body.assistant_id, body.days, renderer).await?;
+    let request =
+        ExportRequest { span: span(body.days, body.since_last)?, assistant_id: body.assistant_id, filters: body.filters, renderer };
+    let created = state.catalog.create(&account, request).await?;
     if renderer == Renderer::Server {
         state.jobs.spawn_render(created.export.clone());
     }
@@ -58,7 +57,11 @@ pub async fn create(
 #[derive(Deserialize)]
 pub struct PreviewQuery {
     assistant_id: String,
-    days: String,
+    days: Option<String>,
+    since_last: Option<bool>,
+    channels: Option<String>,
+    contact: Option<String>,
+    text: Option<String>,
 }
 
 /// What the Export dialog says before anything is created: what will be included, and
@@ -68,8 +71,10 @@ pub async fn preview(
     Authed(account): Authed,
     ApiQuery(q): ApiQuery<PreviewQuery>,
 ) -> Result<Json<ExportPreview>, ApiError> {
-    let days = Days::parse(&q.days).map_err(|e| ApiError::BadRequest(e.to_string()))?;
-    Ok(Json(state.catalog.preview(&account, &q.assistant_id, days).await?))
+    let days = q.days.as_deref().map(Days::parse).transpose().map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let span = span(days, q.since_last.unwrap_or(false))?;
+    let filters = query_filters(q.channels, q.contact, q.text);
+    Ok(Json(state.catalog.preview(&account, &q.assistant_id, span, filters).await?))
 }
 
 pub async fn list(State(state): State<AppState>, Authed(account): Authed) -> Result<Json<ExportList>, ApiError> {
@@ -117,6 +122,25 @@ pub async fn handover(
     Ok(Json(export_info(export)))
 }
 
+/// Keep: a held export is neither evicted nor expired.
+pub async fn hold(State(state): State<AppState>, Authed(account): Authed, Path(id): Path<String>) -> Result<Json<ExportInfo>, ApiError> {
+    Ok(Json(export_info(state.catalog.hold(&account, &id, true).await?)))
+}
+
+pub async fn release(State(state): State<AppState>, Authed(account): Authed, Path(id): Path<String>) -> Result<Json<ExportInfo>, ApiError> {
+    Ok(Json(export_info(state.catalog.hold(&account, &id, false).await?)))
+}
+
+/// A signed receipt for a ready export.
+pub async fn receipt(State(state): State<AppState>, Authed(account): Authed, Path(id): Path<String>) -> Result<Json<Receipt>, ApiError> {
+    Ok(Json(state.catalog.receipt(&account, &id).await?))
+}
+
+/// The key receipts are signed with (public: anyone may check a receipt).
+pub async fn signing_key(State(state): State<AppState>) -> Result<Json<SigningKey>, ApiError> {
+    Ok(Json(state.catalog.signing_key().await?))
+}
+
 /// `Content-Digest: sha-256=:BASE64:` (RFC 9530), possibly among other algorithms.
 fn expected_digest(headers: &HeaderMap) -> Result<Digest, ApiError> {
     let bad = || ApiError::BadRequest("send the file's SHA-256 as Content-Digest: sha-256=:BASE64:".into());
@@ -146,97 +170,4 @@ pub async fn upload(
     let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     let export = state.catalog.receive_upload(&account, &id, expected, declared, body.into_data_stream()).await?;
     Ok(Json(export_info(export)))
-}
-
-/// What `/open` allows the page: its own inline script and style, and no network at all
-/// (no fetch, no images, fonts or frames from anywhere, no form posts), in an opaque
-/// origin that cannot read the app's cookies or storage. Whatever the file holds.
-const OPEN_CSP: &str = "sandbox allow-scripts; default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; \
-     img-src data:; font-src data:; media-src 'none'; connect-src 'none'; frame-src 'none'; worker-src 'none'; \
-     form-action 'none'; base-uri 'none'";
-
-/// A single `Range: bytes=…` of a file of `size` bytes: `Ok(None)` for the whole file,
-/// `Err(())` when it cannot be satisfied. Several ranges are answered whole.
-fn byte_range(headers: &HeaderMap, size: u64) -> Result<Option<std::ops::Range<u64>>, ()> {
-    let Some(spec) = headers.get(header::RANGE).and_then(|v| v.to_str().ok()).and_then(|v| v.trim().strip_prefix("bytes=")) else {
-        return Ok(None);
-    };
-    if spec.contains(',') {
-        return Ok(None);
-    }
-    let (start, end) = spec.split_once('-').ok_or(())?;
-    let (start, end) = (start.trim(), end.trim());
-    let range = match (start.parse::<u64>(), end.parse::<u64>()) {
-        (Ok(a), Ok(b)) if a <= b => a..(b + 1).min(size),
-        (Ok(a), Err(_)) if end.is_empty() => a..size,
-        (Err(_), Ok(n)) if start.is_empty() && n > 0 => size.saturating_sub(n)..size,
-        _ => return Err(()),
-    };
-    if range.start >= size || range.is_empty() {
-        return Err(());
-    }
-    Ok(Some(range))
-}
-
-async fn serve_file(state: &AppState, account: &AccountRef, id: &str, how: Reading, headers: &HeaderMap) -> Result<Response, ApiError> {
-    let export = state.catalog.get(account, id).await?;
-    let size = export.size_bytes.unwrap_or(0).max(0) as u64;
-    let range = match byte_range(headers, size) {
-        Ok(range) => range,
-        Err(()) => {
-            let mut r = ApiError::RangeNotSatisfiable(format!("the file has {size} bytes")).into_response();
-            r.headers_mut().insert(
-                header::CONTENT_RANGE,
-                HeaderValue::from_str(&format!("bytes */{size}")).map_err(|e| ApiError::Internal(e.into()))?,
-            );
-            return Ok(r);
-        }
-    };
-    let partial = range.is_some();
-    let read = state.catalog.read(account, id, how, range).await?;
-    let inline = how == Reading::Open;
-    let disposition = format!("{}; filename=\"{}\"", if inline { "inline" } else { "attachment" }, read.export.filename);
-    let mut response = Body::from_stream(read.body).into_response();
-    if partial {
-        *response.status_mut() = StatusCode::PARTIAL_CONTENT;
-        let content_range = format!("bytes {}-{}/{}", read.range.start, read.range.end - 1, read.size);
-        response
-            .headers_mut()
-            .insert(header::CONTENT_RANGE, HeaderValue::from_str(&content_range).map_err(|e| ApiError::Internal(e.into()))?);
-    }
-    let h = response.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
-    h.insert(header::CONTENT_LENGTH, HeaderValue::from(read.range.end - read.range.start));
-    h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
-    h.insert(header::CONTENT_DISPOSITION, HeaderValue::from_str(&disposition).map_err(|e| ApiError::Internal(e.into()))?);
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
-    // The whole file's digest (RFC 9530), when the whole file is sent.
-    if let (false, Some(Ok(bytes))) = (partial, read.export.sha256.as_deref().map(hex::decode)) {
-        let digest = format!("sha-256=:{}:", base64::engine::general_purpose::STANDARD.encode(bytes));
-        h.insert("repr-digest", HeaderValue::from_str(&digest).map_err(|e| ApiError::Internal(e.into()))?);
-    }
-    if inline {
-        h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(OPEN_CSP));
-    }
-    Ok(response)
-}
-
-pub async fn download(
-    State(state): State<AppState>,
-    Authed(account): Authed,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    serve_file(&state, &account, &id, Reading::Download, &headers).await
-}
-
-pub async fn open(
-    State(state): State<AppState>,
-    Authed(account): Authed,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    serve_file(&state, &account, &id, Reading::Open, &headers).await
 }

@@ -1,10 +1,13 @@
 //! The HTTP surface: the JSON API of PRODUCT.md and the web app (static files with an
 //! SPA fallback). [`app`] builds it all, so tests serve it on port 0.
 
+mod activity;
 mod conversations;
 mod error;
-mod exports;
+pub(crate) mod exports;
 mod extract;
+mod files;
+mod schedules;
 mod serve;
 mod session;
 
@@ -34,8 +37,16 @@ pub fn app(state: AppState) -> Router {
         .route("/exports", get(exports::list).post(exports::create))
         .route("/exports/preview", get(exports::preview))
         .route("/exports/{id}", get(exports::get).delete(exports::delete))
-        .route("/exports/{id}/content", get(exports::download).put(exports::upload))
-        .route("/exports/{id}/open", get(exports::open))
+        .route("/exports/{id}/content", get(files::download).put(exports::upload))
+        .route("/exports/{id}/open", get(files::open))
+        .route("/exports/{id}/hold", post(exports::hold).delete(exports::release))
+        .route("/exports/{id}/receipt", get(exports::receipt))
+        .route("/signing-key", get(exports::signing_key))
+        .route("/schedules", get(schedules::list).post(schedules::create))
+        .route("/schedules/{id}", get(schedules::get).patch(schedules::update).delete(schedules::delete))
+        .route("/schedules/{id}/run", post(schedules::run))
+        .route("/audit", get(activity::page))
+        .route("/audit.csv", get(activity::csv))
         .route("/exports/{id}/progress", post(exports::progress))
         .route("/exports/{id}/failure", post(exports::failure))
         .route("/exports/{id}/handover", post(exports::handover))

@@ -1,10 +1,24 @@
-//! The audit trail: what happened to each export, when, on whose account.
+//! The audit trail: what happened to each export, when, by whom, on whose account. Rows
+//! keep the export's filename, so the trail still says which file after it is gone.
 
-use super::{Result, Store};
-use crate::clock::ms;
+use super::{Result, Store, StoreError};
+use crate::clock::{from_ms, ms};
 use convo_model::Timestamp;
-use convo_model::api::AuditAction;
+use convo_model::api::{AuditAction, AuditEvent};
 use sqlx::{Executor, Row};
+
+/// One event to record.
+#[derive(Debug, Clone)]
+pub struct Audit {
+    /// UTC milliseconds.
+    pub at: i64,
+    pub account_id: Option<i64>,
+    pub export_id: String,
+    pub action: AuditAction,
+    /// An account's email, `server`, `schedule` or `retention`.
+    pub actor: String,
+    pub detail: Option<String>,
+}
 
 impl Store {
     pub async fn audit(
@@ -12,10 +26,13 @@ impl Store {
         account_id: Option<i64>,
         export_id: &str,
         action: AuditAction,
+        actor: &str,
         detail: Option<&str>,
         now: Timestamp,
     ) -> Result<()> {
-        insert_audit(&self.pool, ms(now), account_id, export_id, action, detail).await
+        let audit =
+            Audit { at: ms(now), account_id, export_id: export_id.into(), action, actor: actor.into(), detail: detail.map(str::to_string) };
+        insert_audit(&self.pool, audit).await
     }
 
     /// The audit trail of one export, oldest first: (action, detail).
@@ -24,32 +41,56 @@ impl Store {
             .bind(export_id)
             .fetch_all(&self.pool)
             .await?;
-        rows.iter()
-            .map(|r| {
-                let action: String = r.try_get("action")?;
-                let action = AuditAction::parse(&action).ok_or_else(|| super::StoreError::Corrupt(format!("audit action {action:?}")))?;
-                Ok((action, r.try_get("detail")?))
-            })
-            .collect()
+        rows.iter().map(|r| Ok((parse_action(&r.try_get::<String, _>("action")?)?, r.try_get("detail")?))).collect()
+    }
+
+    /// Up to `limit` events of the account's exports, newest first, before the event
+    /// `before` (a row id) when given; and the row id to continue before, if there is more.
+    pub async fn audit_page(&self, account_id: i64, before: Option<i64>, limit: i64) -> Result<(Vec<AuditEvent>, Option<i64>)> {
+        let rows = sqlx::query(
+            "SELECT id, at, actor, action, export_id, filename, detail FROM audit_log WHERE account_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3",
+        )
+        .bind(account_id)
+        .bind(before.unwrap_or(i64::MAX))
+        .bind(limit + 1)
+        .fetch_all(&self.pool)
+        .await?;
+        let more = rows.len() as i64 > limit;
+        let mut events = Vec::with_capacity(rows.len());
+        let mut last = None;
+        for r in rows.iter().take(limit as usize) {
+            last = Some(r.try_get::<i64, _>("id")?);
+            events.push(AuditEvent {
+                at: from_ms(r.try_get("at")?),
+                actor: r.try_get::<Option<String>, _>("actor")?.unwrap_or_else(|| "server".into()),
+                action: parse_action(&r.try_get::<String, _>("action")?)?,
+                export_id: r.try_get("export_id")?,
+                filename: r.try_get("filename")?,
+                details: r.try_get("detail")?,
+            });
+        }
+        Ok((events, if more { last } else { None }))
     }
 }
 
-/// One audit row, in a transaction or on the pool.
-pub(super) async fn insert_audit<'e>(
-    executor: impl Executor<'e, Database = sqlx::Any>,
-    at: i64,
-    account_id: Option<i64>,
-    export_id: &str,
-    action: AuditAction,
-    detail: Option<&str>,
-) -> Result<()> {
-    sqlx::query("INSERT INTO audit_log (at, account_id, export_id, action, detail) VALUES ($1, $2, $3, $4, $5)")
-        .bind(at)
-        .bind(account_id)
-        .bind(export_id)
-        .bind(action.as_str())
-        .bind(detail)
-        .execute(executor)
-        .await?;
+fn parse_action(text: &str) -> Result<AuditAction> {
+    AuditAction::parse(text).ok_or_else(|| StoreError::Corrupt(format!("audit action {text:?}")))
+}
+
+/// One audit row, in a transaction or on the pool; the filename is the export's, read in
+/// the same statement (so record before deleting).
+pub(super) async fn insert_audit<'e>(executor: impl Executor<'e, Database = sqlx::Any>, audit: Audit) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO audit_log (at, account_id, export_id, action, actor, detail, filename) \
+         VALUES ($1, $2, $3, $4, $5, $6, (SELECT filename FROM exports WHERE id = $3))",
+    )
+    .bind(audit.at)
+    .bind(audit.account_id)
+    .bind(&audit.export_id)
+    .bind(audit.action.as_str())
+    .bind(&audit.actor)
+    .bind(&audit.detail)
+    .execute(executor)
+    .await?;
     Ok(())
 }

@@ -4,7 +4,7 @@
 use super::{AssistantRow, Backend, Result, Store, StoreError};
 use crate::clock::{from_ms, ms};
 use convo_model::api::Totals;
-use convo_model::{Channel, Contact, Conversation, ConversationStatus, Message, TimeRange, Timestamp};
+use convo_model::{Channel, Contact, Conversation, ConversationStatus, ExportFilters, Message, TimeRange, Timestamp};
 use sqlx::Row;
 use std::collections::HashMap;
 
@@ -81,32 +81,74 @@ pub struct NewMessage {
     pub internal_json: Option<String>,
 }
 
+/// Which conversations: one assistant's, started in a range, narrowed by filters.
+#[derive(Debug, Clone, Copy)]
+pub struct Scope<'a> {
+    pub assistant: &'a AssistantRow,
+    pub range: TimeRange,
+    pub filters: &'a ExportFilters,
+}
+
+/// The SQL conditions of `filters` (to append to a WHERE on `conversations c`), with
+/// their values to bind from `$first` on. Words and contacts match in any case (ASCII
+/// case on SQLite, whose LOWER knows no other), with LIKE's wildcards escaped.
+fn filter_sql(filters: &ExportFilters, first: usize) -> (String, Vec<String>) {
+    let mut sql = String::new();
+    let mut binds = Vec::new();
+    let like = |text: &str| format!("%{}%", text.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+    if !filters.channels.is_empty() {
+        let params: Vec<String> = filters.channels.iter().enumerate().map(|(i, _)| format!("${}", first + binds.len() + i)).collect();
+        sql.push_str(&format!(" AND c.channel IN ({})", params.join(", ")));
+        binds.extend(filters.channels.iter().map(|c| c.id().to_string()));
+    }
+    if let Some(contact) = &filters.contact {
+        let k = first + binds.len();
+        sql.push_str(&format!(
+            " AND (LOWER(COALESCE(c.contact_name, '')) LIKE ${k} ESCAPE '\\' OR LOWER(COALESCE(c.contact_email, '')) LIKE ${k} ESCAPE '\\')"
+        ));
+        binds.push(like(contact));
+    }
+    for word in filters.words() {
+        let k = first + binds.len();
+        sql.push_str(&format!(
+            " AND EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.role IN ('user', 'assistant') AND LOWER(m.content) LIKE ${k} ESCAPE '\\')"
+        ));
+        binds.push(like(&word));
+    }
+    (sql, binds)
+}
+
 /// Message rows per INSERT statement of the import.
 const MESSAGE_ROWS_PER_INSERT: usize = 200;
 
 impl Store {
-    /// Completed conversations that started in `range`, and their messages.
-    pub async fn totals(&self, assistant_pk: i64, range: TimeRange) -> Result<Totals> {
-        let row = sqlx::query(
-            "SELECT COUNT(*) AS n, CAST(COALESCE(SUM(exported_messages), 0) AS BIGINT) AS m FROM conversations WHERE assistant_id = $1 AND status = 'completed' AND started_at >= $2 AND started_at <= $3",
-        )
-        .bind(assistant_pk)
-        .bind(ms(range.from))
-        .bind(ms(range.to))
-        .fetch_one(&self.pool)
-        .await?;
+    /// Completed conversations in the scope, and their messages.
+    pub async fn totals(&self, scope: Scope<'_>) -> Result<Totals> {
+        let (filter, binds) = filter_sql(scope.filters, 4);
+        let sql = format!(
+            "SELECT COUNT(*) AS n, CAST(COALESCE(SUM(c.exported_messages), 0) AS BIGINT) AS m FROM conversations c \
+             WHERE c.assistant_id = $1 AND c.status = 'completed' AND c.started_at >= $2 AND c.started_at <= $3{filter}"
+        );
+        let mut query = sqlx::query(&sql).bind(scope.assistant.pk).bind(ms(scope.range.from)).bind(ms(scope.range.to));
+        for b in binds {
+            query = query.bind(b);
+        }
+        let row = query.fetch_one(&self.pool).await?;
         Ok(Totals { conversations: row.try_get("n")?, messages: row.try_get("m")? })
     }
 
-    /// One page of completed conversations in `range`, oldest first, after `cursor`.
-    pub async fn conversation_page(
-        &self,
-        assistant: &AssistantRow,
-        range: TimeRange,
-        cursor: Option<Cursor>,
-        limits: PageLimits,
-    ) -> Result<Page> {
-        let page = self.stored_page(assistant, range, cursor, limits, false).await?;
+    /// The channels this assistant's conversations came through (for checking filters).
+    pub async fn channels_of(&self, assistant_pk: i64) -> Result<Vec<Channel>> {
+        let rows: Vec<String> = sqlx::query_scalar("SELECT DISTINCT channel FROM conversations WHERE assistant_id = $1")
+            .bind(assistant_pk)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.iter().map(|c| Channel::parse(c)).collect())
+    }
+
+    /// One page of completed conversations in the scope, oldest first, after `cursor`.
+    pub async fn conversation_page(&self, scope: Scope<'_>, cursor: Option<Cursor>, limits: PageLimits) -> Result<Page> {
+        let page = self.stored_page(scope, cursor, limits, false).await?;
         let conversations = page.conversations.into_iter().map(parse_stored).collect::<Result<_>>()?;
         Ok(Page { conversations, next: page.next })
     }
@@ -115,12 +157,13 @@ impl Store {
     /// messages as stored.
     pub async fn stored_page(
         &self,
-        assistant: &AssistantRow,
-        range: TimeRange,
+        scope: Scope<'_>,
         cursor: Option<Cursor>,
         limits: PageLimits,
         newest_first: bool,
     ) -> Result<Page<StoredConversation>> {
+        let Scope { assistant, range, filters } = scope;
+        let (filter, binds) = filter_sql(filters, 9);
         // Each planner seeks its index best with its own spelling of the same keyset
         // condition (measured: `cargo bench -p convo-server`).
         let (edge, keyset, order) = match (newest_first, self.backend) {
@@ -143,14 +186,14 @@ impl Store {
              CAST(SUM(exported_messages) OVER w AS BIGINT) AS m, CAST(SUM(exported_bytes) OVER w AS BIGINT) AS b, \
              exported_messages AS own_m, exported_bytes AS own_b \
              FROM (SELECT c.id, c.started_at, c.exported_messages, c.exported_bytes FROM conversations c \
-             WHERE c.assistant_id = $1 AND c.status = 'completed' AND c.started_at >= $2 AND c.started_at <= $3 AND {keyset} \
+             WHERE c.assistant_id = $1 AND c.status = 'completed' AND c.started_at >= $2 AND c.started_at <= $3 AND {keyset}{filter} \
              ORDER BY {order} LIMIT $8 + 1) ahead \
              WINDOW w AS (ORDER BY {order} ROWS UNBOUNDED PRECEDING)) cut \
              JOIN conversations c ON c.id = cut.id \
              WHERE cut.n <= 2 OR (cut.m - cut.own_m <= $6 AND cut.b - cut.own_b <= $7 AND cut.n - 1 <= $8) \
              ORDER BY cut.n"
         );
-        let rows = sqlx::query(&sql)
+        let mut query = sqlx::query(&sql)
             .bind(assistant.pk)
             .bind(ms(range.from))
             .bind(ms(range.to))
@@ -158,9 +201,11 @@ impl Store {
             .bind(after.id)
             .bind(limits.messages)
             .bind(limits.bytes)
-            .bind(limits.conversations)
-            .fetch_all(&self.pool)
-            .await?;
+            .bind(limits.conversations);
+        for b in binds {
+            query = query.bind(b);
+        }
+        let rows = query.fetch_all(&self.pool).await?;
         let mut conversations = Vec::with_capacity(rows.len());
         let mut last = None;
         let mut more = false;

@@ -1,12 +1,13 @@
-//! The export catalog's rows: creation with eviction in one transaction, state changes
-//! that only apply to the state they expect, retention. The rules that decide when to
+//! The export catalog's rows: creation with eviction in one transaction (and a schedule's
+//! claim on its period in the same one), reads, holds, deletion and retention. State
+//! changes of a processing export are in `export_states`; the rules that decide when to
 //! call these live in `catalog`.
 
-use super::audit::insert_audit;
+use super::audit::{Audit, insert_audit};
 use super::{AssistantRow, Result, Store, StoreError};
 use crate::clock::{from_ms, ms};
-use convo_model::api::{AuditAction, ExportStatus, Renderer, Totals};
-use convo_model::{TimeRange, Timestamp};
+use convo_model::api::{AssistantRef, AuditAction, ExportInfo, ExportProgress, ExportStatus, Renderer, Totals};
+use convo_model::{ExportFilters, PreviousExport, TimeRange, Timestamp};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -39,21 +40,55 @@ pub struct ExportRow {
     pub file_key: Option<String>,
     /// A server render waiting for a free core.
     pub waiting: bool,
+    pub filters: ExportFilters,
+    pub previous: Option<PreviousExport>,
+    pub held: bool,
+    pub schedule_id: Option<String>,
 }
 
-/// A ready export's file, as recorded in the same statement that makes it ready.
-#[derive(Debug, Clone)]
-pub struct FinishedFile<'a> {
-    pub key: &'a str,
-    pub size: i64,
-    pub sha256: &'a str,
-    pub conversations: i64,
-    pub messages: i64,
+impl ExportRow {
+    /// The export as the API shows it (no internal field).
+    pub fn info(&self) -> ExportInfo {
+        ExportInfo {
+            content_url: format!("/api/exports/{}/content", self.id),
+            open_url: format!("/api/exports/{}/open", self.id),
+            id: self.id.clone(),
+            filename: self.filename.clone(),
+            assistant: AssistantRef { id: self.assistant_id.clone(), name: self.assistant_name.clone() },
+            days: self.days,
+            range: self.range,
+            created_at: self.created_at,
+            expires_at: self.expires_at,
+            status: self.status,
+            renderer: self.renderer,
+            progress: ExportProgress { done: self.progress_done, total: self.progress_total },
+            size_bytes: self.size_bytes,
+            sha256: self.sha256.clone(),
+            waiting: self.waiting,
+            error: self.error.clone(),
+            conversations: self.conversations,
+            messages: self.messages,
+            filters: self.filters.clone(),
+            previous: self.previous.clone(),
+            held: self.held,
+            schedule_id: self.schedule_id.clone(),
+        }
+    }
+}
+
+/// A schedule's claim on one period: the export is created only if no process has
+/// exported that period yet.
+#[derive(Debug, Clone, Copy)]
+pub struct PeriodClaim<'a> {
+    pub schedule_id: &'a str,
+    pub period: TimeRange,
 }
 
 pub struct NewExport<'a> {
     pub id: &'a str,
     pub account_id: i64,
+    /// Who asked (an email, `schedule`): the activity trail's actor.
+    pub actor: &'a str,
     pub assistant: &'a AssistantRow,
     pub filename: &'a str,
     pub days: i64,
@@ -63,11 +98,35 @@ pub struct NewExport<'a> {
     pub renderer: Renderer,
     pub max_exports: i64,
     pub totals: Totals,
+    pub filters: &'a ExportFilters,
+    pub previous: Option<&'a PreviousExport>,
+    pub claim: Option<PeriodClaim<'a>>,
 }
 
-const EXPORT_COLUMNS: &str = "e.id, e.account_id, e.assistant_id AS assistant_pk, a.public_id AS assistant_public_id, a.name AS assistant_name, e.filename, e.days, e.range_from, e.range_to, e.created_at, e.expires_at, e.status, e.renderer, e.progress_done, e.progress_total, e.heartbeat_at, e.error, e.size_bytes, e.sha256, e.conversations, e.messages, e.file_key, e.waiting";
+/// Why a create did not happen.
+#[derive(Debug)]
+pub enum NotCreated {
+    /// The schedule's period was exported already (by this process or another).
+    PeriodTaken,
+}
+
+pub(super) const EXPORT_COLUMNS: &str = "e.id, e.account_id, e.assistant_id AS assistant_pk, a.public_id AS assistant_public_id, a.name AS assistant_name, \
+     e.filename, e.days, e.range_from, e.range_to, e.created_at, e.expires_at, e.status, e.renderer, e.progress_done, e.progress_total, \
+     e.heartbeat_at, e.error, e.size_bytes, e.sha256, e.conversations, e.messages, e.file_key, e.waiting, e.filters_json, e.previous_id, \
+     e.previous_sha256, e.held, e.schedule_id";
+
+/// Live exports: not expired, or held.
+const LIVE: &str = "(e.expires_at > $2 OR e.held = 1)";
 
 pub(super) fn export_row(r: &AnyRow) -> Result<ExportRow> {
+    let filters = match r.try_get::<Option<String>, _>("filters_json")? {
+        Some(json) => serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(format!("exports.filters_json: {e}")))?,
+        None => ExportFilters::default(),
+    };
+    let previous = match (r.try_get::<Option<String>, _>("previous_id")?, r.try_get::<Option<String>, _>("previous_sha256")?) {
+        (Some(id), Some(sha256)) => Some(PreviousExport { id, sha256 }),
+        _ => None,
+    };
     Ok(ExportRow {
         id: r.try_get("id")?,
         account_id: r.try_get("account_id")?,
@@ -91,13 +150,24 @@ pub(super) fn export_row(r: &AnyRow) -> Result<ExportRow> {
         messages: r.try_get("messages")?,
         file_key: r.try_get("file_key")?,
         waiting: r.try_get::<i64, _>("waiting")? != 0,
+        filters,
+        previous,
+        held: r.try_get::<i64, _>("held")? != 0,
+        schedule_id: r.try_get("schedule_id")?,
     })
+}
+
+/// A typed enum from its stored text; anything else is corrupt data, never a guess.
+pub(super) fn parse_enum<T>(r: &AnyRow, column: &str, parse: fn(&str) -> Option<T>) -> Result<T> {
+    let text: String = r.try_get(column)?;
+    parse(&text).ok_or_else(|| StoreError::Corrupt(format!("{column} = {text:?}")))
 }
 
 impl Store {
     /// Creates an export and, in the same transaction, deletes the account's expired
-    /// exports and its oldest ones beyond the limit. Returns what was evicted.
-    pub async fn create_export(&self, new: NewExport<'_>) -> Result<(ExportRow, Vec<Evicted>)> {
+    /// exports and its oldest ones not held beyond the limit (and, for a schedule, claims
+    /// its period). Returns what was evicted.
+    pub async fn create_export(&self, new: NewExport<'_>) -> Result<Result<(ExportRow, Vec<Evicted>), NotCreated>> {
         let mut tx = self.pool.begin().await?;
         // The first statement writes: it takes the account's row lock (PostgreSQL) or the
         // database write lock (SQLite), so concurrent creates of one account serialise.
@@ -106,32 +176,62 @@ impl Store {
             .fetch_one(&mut *tx)
             .await?;
         let now = ms(new.now);
-        let mut evicted = Vec::new();
-        let expired = sqlx::query("SELECT id, filename FROM exports WHERE account_id = $1 AND expires_at <= $2")
+        if let Some(claim) = new.claim {
+            let claimed = sqlx::query(
+                "INSERT INTO schedule_runs (schedule_id, period_from, period_to, export_id, ran_at) VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT (schedule_id, period_from) DO NOTHING",
+            )
+            .bind(claim.schedule_id)
+            .bind(ms(claim.period.from))
+            .bind(ms(claim.period.to))
+            .bind(new.id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            if claimed.rows_affected() == 0 {
+                tx.rollback().await?;
+                return Ok(Err(NotCreated::PeriodTaken));
+            }
+        }
+        let audit = |export_id: &'_ str, action, detail: Option<String>| Audit {
+            at: now,
+            account_id: Some(new.account_id),
+            export_id: export_id.to_string(),
+            action,
+            actor: new.actor.to_string(),
+            detail,
+        };
+        let expired = sqlx::query("SELECT id FROM exports WHERE account_id = $1 AND expires_at <= $2 AND held = 0")
             .bind(new.account_id)
             .bind(now)
             .fetch_all(&mut *tx)
             .await?;
         for r in &expired {
             let id: String = r.try_get("id")?;
+            insert_audit(&mut *tx, Audit { actor: "retention".into(), ..audit(&id, AuditAction::Expired, None) }).await?;
             delete_export_row(&mut tx, &id).await?;
-            audit_in(&mut tx, now, Some(new.account_id), &id, AuditAction::Expired, None).await?;
         }
-        let live = sqlx::query("SELECT id, filename FROM exports WHERE account_id = $1 ORDER BY seq")
+        let live = sqlx::query("SELECT id, filename, held FROM exports WHERE account_id = $1 ORDER BY seq")
             .bind(new.account_id)
             .fetch_all(&mut *tx)
             .await?;
         let excess = (live.len() as i64 + 1 - new.max_exports).max(0) as usize;
-        for r in live.iter().take(excess) {
+        let mut evicted = Vec::new();
+        for r in live.iter().filter(|r| r.try_get::<i64, _>("held").is_ok_and(|h| h == 0)).take(excess) {
             let id: String = r.try_get("id")?;
             let filename: String = r.try_get("filename")?;
+            insert_audit(&mut *tx, audit(&id, AuditAction::Evicted, Some(format!("to make room for {}", new.filename)))).await?;
             delete_export_row(&mut tx, &id).await?;
-            audit_in(&mut tx, now, Some(new.account_id), &id, AuditAction::Evicted, Some(&format!("by {}", new.id))).await?;
             evicted.push(Evicted { id, filename });
         }
+        let filters = (!new.filters.is_empty())
+            .then(|| serde_json::to_string(new.filters))
+            .transpose()
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
         sqlx::query(
-            "INSERT INTO exports (id, account_id, seq, assistant_id, filename, days, range_from, range_to, created_at, expires_at, status, renderer, progress_done, progress_total, heartbeat_at, conversations, messages) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'processing', $11, 0, $12, $9, $13, $12)",
+            "INSERT INTO exports (id, account_id, seq, assistant_id, filename, days, range_from, range_to, created_at, expires_at, status, renderer, \
+             progress_done, progress_total, heartbeat_at, conversations, messages, filters_json, previous_id, previous_sha256, schedule_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'processing', $11, 0, $12, $9, $13, $12, $14, $15, $16, $17)",
         )
         .bind(new.id)
         .bind(new.account_id)
@@ -146,45 +246,56 @@ impl Store {
         .bind(new.renderer.as_str())
         .bind(new.totals.messages)
         .bind(new.totals.conversations)
+        .bind(filters)
+        .bind(new.previous.map(|p| p.id.as_str()))
+        .bind(new.previous.map(|p| p.sha256.as_str()))
+        .bind(new.claim.map(|c| c.schedule_id))
         .execute(&mut *tx)
         .await?;
-        audit_in(&mut tx, now, Some(new.account_id), new.id, AuditAction::Created, Some(new.renderer.as_str())).await?;
+        let how = match new.renderer {
+            Renderer::Browser => "to be rendered in the browser",
+            Renderer::Server => "to be rendered by the server",
+        };
+        insert_audit(&mut *tx, audit(new.id, AuditAction::Created, Some(how.into()))).await?;
         // Read back inside the transaction: a concurrent create may evict it right after.
         let sql = format!("SELECT {EXPORT_COLUMNS} FROM exports e JOIN assistants a ON a.id = e.assistant_id WHERE e.id = $1");
         let row = export_row(&sqlx::query(&sql).bind(new.id).fetch_one(&mut *tx).await?)?;
         tx.commit().await?;
-        Ok((row, evicted))
+        Ok(Ok((row, evicted)))
     }
 
-    /// The account's oldest live export, which the next create would evict at the limit.
+    /// The account's oldest live export not held, which the next create would evict at
+    /// the limit.
     pub async fn next_eviction(&self, account_id: i64, now: Timestamp, max_exports: i64) -> Result<Option<Evicted>> {
-        let rows = sqlx::query("SELECT id, filename FROM exports WHERE account_id = $1 AND expires_at > $2 ORDER BY seq")
-            .bind(account_id)
-            .bind(ms(now))
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(
+            "SELECT e.id, e.filename, e.held FROM exports e WHERE e.account_id = $1 AND (e.expires_at > $2 OR e.held = 1) ORDER BY e.seq",
+        )
+        .bind(account_id)
+        .bind(ms(now))
+        .fetch_all(&self.pool)
+        .await?;
         if (rows.len() as i64) < max_exports {
             return Ok(None);
         }
-        let r = &rows[0];
+        let Some(r) = rows.iter().find(|r| r.try_get::<i64, _>("held").is_ok_and(|h| h == 0)) else { return Ok(None) };
         Ok(Some(Evicted { id: r.try_get("id")?, filename: r.try_get("filename")? }))
     }
 
-    /// The account's live exports, newest first. Expired ones are never listed.
+    /// The account's live exports, newest first. Expired ones (not held) are never listed.
     pub async fn list_exports(&self, account_id: i64, now: Timestamp) -> Result<Vec<ExportRow>> {
         let sql = format!(
-            "SELECT {EXPORT_COLUMNS} FROM exports e JOIN assistants a ON a.id = e.assistant_id WHERE e.account_id = $1 AND e.expires_at > $2 ORDER BY e.seq DESC"
+            "SELECT {EXPORT_COLUMNS} FROM exports e JOIN assistants a ON a.id = e.assistant_id WHERE e.account_id = $1 AND {LIVE} ORDER BY e.seq DESC"
         );
         let rows = sqlx::query(&sql).bind(account_id).bind(ms(now)).fetch_all(&self.pool).await?;
         rows.iter().map(export_row).collect()
     }
 
-    /// The account's export, if it exists and has not expired.
+    /// The account's export, if it exists and is live.
     pub async fn export_for(&self, account_id: i64, id: &str, now: Timestamp) -> Result<Option<ExportRow>> {
         let sql = format!(
-            "SELECT {EXPORT_COLUMNS} FROM exports e JOIN assistants a ON a.id = e.assistant_id WHERE e.account_id = $1 AND e.id = $2 AND e.expires_at > $3"
+            "SELECT {EXPORT_COLUMNS} FROM exports e JOIN assistants a ON a.id = e.assistant_id WHERE e.account_id = $1 AND {LIVE} AND e.id = $3"
         );
-        let row = sqlx::query(&sql).bind(account_id).bind(id).bind(ms(now)).fetch_optional(&self.pool).await?;
+        let row = sqlx::query(&sql).bind(account_id).bind(ms(now)).bind(id).fetch_optional(&self.pool).await?;
         row.map(|r| export_row(&r)).transpose()
     }
 
@@ -194,159 +305,94 @@ impl Store {
         row.map(|r| export_row(&r)).transpose()
     }
 
-    /// Records progress of a processing export by its renderer; false when it is no longer
-    /// processing or another renderer owns it.
-    pub async fn report_progress(&self, id: &str, renderer: Renderer, done: i64, now: Timestamp) -> Result<bool> {
-        let r = sqlx::query(
-            "UPDATE exports SET progress_done = $1, heartbeat_at = $2 WHERE id = $3 AND status = 'processing' AND renderer = $4",
-        )
-        .bind(done)
-        .bind(ms(now))
-        .bind(id)
-        .bind(renderer.as_str())
-        .execute(&self.pool)
-        .await?;
-        Ok(r.rows_affected() == 1)
-    }
-
-    /// Marks a processing export ready with its file, if `renderer` still renders it;
-    /// false when it was deleted, failed or taken over meanwhile. The one statement that
-    /// makes an export ready: its file and state change together.
-    pub async fn finish_export(&self, id: &str, renderer: Renderer, file: FinishedFile<'_>, now: Timestamp) -> Result<bool> {
-        let r = sqlx::query(
-            "UPDATE exports SET status = 'ready', size_bytes = $1, sha256 = $2, conversations = $3, messages = $4, file_key = $5, \
-             progress_done = progress_total, heartbeat_at = $6, waiting = 0 \
-             WHERE id = $7 AND status = 'processing' AND renderer = $8",
-        )
-        .bind(file.size)
-        .bind(file.sha256)
-        .bind(file.conversations)
-        .bind(file.messages)
-        .bind(file.key)
-        .bind(ms(now))
-        .bind(id)
-        .bind(renderer.as_str())
-        .execute(&self.pool)
-        .await?;
-        Ok(r.rows_affected() == 1)
-    }
-
-    /// A server render waits for a core, or starts; either way its heartbeat is fresh, so
-    /// no process takes a waiting export over. False when it is no longer the server's.
-    pub async fn set_waiting(&self, id: &str, waiting: bool, now: Timestamp) -> Result<bool> {
-        let r = sqlx::query(
-            "UPDATE exports SET waiting = $1, heartbeat_at = $2 WHERE id = $3 AND status = 'processing' AND renderer = 'server'",
-        )
-        .bind(i64::from(waiting))
-        .bind(ms(now))
-        .bind(id)
-        .execute(&self.pool)
-        .await?;
-        Ok(r.rows_affected() == 1)
-    }
-
-    /// Every export's id and file key: what the sweep keeps.
-    pub async fn file_keys(&self) -> Result<std::collections::HashMap<String, Option<String>>> {
-        let rows = sqlx::query("SELECT id, file_key FROM exports").fetch_all(&self.pool).await?;
-        rows.iter().map(|r| Ok((r.try_get("id")?, r.try_get("file_key")?))).collect()
-    }
-
-    /// Fails a processing export, if `renderer` (when given) still renders it; false when
-    /// it is no longer processing or another renderer took it.
-    pub async fn fail_export(&self, id: &str, renderer: Option<Renderer>, reason: &str, now: Timestamp) -> Result<bool> {
-        let sql = match renderer {
-            Some(_) => {
-                "UPDATE exports SET status = 'failed', waiting = 0, error = $1, heartbeat_at = $2 WHERE id = $3 AND status = 'processing' AND renderer = $4"
+    /// Holds or releases the account's export; at most `max_held` held at once (checked
+    /// under the account's lock, so concurrent holds cannot pass it). `Ok(false)` when
+    /// holding would exceed it.
+    pub async fn set_held(&self, account_id: i64, actor: &str, id: &str, held: bool, max_held: i64, now: Timestamp) -> Result<bool> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE accounts SET export_seq = export_seq WHERE id = $1").bind(account_id).execute(&mut *tx).await?;
+        if held {
+            let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM exports WHERE account_id = $1 AND held = 1 AND id <> $2")
+                .bind(account_id)
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?;
+            if count >= max_held {
+                tx.rollback().await?;
+                return Ok(false);
             }
-            None => {
-                "UPDATE exports SET status = 'failed', waiting = 0, error = $1, heartbeat_at = $2 WHERE id = $3 AND status = 'processing'"
-            }
-        };
-        let mut query = sqlx::query(sql).bind(reason).bind(ms(now)).bind(id);
-        if let Some(renderer) = renderer {
-            query = query.bind(renderer.as_str());
         }
-        let r = query.execute(&self.pool).await?;
-        Ok(r.rows_affected() == 1)
-    }
-
-    /// The browser rendering `id` hands it to the server; false when it is not (or no
-    /// longer) the browser's to hand over.
-    pub async fn hand_over(&self, id: &str, reason: &str, now: Timestamp) -> Result<bool> {
-        let r = sqlx::query(
-            "UPDATE exports SET renderer = 'server', heartbeat_at = $1 WHERE id = $2 AND status = 'processing' AND renderer = 'browser'",
-        )
-        .bind(ms(now))
-        .bind(id)
-        .execute(&self.pool)
-        .await?;
-        let handed = r.rows_affected() == 1;
-        if handed {
-            let account = self.export_by_id(id).await?.map(|e| e.account_id);
-            self.audit(account, id, AuditAction::TakenOver, Some(&format!("handed over by the browser: {reason}")), now).await?;
+        let changed = sqlx::query("UPDATE exports SET held = $1 WHERE id = $2 AND account_id = $3 AND held <> $1")
+            .bind(i64::from(held))
+            .bind(id)
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await?;
+        if changed.rows_affected() == 1 {
+            let action = if held { AuditAction::Held } else { AuditAction::Released };
+            let audit =
+                Audit { at: ms(now), account_id: Some(account_id), export_id: id.into(), action, actor: actor.into(), detail: None };
+            insert_audit(&mut *tx, audit).await?;
         }
-        Ok(handed)
+        tx.commit().await?;
+        Ok(true)
     }
 
     /// Deletes the account's export; false when there is none.
-    pub async fn delete_export(&self, account_id: i64, id: &str, now: Timestamp) -> Result<bool> {
+    pub async fn delete_export(&self, account_id: i64, actor: &str, id: &str, now: Timestamp) -> Result<bool> {
         let mut tx = self.pool.begin().await?;
-        let r = sqlx::query("DELETE FROM exports WHERE id = $1 AND account_id = $2 AND expires_at > $3")
-            .bind(id)
-            .bind(account_id)
-            .bind(ms(now))
-            .execute(&mut *tx)
-            .await?;
-        let deleted = r.rows_affected() == 1;
-        if deleted {
-            audit_in(&mut tx, ms(now), Some(account_id), id, AuditAction::Deleted, None).await?;
-        }
-        tx.commit().await?;
-        Ok(deleted)
-    }
-
-    /// Takes over processing exports whose renderer went quiet before `stale_before`
-    /// (a closed tab, a crashed server): each is claimed by exactly one caller.
-    pub async fn claim_stale(&self, stale_before: Timestamp, now: Timestamp) -> Result<Vec<ExportRow>> {
-        let ids: Vec<String> = sqlx::query_scalar(
-            "SELECT id FROM exports WHERE status = 'processing' AND heartbeat_at < $1 AND expires_at > $2 ORDER BY created_at LIMIT 16",
+        let exists: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM exports e WHERE e.account_id = $1 AND (e.expires_at > $2 OR e.held = 1) AND e.id = $3",
         )
-        .bind(ms(stale_before))
+        .bind(account_id)
         .bind(ms(now))
-        .fetch_all(&self.pool)
+        .bind(id)
+        .fetch_one(&mut *tx)
         .await?;
-        let mut claimed = Vec::new();
-        for id in ids {
-            let r = sqlx::query(
-                "UPDATE exports SET renderer = 'server', heartbeat_at = $1 WHERE id = $2 AND status = 'processing' AND heartbeat_at < $3",
-            )
-            .bind(ms(now))
-            .bind(&id)
-            .bind(ms(stale_before))
-            .execute(&self.pool)
-            .await?;
-            if r.rows_affected() == 1
-                && let Some(row) = self.export_by_id(&id).await?
-            {
-                self.audit(Some(row.account_id), &id, AuditAction::TakenOver, Some("its renderer went quiet"), now).await?;
-                claimed.push(row);
-            }
+        if exists == 0 {
+            return Ok(false);
         }
-        Ok(claimed)
+        let audit = Audit {
+            at: ms(now),
+            account_id: Some(account_id),
+            export_id: id.into(),
+            action: AuditAction::Deleted,
+            actor: actor.into(),
+            detail: None,
+        };
+        insert_audit(&mut *tx, audit).await?;
+        delete_export_row(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
-    /// Deletes expired exports; returns their ids, whose files can go.
+    /// Deletes expired exports that are not held; returns their ids, whose files can go.
     pub async fn sweep_expired(&self, now: Timestamp) -> Result<Vec<String>> {
-        let rows = sqlx::query("SELECT id, account_id FROM exports WHERE expires_at <= $1").bind(ms(now)).fetch_all(&self.pool).await?;
+        let rows = sqlx::query("SELECT id, account_id FROM exports WHERE expires_at <= $1 AND held = 0")
+            .bind(ms(now))
+            .fetch_all(&self.pool)
+            .await?;
         let mut ids = Vec::new();
         for r in rows {
             let id: String = r.try_get("id")?;
             let account: i64 = r.try_get("account_id")?;
             let mut tx = self.pool.begin().await?;
-            let gone =
-                sqlx::query("DELETE FROM exports WHERE id = $1 AND expires_at <= $2").bind(&id).bind(ms(now)).execute(&mut *tx).await?;
-            if gone.rows_affected() == 1 {
-                audit_in(&mut tx, ms(now), Some(account), &id, AuditAction::Expired, None).await?;
+            let still: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM exports WHERE id = $1 AND expires_at <= $2 AND held = 0")
+                .bind(&id)
+                .bind(ms(now))
+                .fetch_one(&mut *tx)
+                .await?;
+            if still == 1 {
+                let audit = Audit {
+                    at: ms(now),
+                    account_id: Some(account),
+                    export_id: id.clone(),
+                    action: AuditAction::Expired,
+                    actor: "retention".into(),
+                    detail: None,
+                };
+                insert_audit(&mut *tx, audit).await?;
+                delete_export_row(&mut tx, &id).await?;
                 ids.push(id);
             }
             tx.commit().await?;
@@ -358,26 +404,29 @@ impl Store {
         let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM exports WHERE id = $1").bind(id).fetch_one(&self.pool).await?;
         Ok(n > 0)
     }
+
+    /// The latest export of this account and assistant that became ready (kept after the
+    /// export itself is gone): what a since-last export continues.
+    pub async fn latest_in_chain(&self, account_id: i64, assistant_pk: i64) -> Result<Option<(PreviousExport, TimeRange)>> {
+        let row = sqlx::query(
+            "SELECT export_id, sha256, range_from, range_to FROM export_chain WHERE account_id = $1 AND assistant_id = $2 \
+             ORDER BY range_to DESC, ready_at DESC LIMIT 1",
+        )
+        .bind(account_id)
+        .bind(assistant_pk)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            Ok((
+                PreviousExport { id: r.try_get("export_id")?, sha256: r.try_get("sha256")? },
+                TimeRange { from: from_ms(r.try_get("range_from")?), to: from_ms(r.try_get("range_to")?) },
+            ))
+        })
+        .transpose()
+    }
 }
 
-async fn delete_export_row(tx: &mut sqlx::Transaction<'_, sqlx::Any>, id: &str) -> Result<()> {
+pub(super) async fn delete_export_row(tx: &mut sqlx::Transaction<'_, sqlx::Any>, id: &str) -> Result<()> {
     sqlx::query("DELETE FROM exports WHERE id = $1").bind(id).execute(&mut **tx).await?;
     Ok(())
-}
-
-async fn audit_in(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    at: i64,
-    account_id: Option<i64>,
-    export_id: &str,
-    action: AuditAction,
-    detail: Option<&str>,
-) -> Result<()> {
-    insert_audit(&mut **tx, at, account_id, export_id, action, detail).await
-}
-
-/// A typed enum from its stored text; anything else is corrupt data, never a guess.
-fn parse_enum<T>(r: &AnyRow, column: &str, parse: fn(&str) -> Option<T>) -> Result<T> {
-    let text: String = r.try_get(column)?;
-    parse(&text).ok_or_else(|| StoreError::Corrupt(format!("exports.{column} = {text:?}")))
 }

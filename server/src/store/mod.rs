@@ -4,18 +4,26 @@
 //!
 //! One `impl Store` block per concern: [`accounts`] (accounts, sessions, tokens),
 //! [`assistants`], [`conversations`] (pages and the import's writes), [`exports`] (the
-//! catalog's rows) and [`audit`]. The rules of the catalog live above, in `catalog`.
+//! catalog's rows, holds, retention), [`export_states`] (a processing export's state
+//! changes), [`schedules`], [`signing`] (the receipt key) and [`audit`]. The rules of
+//! the catalog live above, in `catalog`.
 
 pub mod accounts;
 pub mod assistants;
 pub mod audit;
 pub mod conversations;
+pub mod export_states;
 pub mod exports;
+pub mod schedules;
+pub mod signing;
 
 pub use accounts::{AccountRef, ApiToken};
 pub use assistants::AssistantRow;
-pub use conversations::{Cursor, NewConversation, NewMessage, Page, PageLimits, StoredConversation, parse_stored};
-pub use exports::{Evicted, ExportRow, FinishedFile, NewExport};
+pub use conversations::{Cursor, NewConversation, NewMessage, Page, PageLimits, Scope, StoredConversation, parse_stored};
+pub use export_states::FinishedFile;
+pub use exports::{Evicted, ExportRow, NewExport, NotCreated, PeriodClaim};
+pub use schedules::{NewSchedule, ScheduleRow};
+pub use signing::StoredKey;
 
 use sqlx::any::AnyPoolOptions;
 use sqlx::{AnyPool, Executor};

@@ -121,7 +121,7 @@ async fn export_validation_errors(db: Db) {
         (json!({"assistant_id": "support-bot", "days": 7.5}), 400, "days must be a whole number from 1 to 365"),
         (json!({"assistant_id": "support-bot", "days": "7"}), 400, "days must be a whole number from 1 to 365"),
         (json!({"assistant_id": "support-bot", "days": -3}), 400, "days must be a whole number from 1 to 365"),
-        (json!({"assistant_id": "support-bot"}), 400, "missing field `days`"),
+        (json!({"assistant_id": "support-bot"}), 400, "send days (a whole number from 1 to 365) or since_last: true"),
         (json!({"days": 7}), 400, "missing field `assistant_id`"),
         (
             json!({"assistant_id": "support-bot", "days": 7, "render": "gpu"}),

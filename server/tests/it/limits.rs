@@ -101,13 +101,7 @@ async fn retention_hides_at_once_and_the_sweeper_deletes(db: Db) {
 /// Renders the export's conversations in-process, from the same API pages a browser uses.
 async fn render_like_a_browser(app: &TestApp, client: &reqwest::Client, export: &Value) -> String {
     use convo_render::{ExportHeader, ExportRenderer};
-    let range: convo_model::TimeRange = serde_json::from_value(export["range"].clone()).unwrap();
-    let mut renderer = ExportRenderer::new(ExportHeader {
-        assistant_name: export["assistant"]["name"].as_str().unwrap().into(),
-        assistant_id: Some(export["assistant"]["id"].as_str().unwrap().into()),
-        exported_at: serde_json::from_value(export["created_at"].clone()).unwrap(),
-        range: Some(range),
-    });
+    let mut renderer = ExportRenderer::new(ExportHeader::for_export(&serde_json::from_value(export.clone()).unwrap()));
     let mut body = String::new();
     let mut cursor: Option<String> = None;
     loop {

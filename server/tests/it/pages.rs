@@ -142,7 +142,9 @@ async fn store_pages(
     let mut pages = Vec::new();
     let mut cursor = None;
     loop {
-        let page = store.stored_page(&assistant, range, cursor, limits, newest_first).await.unwrap();
+        let filters = convo_model::ExportFilters::default();
+        let scope = convo_server::store::Scope { assistant: &assistant, range, filters: &filters };
+        let page = store.stored_page(scope, cursor, limits, newest_first).await.unwrap();
         pages.push(page.conversations.into_iter().map(|c| convo_server::store::parse_stored(c).unwrap()).collect());
         match page.next {
             Some(next) => cursor = Some(next),

@@ -1,0 +1,151 @@
+//! The export catalog's bodies: an export, the list, create (by days or since the last
+//! export, with filters), the preview, and what a rendering browser reports.
+
+use super::{AssistantRef, ExportStatus, Renderer, Totals};
+use crate::{Days, ExportFilters, PreviousExport, TimeRange, Timestamp};
+use serde::{Deserialize, Serialize};
+
+/// Messages rendered of an export, and how many it has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportProgress {
+    pub done: i64,
+    pub total: i64,
+}
+
+/// An export of the catalog.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportInfo {
+    pub id: String,
+    pub filename: String,
+    pub assistant: AssistantRef,
+    pub days: i64,
+    pub range: TimeRange,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+    pub status: ExportStatus,
+    pub renderer: Renderer,
+    pub progress: ExportProgress,
+    pub size_bytes: Option<i64>,
+    /// Lowercase hex SHA-256 of a ready export's file: always that of the bytes served.
+    #[serde(default)]
+    pub sha256: Option<String>,
+    /// A server render waiting for a free slot.
+    #[serde(default)]
+    pub waiting: bool,
+    pub error: Option<String>,
+    pub conversations: Option<i64>,
+    pub messages: Option<i64>,
+    /// What the export was narrowed to (empty: everything in the range).
+    #[serde(default)]
+    pub filters: ExportFilters,
+    /// The export this one continues (created with `since_last`).
+    #[serde(default)]
+    pub previous: Option<PreviousExport>,
+    /// Kept: neither evicted nor expired while held.
+    #[serde(default)]
+    pub held: bool,
+    /// The schedule that made it, if one did.
+    #[serde(default)]
+    pub schedule_id: Option<String>,
+    pub content_url: String,
+    pub open_url: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportList {
+    pub exports: Vec<ExportInfo>,
+}
+
+/// An export deleted to stay within the limit of 20.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EvictedExport {
+    pub id: String,
+    pub filename: String,
+}
+
+/// The answer to `POST /api/exports`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreatedExport {
+    pub export: ExportInfo,
+    pub evicted: Vec<EvictedExport>,
+}
+
+/// What the Export dialog shows before anything is created.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportPreview {
+    pub range: TimeRange,
+    pub totals: Totals,
+    pub evicts: Option<EvictedExport>,
+    /// Where a `since_last` export of this assistant would start, if there is an
+    /// earlier export to continue (the dialog's quick pick).
+    #[serde(default)]
+    pub since_last: Option<SinceLast>,
+}
+
+/// The export a `since_last` export continues, and the range it would cover.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SinceLast {
+    pub previous: PreviousExport,
+    pub range: TimeRange,
+    /// Whole days the range spans, rounded up (what the quick pick says).
+    pub days: i64,
+}
+
+/// `POST /api/exports`: `days` up to now, or `since_last` (from where the account's
+/// latest export of the assistant ended, up to now), optionally narrowed by `filters`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreateExportRequest {
+    pub assistant_id: String,
+    #[serde(default, deserialize_with = "days_field", skip_serializing_if = "Option::is_none")]
+    pub days: Option<Days>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub since_last: bool,
+    #[serde(default, skip_serializing_if = "ExportFilters::is_empty")]
+    pub filters: ExportFilters,
+    /// The web app renders (the default), or the server does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub render: Option<Renderer>,
+}
+
+/// `POST /api/exports/{id}/progress`: messages rendered so far.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProgressReport {
+    pub done: i64,
+}
+
+/// `POST /api/exports/{id}/failure` and `…/handover`: why a browser gives an export up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BrowserReport {
+    pub reason: String,
+}
+
+/// Days from JSON, refused with one message whatever is wrong (a fraction, a string, 0).
+fn days_field<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<Days>, D::Error> {
+    struct Visitor;
+    const MESSAGE: &str = "days must be a whole number from 1 to 365";
+    impl serde::de::Visitor<'_> for Visitor {
+        type Value = Days;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(MESSAGE)
+        }
+        fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<Days, E> {
+            Days::try_from(n).map_err(|_| E::custom(MESSAGE))
+        }
+        fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<Days, E> {
+            i64::try_from(n).ok().and_then(|n| Days::try_from(n).ok()).ok_or_else(|| E::custom(MESSAGE))
+        }
+        fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<Days, E> {
+            Err(E::custom(MESSAGE))
+        }
+        fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<Days, E> {
+            Err(E::custom(MESSAGE))
+        }
+        fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<Days, E> {
+            Err(E::custom(MESSAGE))
+        }
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Days, E> {
+            Err(E::custom(MESSAGE))
+        }
+    }
+    deserializer.deserialize_any(Visitor).map(Some)
+}

@@ -1,0 +1,262 @@
+//! The manifest every export carries, and the check of a file against it.
+//!
+//! The manifest is a JSON block at the end of the file (`<script type="application/json"
+//! id="export-manifest">`): what the export is (id, assistant, range, filters, counts,
+//! the export it continues) and a SHA-256 of each part of the page: the header, the
+//! statistics, every conversation's `<article>`, and the *frame* (everything else: the
+//! page around them, its style and script). [`verify`] recomputes them from the file and
+//! names what changed: a conversation edited, added or removed, the header, a statistic,
+//! the frame. (Someone who rewrites the manifest too is caught by the file's SHA-256 in
+//! a signed receipt, which the manifest cannot hold about itself.)
+//!
+//! Every string of a conversation is escaped, so no content can contain the markers the
+//! check cuts the file by (`<article class="conv"`, `</article>`, `</header>` …).
+
+use convo_model::{ExportFilters, PreviousExport, TimeRange, Timestamp};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// The manifest's format, for readers that must know which rules made it.
+pub const FORMAT: &str = "convo-export-manifest/1";
+
+pub(crate) const OPEN: &str = "<script type=\"application/json\" id=\"export-manifest\">";
+const CLOSE: &str = "</script>";
+pub(crate) const HEADER_START: &str = "<header class=\"top\">";
+const HEADER_END: &str = "</header>";
+pub(crate) const STATS_START: &str = "<section class=\"stats\"";
+const STATS_END: &str = "</section>";
+const ARTICLE_START: &str = "<article class=\"conv\"";
+const ARTICLE_END: &str = "</article>";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManifestAssistant {
+    pub id: Option<String>,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counts {
+    pub conversations: u64,
+    pub messages: u64,
+}
+
+/// SHA-256 (lowercase hex) of the page's parts other than the conversations.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sections {
+    pub header: String,
+    pub statistics: String,
+    pub frame: String,
+}
+
+/// One conversation: its id (as imported) and the SHA-256 of its `<article>`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManifestConversation {
+    pub id: String,
+    pub sha256: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub format: String,
+    pub export_id: Option<String>,
+    pub assistant: ManifestAssistant,
+    pub exported_at: Timestamp,
+    pub range: TimeRange,
+    #[serde(default)]
+    pub filters: ExportFilters,
+    pub previous: Option<PreviousExport>,
+    pub counts: Counts,
+    pub sections: Sections,
+    pub conversations: Vec<ManifestConversation>,
+}
+
+impl Manifest {
+    /// The manifest as it is embedded: JSON whose `<`, `>` and `&` are escaped, so no
+    /// value can end the script block it sits in.
+    pub(crate) fn embedded(&self) -> String {
+        let json = serde_json::to_string(self).unwrap_or_default();
+        json.replace('<', "\\u003c").replace('>', "\\u003e").replace('&', "\\u0026")
+    }
+}
+
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    bytes.iter().flat_map(|b| [DIGITS[usize::from(b >> 4)] as char, DIGITS[usize::from(b & 15)] as char]).collect()
+}
+
+/// What a check found wrong, in words that name the part.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Finding {
+    NoManifest,
+    UnreadableManifest(String),
+    HeaderEdited,
+    HeaderMissing,
+    StatisticsEdited,
+    StatisticsMissing,
+    FrameEdited,
+    ConversationEdited { position: usize, id: String },
+    ConversationAdded { position: usize, id: String },
+    ConversationRemoved { id: String },
+    CountsDiffer { manifest: u64, file: u64 },
+}
+
+impl std::fmt::Display for Finding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Finding::NoManifest => write!(f, "no manifest: the file is not an export of convo-export, or its manifest was removed"),
+            Finding::UnreadableManifest(e) => write!(f, "the manifest is unreadable ({e})"),
+            Finding::HeaderEdited => write!(f, "the header (assistant, export time, range, filters) was edited"),
+            Finding::HeaderMissing => write!(f, "the header was removed"),
+            Finding::StatisticsEdited => write!(f, "the summary statistics were edited"),
+            Finding::StatisticsMissing => write!(f, "the summary statistics were removed"),
+            Finding::FrameEdited => write!(f, "the page around the conversations (its style, script or layout) was edited"),
+            Finding::ConversationEdited { position, id } => write!(f, "conversation {position} ({id}) was edited"),
+            Finding::ConversationAdded { position, id } => write!(f, "conversation {position} ({id}) was added"),
+            Finding::ConversationRemoved { id } => write!(f, "conversation {id} was removed"),
+            Finding::CountsDiffer { manifest, file } => {
+                write!(f, "the manifest lists {manifest} conversations, the file has {file}")
+            }
+        }
+    }
+}
+
+/// An intact export, as its manifest describes it.
+#[derive(Debug, Clone)]
+pub struct Verified {
+    pub manifest: Manifest,
+}
+
+/// Finds `open … close` at or after `from`: (start of open, end of close).
+fn find_span(text: &str, open: &str, close: &str, from: usize) -> Option<(usize, usize)> {
+    let start = from + text.get(from..)?.find(open)?;
+    let end = start + text[start..].find(close)? + close.len();
+    Some((start, end))
+}
+
+/// The conversation id inside an article (its `ID` field), unescaped.
+fn article_id(article: &str) -> String {
+    let marker = "<dt>ID</dt><dd><code>";
+    let Some(at) = article.rfind(marker) else { return String::new() };
+    let rest = &article[at + marker.len()..];
+    let raw = rest.find("</code>").map_or(rest, |end| &rest[..end]);
+    crate::escape::unescape_html(raw)
+}
+
+/// Reads the manifest of an export file and checks the file against it: `Ok` when every
+/// part is as rendered, else every finding, each naming what changed.
+pub fn verify(html: &str) -> Result<Verified, Vec<Finding>> {
+    let Some((m_start, m_end)) = html.rfind(OPEN).and_then(|at| find_span(html, OPEN, CLOSE, at)) else {
+        return Err(vec![Finding::NoManifest]);
+    };
+    let json = &html[m_start + OPEN.len()..m_end - CLOSE.len()];
+    let manifest: Manifest = match serde_json::from_str(json) {
+        Ok(m) => m,
+        Err(e) => return Err(vec![Finding::UnreadableManifest(e.to_string())]),
+    };
+    let mut findings = Vec::new();
+    // The frame: the file without the parts hashed on their own and the manifest's JSON.
+    let mut cuts: Vec<(usize, usize)> = vec![(m_start + OPEN.len(), m_end - CLOSE.len())];
+    match find_span(html, HEADER_START, HEADER_END, 0) {
+        Some((a, b)) => {
+            if sha256_hex(html[a..b].as_bytes()) != manifest.sections.header {
+                findings.push(Finding::HeaderEdited);
+            }
+            cuts.push((a, b));
+        }
+        None => findings.push(Finding::HeaderMissing),
+    }
+    match find_span(html, STATS_START, STATS_END, 0) {
+        Some((a, b)) => {
+            if sha256_hex(html[a..b].as_bytes()) != manifest.sections.statistics {
+                findings.push(Finding::StatisticsEdited);
+            }
+            cuts.push((a, b));
+        }
+        None => findings.push(Finding::StatisticsMissing),
+    }
+    let mut articles = Vec::new();
+    let mut at = 0;
+    while let Some((a, b)) = find_span(html, ARTICLE_START, ARTICLE_END, at) {
+        if a >= m_start {
+            break;
+        }
+        articles.push((article_id(&html[a..b]), sha256_hex(html[a..b].as_bytes())));
+        cuts.push((a, b));
+        at = b;
+    }
+    compare_conversations(&manifest.conversations, &articles, &mut findings);
+    if manifest.counts.conversations != articles.len() as u64 && manifest.conversations.len() == articles.len() {
+        findings.push(Finding::CountsDiffer { manifest: manifest.counts.conversations, file: articles.len() as u64 });
+    }
+    cuts.sort();
+    let mut frame = Sha256::new();
+    let mut from = 0;
+    for (a, b) in cuts {
+        if a >= from {
+            frame.update(&html.as_bytes()[from..a]);
+            from = b;
+        }
+    }
+    frame.update(&html.as_bytes()[from..]);
+    if hex(&frame.finalize()) != manifest.sections.frame {
+        findings.push(Finding::FrameEdited);
+    }
+    if findings.is_empty() { Ok(Verified { manifest }) } else { Err(findings) }
+}
+
+/// Conversations in the file against the manifest's list: edited where the id stays and
+/// the hash does not, added or removed where ids come and go.
+fn compare_conversations(listed: &[ManifestConversation], found: &[(String, String)], findings: &mut Vec<Finding>) {
+    use std::collections::{HashMap, HashSet};
+    let listed_ids: HashSet<&str> = listed.iter().map(|c| c.id.as_str()).collect();
+    let found_ids: HashSet<&str> = found.iter().map(|(id, _)| id.as_str()).collect();
+    let mut expected: HashMap<&str, &str> = listed.iter().map(|c| (c.id.as_str(), c.sha256.as_str())).collect();
+    for (position, (id, sha)) in found.iter().enumerate() {
+        match expected.remove(id.as_str()) {
+            Some(want) if want == sha => {}
+            Some(_) => findings.push(Finding::ConversationEdited { position: position + 1, id: id.clone() }),
+            None if listed_ids.contains(id.as_str()) => {
+                findings.push(Finding::ConversationAdded { position: position + 1, id: format!("{id}, a second time") })
+            }
+            None => findings.push(Finding::ConversationAdded { position: position + 1, id: id.clone() }),
+        }
+    }
+    for c in listed {
+        if !found_ids.contains(c.id.as_str()) {
+            findings.push(Finding::ConversationRemoved { id: c.id.clone() });
+        }
+    }
+}
+
+/// Whether `next` continues `previous`: its recorded previous export is `previous`'s id
+/// and the SHA-256 of `previous_file`, and its range starts where `previous`'s ended.
+pub fn check_chain(next: &Manifest, previous: &Manifest, previous_file: &[u8]) -> Vec<String> {
+    let mut problems = Vec::new();
+    let Some(link) = &next.previous else {
+        return vec!["the export records no previous export: it does not continue a chain".into()];
+    };
+    if previous.export_id.as_deref() != Some(link.id.as_str()) {
+        problems.push(format!(
+            "the export continues export {}, but the previous file is export {}",
+            link.id,
+            previous.export_id.as_deref().unwrap_or("(without an id)")
+        ));
+    }
+    let actual = sha256_hex(previous_file);
+    if actual != link.sha256 {
+        problems.push(format!("the previous file's SHA-256 is {actual}, but the export recorded {}", link.sha256));
+    }
+    let meets = previous.range.to + chrono::Duration::milliseconds(1);
+    if next.range.from != meets {
+        problems.push(format!(
+            "the ranges do not meet: the previous export ends at {}, this one starts at {}",
+            previous.range.to.to_rfc3339(),
+            next.range.from.to_rfc3339()
+        ));
+    }
+    problems
+}

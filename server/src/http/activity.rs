@@ -1,0 +1,34 @@
+//! The activity trail over HTTP: pages of JSON, and the whole trail as CSV.
+
+use super::extract::ApiQuery;
+use super::{ApiError, Authed};
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use convo_model::api::AuditPage;
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+pub struct AuditQuery {
+    cursor: Option<String>,
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    Authed(account): Authed,
+    ApiQuery(q): ApiQuery<AuditQuery>,
+) -> Result<Json<AuditPage>, ApiError> {
+    Ok(Json(state.catalog.activity(&account, q.cursor.as_deref()).await?))
+}
+
+pub async fn csv(State(state): State<AppState>, Authed(account): Authed) -> Result<Response, ApiError> {
+    let csv = state.catalog.activity_csv(&account).await?;
+    let mut response = csv.into_response();
+    let h = response.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
+    h.insert(header::CONTENT_DISPOSITION, HeaderValue::from_static("attachment; filename=\"activity.csv\""));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    Ok(response)
+}

@@ -1,0 +1,172 @@
+//! State changes of a processing export. Each applies only while the export is in the
+//! state it expects (`WHERE status = 'processing' AND renderer = …`), so a late report
+//! never undoes another renderer's work; the one that makes an export ready records its
+//! file and its place in the since-last chain in the same transaction.
+
+use super::audit::{Audit, insert_audit};
+use super::{ExportRow, Result, Store};
+use crate::clock::ms;
+use convo_model::Timestamp;
+use convo_model::api::{AuditAction, Renderer};
+use sqlx::Row;
+
+/// A ready export's file, as recorded in the same statement that makes it ready.
+#[derive(Debug, Clone)]
+pub struct FinishedFile<'a> {
+    pub key: &'a str,
+    pub size: i64,
+    pub sha256: &'a str,
+    pub conversations: i64,
+    pub messages: i64,
+}
+
+impl Store {
+    /// Records progress of a processing export by its renderer; false when it is no longer
+    /// processing or another renderer owns it.
+    pub async fn report_progress(&self, id: &str, renderer: Renderer, done: i64, now: Timestamp) -> Result<bool> {
+        let r = sqlx::query(
+            "UPDATE exports SET progress_done = $1, heartbeat_at = $2 WHERE id = $3 AND status = 'processing' AND renderer = $4",
+        )
+        .bind(done)
+        .bind(ms(now))
+        .bind(id)
+        .bind(renderer.as_str())
+        .execute(&self.pool)
+        .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    /// Marks a processing export ready with its file, if `renderer` still renders it;
+    /// false when it was deleted, failed or taken over meanwhile. The file, the state and
+    /// the chain entry change together.
+    pub async fn finish_export(&self, id: &str, renderer: Renderer, file: FinishedFile<'_>, now: Timestamp) -> Result<bool> {
+        let mut tx = self.pool.begin().await?;
+        let r = sqlx::query(
+            "UPDATE exports SET status = 'ready', size_bytes = $1, sha256 = $2, conversations = $3, messages = $4, file_key = $5, \
+             progress_done = progress_total, heartbeat_at = $6, waiting = 0 \
+             WHERE id = $7 AND status = 'processing' AND renderer = $8",
+        )
+        .bind(file.size)
+        .bind(file.sha256)
+        .bind(file.conversations)
+        .bind(file.messages)
+        .bind(file.key)
+        .bind(ms(now))
+        .bind(id)
+        .bind(renderer.as_str())
+        .execute(&mut *tx)
+        .await?;
+        if r.rows_affected() != 1 {
+            return Ok(false);
+        }
+        sqlx::query(
+            "INSERT INTO export_chain (export_id, account_id, assistant_id, range_from, range_to, sha256, ready_at) \
+             SELECT id, account_id, assistant_id, range_from, range_to, sha256, $2 FROM exports WHERE id = $1",
+        )
+        .bind(id)
+        .bind(ms(now))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// A server render waits for a core, or starts; either way its heartbeat is fresh, so
+    /// no process takes a waiting export over. False when it is no longer the server's.
+    pub async fn set_waiting(&self, id: &str, waiting: bool, now: Timestamp) -> Result<bool> {
+        let r = sqlx::query(
+            "UPDATE exports SET waiting = $1, heartbeat_at = $2 WHERE id = $3 AND status = 'processing' AND renderer = 'server'",
+        )
+        .bind(i64::from(waiting))
+        .bind(ms(now))
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    /// Every export's id and file key: what the sweep keeps.
+    pub async fn file_keys(&self) -> Result<std::collections::HashMap<String, Option<String>>> {
+        let rows = sqlx::query("SELECT id, file_key FROM exports").fetch_all(&self.pool).await?;
+        rows.iter().map(|r| Ok((r.try_get("id")?, r.try_get("file_key")?))).collect()
+    }
+
+    /// Fails a processing export, if `renderer` (when given) still renders it; false when
+    /// it is no longer processing or another renderer took it.
+    pub async fn fail_export(&self, id: &str, renderer: Option<Renderer>, reason: &str, now: Timestamp) -> Result<bool> {
+        let sql = match renderer {
+            Some(_) => {
+                "UPDATE exports SET status = 'failed', waiting = 0, error = $1, heartbeat_at = $2 WHERE id = $3 AND status = 'processing' AND renderer = $4"
+            }
+            None => {
+                "UPDATE exports SET status = 'failed', waiting = 0, error = $1, heartbeat_at = $2 WHERE id = $3 AND status = 'processing'"
+            }
+        };
+        let mut query = sqlx::query(sql).bind(reason).bind(ms(now)).bind(id);
+        if let Some(renderer) = renderer {
+            query = query.bind(renderer.as_str());
+        }
+        let r = query.execute(&self.pool).await?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    /// The browser rendering `id` hands it to the server; false when it is not (or no
+    /// longer) the browser's to hand over.
+    pub async fn hand_over(&self, id: &str, reason: &str, now: Timestamp) -> Result<bool> {
+        let r = sqlx::query(
+            "UPDATE exports SET renderer = 'server', heartbeat_at = $1 WHERE id = $2 AND status = 'processing' AND renderer = 'browser'",
+        )
+        .bind(ms(now))
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        let handed = r.rows_affected() == 1;
+        if handed {
+            let account = self.export_by_id(id).await?.map(|e| e.account_id);
+            let detail = Some(format!("handed over by the browser: {reason}"));
+            insert_audit(
+                &self.pool,
+                Audit {
+                    at: ms(now),
+                    account_id: account,
+                    export_id: id.into(),
+                    action: AuditAction::TakenOver,
+                    actor: "server".into(),
+                    detail,
+                },
+            )
+            .await?;
+        }
+        Ok(handed)
+    }
+
+    /// Takes over processing exports whose renderer went quiet before `stale_before`
+    /// (a closed tab, a crashed server): each is claimed by exactly one caller.
+    pub async fn claim_stale(&self, stale_before: Timestamp, now: Timestamp) -> Result<Vec<ExportRow>> {
+        let ids: Vec<String> = sqlx::query_scalar(
+            "SELECT id FROM exports WHERE status = 'processing' AND heartbeat_at < $1 AND expires_at > $2 ORDER BY created_at LIMIT 16",
+        )
+        .bind(ms(stale_before))
+        .bind(ms(now))
+        .fetch_all(&self.pool)
+        .await?;
+        let mut claimed = Vec::new();
+        for id in ids {
+            let r = sqlx::query(
+                "UPDATE exports SET renderer = 'server', heartbeat_at = $1 WHERE id = $2 AND status = 'processing' AND heartbeat_at < $3",
+            )
+            .bind(ms(now))
+            .bind(&id)
+            .bind(ms(stale_before))
+            .execute(&self.pool)
+            .await?;
+            if r.rows_affected() == 1
+                && let Some(row) = self.export_by_id(&id).await?
+            {
+                self.audit(Some(row.account_id), &id, AuditAction::TakenOver, "server", Some("its renderer went quiet"), now).await?;
+                claimed.push(row);
+            }
+        }
+        Ok(claimed)
+    }
+}
