@@ -162,7 +162,7 @@ pub fn verify(html: &str) -> Result<Verified, Vec<Finding>> {
     let mut cuts: Vec<(usize, usize)> = vec![(m_start + OPEN.len(), m_end - CLOSE.len())];
     match find_span(html, HEADER_START, HEADER_END, 0) {
         Some((a, b)) => {
-            if sha256_hex(html[a..b].as_bytes()) != manifest.sections.header {
+            if sha256_hex(&html.as_bytes()[a..b]) != manifest.sections.header {
                 findings.push(Finding::HeaderEdited);
             }
             cuts.push((a, b));
@@ -171,7 +171,7 @@ pub fn verify(html: &str) -> Result<Verified, Vec<Finding>> {
     }
     match find_span(html, STATS_START, STATS_END, 0) {
         Some((a, b)) => {
-            if sha256_hex(html[a..b].as_bytes()) != manifest.sections.statistics {
+            if sha256_hex(&html.as_bytes()[a..b]) != manifest.sections.statistics {
                 findings.push(Finding::StatisticsEdited);
             }
             cuts.push((a, b));
@@ -184,7 +184,7 @@ pub fn verify(html: &str) -> Result<Verified, Vec<Finding>> {
         if a >= m_start {
             break;
         }
-        articles.push((article_id(&html[a..b]), sha256_hex(html[a..b].as_bytes())));
+        articles.push((article_id(&html[a..b]), sha256_hex(&html.as_bytes()[a..b])));
         cuts.push((a, b));
         at = b;
     }

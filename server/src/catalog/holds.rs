@@ -8,7 +8,8 @@ use crate::store::{AccountRef, ExportRow};
 pub const MAX_HELD: i64 = 5;
 
 impl Catalog {
-    /// Keeps (`true`) or releases the account's export.
+    /// Keeps (`true`) or releases the account's export. (Released past its retention, it
+    /// is answered once more, then gone.)
     pub async fn hold(&self, account: &AccountRef, id: &str, held: bool) -> Result<ExportRow> {
         self.get(account, id).await?;
         if !self.store.set_held(account.id, &account.email, id, held, MAX_HELD, self.clock.now()).await? {
@@ -16,6 +17,6 @@ impl Catalog {
                 "{MAX_HELD} exports are kept already, the most an account may keep: release one before keeping another"
             )));
         }
-        self.get(account, id).await
+        self.store.export_by_id(id).await?.ok_or(CatalogError::NoSuchExport)
     }
 }

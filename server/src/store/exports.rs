@@ -341,15 +341,15 @@ impl Store {
     /// Deletes the account's export; false when there is none.
     pub async fn delete_export(&self, account_id: i64, actor: &str, id: &str, now: Timestamp) -> Result<bool> {
         let mut tx = self.pool.begin().await?;
-        let exists: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM exports e WHERE e.account_id = $1 AND (e.expires_at > $2 OR e.held = 1) AND e.id = $3",
-        )
-        .bind(account_id)
-        .bind(ms(now))
-        .bind(id)
-        .fetch_one(&mut *tx)
-        .await?;
-        if exists == 0 {
+        // A write first: on SQLite a transaction that reads before it writes fails at
+        // once when another commit came between (SQLITE_BUSY_SNAPSHOT).
+        let exists = sqlx::query("UPDATE exports SET held = held WHERE account_id = $1 AND (expires_at > $2 OR held = 1) AND id = $3")
+            .bind(account_id)
+            .bind(ms(now))
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        if exists.rows_affected() == 0 {
             return Ok(false);
         }
         let audit = Audit {
@@ -377,12 +377,12 @@ impl Store {
             let id: String = r.try_get("id")?;
             let account: i64 = r.try_get("account_id")?;
             let mut tx = self.pool.begin().await?;
-            let still: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM exports WHERE id = $1 AND expires_at <= $2 AND held = 0")
+            let still = sqlx::query("UPDATE exports SET held = held WHERE id = $1 AND expires_at <= $2 AND held = 0")
                 .bind(&id)
                 .bind(ms(now))
-                .fetch_one(&mut *tx)
+                .execute(&mut *tx)
                 .await?;
-            if still == 1 {
+            if still.rows_affected() == 1 {
                 let audit = Audit {
                     at: ms(now),
                     account_id: Some(account),

@@ -163,18 +163,9 @@ impl Store {
 
     /// Deletes the account's schedule (its exports stay); false when there is none.
     pub async fn delete_schedule(&self, account_id: i64, id: &str) -> Result<bool> {
-        let mut tx = self.pool.begin().await?;
-        let owned: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM schedules WHERE account_id = $1 AND id = $2")
-            .bind(account_id)
-            .bind(id)
-            .fetch_one(&mut *tx)
-            .await?;
-        if owned == 0 {
-            return Ok(false);
-        }
-        sqlx::query("DELETE FROM schedule_runs WHERE schedule_id = $1").bind(id).execute(&mut *tx).await?;
-        sqlx::query("DELETE FROM schedules WHERE id = $1").bind(id).execute(&mut *tx).await?;
-        tx.commit().await?;
-        Ok(true)
+        // Its runs go with it (ON DELETE CASCADE).
+        let r =
+            sqlx::query("DELETE FROM schedules WHERE account_id = $1 AND id = $2").bind(account_id).bind(id).execute(&self.pool).await?;
+        Ok(r.rows_affected() == 1)
     }
 }

@@ -173,6 +173,14 @@ impl TestApp {
         format!("{}{path}", self.base)
     }
 
+    /// Another process's state on the same database and files (without its HTTP side):
+    /// for tests of what several servers do at once.
+    pub async fn sibling(&self, options: Options) -> AppState {
+        let config = DataConfig::new(self.dir.path(), Some(self.database_url.clone()));
+        let clock = options.clock.unwrap_or_else(|| Clock::manual(START.parse().expect("START is RFC 3339")));
+        AppState::open(&config, clock, options.settings, None).await.expect("the sibling opens")
+    }
+
     /// The keys of every stored object (of export `id` when given).
     pub async fn objects(&self, id: Option<&str>) -> Vec<String> {
         let mut keys: Vec<String> = self.state.files().list(id).await.expect("listing").into_iter().map(|o| o.key).collect();

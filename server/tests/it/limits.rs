@@ -18,8 +18,20 @@ async fn get_json(client: &reqwest::Client, url: String) -> Value {
     client.get(url).send().await.unwrap().json().await.unwrap()
 }
 
+/// Waits (bounded) until the export is ready; returns it.
+pub(crate) async fn settle_one(app: &TestApp, client: &reqwest::Client, id: &str) -> Value {
+    for _ in 0..400 {
+        let export = get_json(client, app.url(&format!("/api/exports/{id}"))).await;
+        if export["status"] == "ready" {
+            return export;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("export {id} not ready after 20 s");
+}
+
 /// Waits (bounded) until no export of the account is being rendered by the server.
-async fn settle(app: &TestApp, client: &reqwest::Client) -> Value {
+pub(crate) async fn settle(app: &TestApp, client: &reqwest::Client) -> Value {
     for _ in 0..200 {
         let list = get_json(client, app.url("/api/exports")).await;
         if list["exports"].as_array().unwrap().iter().all(|e| e["status"] != "processing" || e["renderer"] != "server") {
@@ -99,7 +111,7 @@ async fn retention_hides_at_once_and_the_sweeper_deletes(db: Db) {
 }
 
 /// Renders the export's conversations in-process, from the same API pages a browser uses.
-async fn render_like_a_browser(app: &TestApp, client: &reqwest::Client, export: &Value) -> String {
+pub(crate) async fn render_like_a_browser(app: &TestApp, client: &reqwest::Client, export: &Value) -> String {
     use convo_render::{ExportHeader, ExportRenderer};
     let mut renderer = ExportRenderer::new(ExportHeader::for_export(&serde_json::from_value(export.clone()).unwrap()));
     let mut body = String::new();
@@ -113,6 +125,15 @@ async fn render_like_a_browser(app: &TestApp, client: &reqwest::Client, export: 
         );
         if let Some(c) = &cursor {
             url.push_str(&format!("&cursor={c}"));
+        }
+        if let Some(channels) = export["filters"]["channels"].as_array() {
+            let ids: Vec<&str> = channels.iter().map(|c| c.as_str().unwrap()).collect();
+            url.push_str(&format!("&channels={}", ids.join(",")));
+        }
+        for field in ["contact", "text"] {
+            if let Some(v) = export["filters"][field].as_str() {
+                url.push_str(&format!("&{field}={}", v.replace(' ', "%20")));
+            }
         }
         let page = get_json(client, app.url(&url)).await;
         let conversations: Vec<convo_model::Conversation> = serde_json::from_value(page["conversations"].clone()).unwrap();

@@ -3,6 +3,7 @@
 //! rendering (`limits`), the binary as a process (`processes`, `render_cli`).
 
 mod catalog;
+mod compliance;
 mod limits;
 mod operators;
 mod pages;
