@@ -2,11 +2,11 @@
 //! an error body into its message. Failed requests that may succeed later are retried
 //! with backoff.
 
-use convo_model::Days;
 use convo_model::api::{
-    AssistantList, BrowserReport, ConversationPage, CreateExportRequest, CreatedExport, ErrorBody, ExportInfo, ExportList, ExportPreview,
-    LoginRequest, Me, ProgressReport,
+    AssistantList, AuditPage, BrowserReport, ConversationPage, CreateExportRequest, CreateScheduleRequest, CreatedExport, ErrorBody, ExportInfo,
+    ExportList, ExportPreview, LoginRequest, Me, ProgressReport, ScheduleInfo, ScheduleList, ScheduleRun, UpdateScheduleRequest,
 };
+use convo_model::{Days, ExportFilters};
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -120,6 +120,40 @@ pub struct PageQuery<'a> {
     pub limit: Option<u32>,
     /// At most this many messages.
     pub messages: Option<u32>,
+    /// An export's filters.
+    pub filters: Option<&'a ExportFilters>,
+}
+
+/// `&channels=…&contact=…&text=…` for the filters that are set.
+fn filter_params(filters: &ExportFilters) -> String {
+    let mut params = String::new();
+    if !filters.channels.is_empty() {
+        let ids: Vec<&str> = filters.channels.iter().map(|c| c.id()).collect();
+        params.push_str(&format!("&channels={}", encode(&ids.join(","))));
+    }
+    if let Some(c) = &filters.contact {
+        params.push_str(&format!("&contact={}", encode(c)));
+    }
+    if let Some(t) = &filters.text {
+        params.push_str(&format!("&text={}", encode(t)));
+    }
+    params
+}
+
+/// How far back an export reaches: a number of days, or since the last export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Span {
+    Days(Days),
+    SinceLast,
+}
+
+impl Span {
+    fn query(self) -> String {
+        match self {
+            Span::Days(d) => format!("days={d}"),
+            Span::SinceLast => "since_last=true".into(),
+        }
+    }
 }
 
 /// A page of an assistant's completed conversations.
@@ -143,6 +177,9 @@ pub async fn conversations_text(q: &PageQuery<'_>) -> ApiResult<String> {
     if let Some(n) = q.messages {
         url.push_str(&format!("&messages={n}"));
     }
+    if let Some(f) = q.filters {
+        url.push_str(&filter_params(f));
+    }
     send(Request::get(&url)).await?.text().await.map_err(ApiError::network)
 }
 
@@ -150,12 +187,56 @@ pub fn parse_page(text: &str) -> ApiResult<ConversationPage> {
     serde_json::from_str(text).map_err(|e| ApiError { status: 0, message: format!("unexpected answer: {e}") })
 }
 
-pub async fn preview(assistant: &str, days: Days) -> ApiResult<ExportPreview> {
-    json(Request::get(&format!("/api/exports/preview?assistant_id={}&days={days}", encode(assistant)))).await
+pub async fn preview(assistant: &str, span: Span, filters: &ExportFilters) -> ApiResult<ExportPreview> {
+    let url = format!("/api/exports/preview?assistant_id={}&{}{}", encode(assistant), span.query(), filter_params(filters));
+    json(Request::get(&url)).await
 }
 
-pub async fn create_export(assistant: &str, days: Days) -> ApiResult<CreatedExport> {
-    post_json(Request::post("/api/exports"), &CreateExportRequest { assistant_id: assistant.into(), days, render: None }).await
+pub async fn create_export(assistant: &str, span: Span, filters: ExportFilters) -> ApiResult<CreatedExport> {
+    let (days, since_last) = match span {
+        Span::Days(d) => (Some(d), false),
+        Span::SinceLast => (None, true),
+    };
+    let body = CreateExportRequest { assistant_id: assistant.into(), days, since_last, filters, render: None };
+    post_json(Request::post("/api/exports"), &body).await
+}
+
+/// Keeps (`true`) or releases an export.
+pub async fn hold(id: &str, keep: bool) -> ApiResult<ExportInfo> {
+    let url = format!("/api/exports/{}/hold", encode(id));
+    let request = if keep { Request::post(&url) } else { Request::delete(&url) };
+    json(request).await
+}
+
+pub async fn schedules() -> ApiResult<ScheduleList> {
+    json(Request::get("/api/schedules")).await
+}
+
+pub async fn create_schedule(request: &CreateScheduleRequest) -> ApiResult<ScheduleInfo> {
+    post_json(Request::post("/api/schedules"), request).await
+}
+
+pub async fn pause_schedule(id: &str, paused: bool) -> ApiResult<ScheduleInfo> {
+    let request = Request::patch(&format!("/api/schedules/{}", encode(id)))
+        .json(&UpdateScheduleRequest { paused })
+        .map_err(|e| ApiError { status: 0, message: e.to_string() })?;
+    send_json(request).await
+}
+
+pub async fn delete_schedule(id: &str) -> ApiResult<()> {
+    send(Request::delete(&format!("/api/schedules/{}", encode(id)))).await.map(|_| ())
+}
+
+pub async fn run_schedule(id: &str) -> ApiResult<ScheduleRun> {
+    json(Request::post(&format!("/api/schedules/{}/run", encode(id)))).await
+}
+
+pub async fn activity(cursor: Option<&str>) -> ApiResult<AuditPage> {
+    let url = match cursor {
+        Some(c) => format!("/api/audit?cursor={}", encode(c)),
+        None => "/api/audit".into(),
+    };
+    json(Request::get(&url)).await
 }
 
 pub async fn exports() -> ApiResult<ExportList> {

@@ -28,6 +28,11 @@ pub fn expires_in(e: &ExportInfo) -> String {
     }
 }
 
+/// Whether the export goes within 3 days (flagged in Available Exports).
+pub fn expires_soon(e: &ExportInfo) -> bool {
+    !e.held && e.expires_at - chrono::Utc::now() < chrono::Duration::days(3)
+}
+
 /// "1 conversation", "2 conversations".
 pub fn plural(n: i64, one: &str) -> String {
     format!("{n} {one}{}", if n == 1 { "" } else { "s" })

@@ -174,8 +174,9 @@ async fn render_and_upload(export: ExportInfo, cancel: Cancel, on_progress: impl
     let parts = js_sys::Array::new();
     let mut body = String::new();
     let assistant = export.assistant.id.clone();
+    let filters = export.filters.clone();
     let page_after = move |cursor: Option<String>, messages: u32| {
-        let (assistant, from, to) = (assistant.clone(), from.clone(), to.clone());
+        let (assistant, from, to, filters) = (assistant.clone(), from.clone(), to.clone(), filters.clone());
         async move {
             let query = api::PageQuery {
                 assistant: &assistant,
@@ -183,6 +184,7 @@ async fn render_and_upload(export: ExportInfo, cancel: Cancel, on_progress: impl
                 to: &to,
                 cursor: cursor.as_deref(),
                 messages: Some(messages),
+                filters: Some(&filters),
                 ..Default::default()
             };
             with_retry(|| api::conversations_text(&query)).await

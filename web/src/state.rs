@@ -15,6 +15,40 @@ pub enum Session {
     SignedIn(Me),
 }
 
+/// The pages of the sidebar, each with its address (`#schedules`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Page {
+    Conversations,
+    Schedules,
+    Activity,
+}
+
+impl Page {
+    pub const ALL: [Page; 3] = [Page::Conversations, Page::Schedules, Page::Activity];
+
+    pub fn hash(self) -> &'static str {
+        match self {
+            Page::Conversations => "#conversations",
+            Page::Schedules => "#schedules",
+            Page::Activity => "#activity",
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Page::Conversations => "Conversations",
+            Page::Schedules => "Schedules",
+            Page::Activity => "Activity",
+        }
+    }
+
+    /// The page the address names (Conversations when it names none).
+    pub fn from_location() -> Page {
+        let hash = web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default();
+        Page::ALL.into_iter().find(|p| p.hash() == hash).unwrap_or(Page::Conversations)
+    }
+}
+
 /// Short messages at the bottom of the page that go away by themselves.
 #[derive(Clone, Copy)]
 pub struct Toasts(pub RwSignal<Vec<(u32, String)>>);

@@ -43,7 +43,7 @@ pub fn AvailableExports(exports: RwSignal<Vec<ExportInfo>>, refresh: impl Fn() +
                         <th scope="col">"Size"</th><th scope="col">"Status"</th><th scope="col">"Actions"</th>
                     </tr></thead>
                     <tbody>
-                        <For each=move || exports.get() key=|e| (e.id.clone(), e.status, e.progress.done, e.waiting) children=move |e| view! { <ExportRow export=e exports=exports /> } />
+                        <For each=move || exports.get() key=|e| (e.id.clone(), e.status, e.progress.done, e.waiting, e.held) children=move |e| view! { <ExportRow export=e exports=exports /> } />
                     </tbody>
                 </table>
             </Show>
@@ -116,14 +116,51 @@ fn ExportRow(export: ExportInfo, exports: RwSignal<Vec<ExportInfo>>) -> impl Int
             });
         }
     };
+    let keep = {
+        let (id, held) = (e.id.clone(), e.held);
+        move |_| {
+            let id = id.clone();
+            spawn_local(async move {
+                match api::hold(&id, !held).await {
+                    Ok(info) => exports.update(|list| {
+                        if let Some(x) = list.iter_mut().find(|x| x.id == info.id) {
+                            *x = info;
+                        }
+                    }),
+                    Err(e) => toasts.show(format!("Keep failed: {}", e.message)),
+                }
+            });
+        }
+    };
     let ready = status == ExportStatus::Ready;
+    let expiry = if e.held {
+        view! { <span class="help kept">"Kept: never expires"</span> }.into_any()
+    } else if format::expires_soon(&e) {
+        view! { <span class="warning expiring">"\u{26a0} "{format::expires_in(&e)}</span> }.into_any()
+    } else {
+        view! { <span class="help">{format::expires_in(&e)}</span> }.into_any()
+    };
+    let about = {
+        let mut notes = Vec::new();
+        if !e.filters.is_empty() {
+            notes.push(format!("Filters: {}", e.filters.describe()));
+        }
+        if e.previous.is_some() {
+            notes.push("Continues the previous export".to_string());
+        }
+        if e.schedule_id.is_some() {
+            notes.push("Scheduled".to_string());
+        }
+        (!notes.is_empty()).then(|| notes.join(" · "))
+    };
+    let held = e.held;
     view! {
         <tr class="export-row" data-id=e.id.clone()>
-            <td class="filename">{e.filename.clone()}</td>
+            <td class="filename">{e.filename.clone()}{about.map(|a| view! { <br/><span class="help about">{a}</span> })}</td>
             <td><time datetime=e.created_at.to_rfc3339()>{format::minute(e.created_at)}</time></td>
             <td><span class="badge assistant" title=e.assistant.id.clone()>{e.assistant.name.clone()}</span></td>
             <td>{e.size_bytes.map(format::size).unwrap_or_else(|| "—".into())}</td>
-            <td>{status_view}<br/><span class="help">{format::expires_in(&e)}</span></td>
+            <td>{status_view}<br/>{expiry}</td>
             <td class="actions">
                 <Show when=move || !confirming.get() fallback=move || {
                     let delete = delete.clone();
@@ -137,6 +174,8 @@ fn ExportRow(export: ExportInfo, exports: RwSignal<Vec<ExportInfo>>) -> impl Int
                 }>
                     <button type="button" class="download" disabled=!ready on:click=download.clone()>"Download"</button>
                     <a class="button open" href=e.open_url.clone() target="_blank" rel="noopener noreferrer" aria-disabled=(!ready).to_string()>"Open"</a>
+                    <button type="button" class="keep" aria-pressed=held.to_string() on:click=keep.clone()
+                        title="A kept export is neither deleted to make room nor expired (at most 5)">{if held { "Kept" } else { "Keep" }}</button>
                     <button type="button" class="delete" on:click=move |_| confirming.set(true)>
                         <svg aria-hidden="true" viewBox="0 0 24 24" width="16" height="16"><path d="M4 7h16M9 7V4h6v3m-8 0l1 13h8l1-13" fill="none" stroke="currentColor" stroke-width="2"/></svg>
                         " Delete"

@@ -35,6 +35,7 @@ pub fn ConversationList(assistant: String) -> impl IntoView {
                 newest_first: true,
                 limit: Some(25),
                 messages: None,
+                filters: None,
             };
             match api::conversations(&query).await {
                 Ok(page) => {

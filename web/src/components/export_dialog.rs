@@ -1,12 +1,14 @@
-//! The Export dialog: one assistant, a range of 1–365 days (quick picks 7, 30, 90; bad
-//! input refused next to the field before anything is sent), what the export will
-//! include and what it will delete to make room, and Start Export.
+//! The Export dialog: one assistant, a range of 1–365 days (quick picks 7, 30, 90, and
+//! "since last export" when there is one to continue; bad input refused next to the
+//! field before anything is sent), optional filters, what the export will include and
+//! what it will delete to make room, and Start Export.
 
-use crate::api;
+use super::filter_fields::FilterFields;
+use crate::api::{self, Span};
 use crate::format;
 use crate::state::Toasts;
-use convo_model::Days;
 use convo_model::api::{AssistantRef, ExportInfo, ExportPreview};
+use convo_model::{Days, ExportFilters};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -21,18 +23,23 @@ pub fn ExportDialog(
     let dialog = NodeRef::<leptos::html::Dialog>::new();
     let assistant = RwSignal::new(initial.or_else(|| assistants.first().map(|a| a.id.clone())).unwrap_or_default());
     let days_text = RwSignal::new("30".to_string());
+    let since_last = RwSignal::new(false);
+    let filters = RwSignal::new(ExportFilters::default());
     let days = Memo::new(move |_| Days::parse(&days_text.get()));
+    let span = Memo::new(move |_| if since_last.get() { Ok(Span::SinceLast) } else { days.get().map(Span::Days) });
     // What will be included, and what will be deleted to make room: asked again whenever
-    // the assistant or a valid number of days changes (nothing is asked for bad days).
+    // the assistant, a valid span or the filters change (nothing is asked for bad days).
     let preview = LocalResource::new(move || {
-        let (a, d) = (assistant.get(), days.get());
+        let (a, s, f) = (assistant.get(), span.get(), filters.get());
         async move {
-            match d {
-                Ok(d) if !a.is_empty() => api::preview(&a, d).await.map(Some),
+            match s {
+                Ok(s) if !a.is_empty() => api::preview(&a, s, &f).await.map(Some),
                 _ => Ok(None),
             }
         }
     });
+    // Where a since-last export would start, from the latest preview.
+    let continues = move || preview.get().and_then(Result::ok).flatten().and_then(|p| p.since_last);
     let submitting = RwSignal::new(false);
     let submit_error = RwSignal::new(None::<String>);
 
@@ -45,11 +52,11 @@ pub fn ExportDialog(
     });
     let start = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let Ok(d) = days.get_untracked() else { return };
+        let Ok(s) = span.get_untracked() else { return };
         submitting.set(true);
-        let a = assistant.get_untracked();
+        let (a, f) = (assistant.get_untracked(), filters.get_untracked());
         spawn_local(async move {
-            match api::create_export(&a, d).await {
+            match api::create_export(&a, s, f).await {
                 Ok(created) => {
                     let mut message = format!("Export started: {} will appear in Available Exports.", created.export.filename);
                     for gone in &created.evicted {
@@ -70,7 +77,7 @@ pub fn ExportDialog(
             <form method="dialog" on:submit=start>
                 <h2 id="export-h">"Export conversations"</h2>
                 <label for="export-assistant">"Assistant"</label>
-                <select id="export-assistant" on:change=move |ev| assistant.set(event_target_value(&ev))>
+                <select id="export-assistant" on:change=move |ev| { since_last.set(false); assistant.set(event_target_value(&ev)) }>
                     {options.into_iter().map(|a| {
                         let id = a.id.clone();
                         view! { <option value=a.id.clone() selected=move || assistant.get() == id>{a.name}" ("{a.id.clone()}")"</option> }
@@ -79,15 +86,22 @@ pub fn ExportDialog(
                 <label for="export-days">"Time range (days)"</label>
                 <div class="days">
                     <input id="export-days" type="text" inputmode="numeric" autocomplete="off"
-                        aria-describedby="days-help days-error" aria-invalid=move || days.get().is_err().to_string()
-                        prop:value=move || days_text.get() on:input=move |ev| days_text.set(event_target_value(&ev)) />
+                        aria-describedby="days-help days-error" aria-invalid=move || (!since_last.get() && days.get().is_err()).to_string()
+                        prop:value=move || if since_last.get() { String::new() } else { days_text.get() }
+                        on:input=move |ev| { since_last.set(false); days_text.set(event_target_value(&ev)) } />
                     {Days::QUICK_PICKS.into_iter().map(|n| view! {
-                        <button type="button" class="pick" aria-pressed=move || (days_text.get().trim() == n.to_string()).to_string()
-                            on:click=move |_| days_text.set(n.to_string())>{n}</button>
+                        <button type="button" class="pick" aria-pressed=move || (!since_last.get() && days_text.get().trim() == n.to_string()).to_string()
+                            on:click=move |_| { since_last.set(false); days_text.set(n.to_string()) }>{n}</button>
                     }).collect_view()}
+                    {move || continues().map(|c| view! {
+                        <button type="button" class="pick since-last" id="since-last" aria-pressed=move || since_last.get().to_string()
+                            title=format!("Continues export {} without a gap", c.previous.id)
+                            on:click=move |_| since_last.set(true)>{format!("Since last export: {}", format::plural(c.days, "day"))}</button>
+                    })}
                 </div>
                 <p id="days-help" class="help">"A whole number from 1 to 365: 7 is the last week, 30 the last month, 90 the last quarter."</p>
-                <p id="days-error" class="field-error" role="alert">{move || days.get().err().map(|e| e.to_string())}</p>
+                <p id="days-error" class="field-error" role="alert">{move || (!since_last.get()).then(|| days.get().err().map(|e| e.to_string())).flatten()}</p>
+                <FilterFields prefix="export" filters=filters />
                 <div class="preview" aria-live="polite">
                     <Transition fallback=|| view! { <p class="help">"Counting…"</p> }>
                         <ErrorBoundary fallback=|errors| view! {
@@ -100,7 +114,7 @@ pub fn ExportDialog(
                 <p class="field-error" role="alert">{move || submit_error.get()}</p>
                 <div class="actions">
                     <button type="button" on:click=move |_| on_close()>"Cancel"</button>
-                    <button type="submit" class="primary" id="start-export" disabled=move || days.get().is_err() || submitting.get()>"Start Export"</button>
+                    <button type="submit" class="primary" id="start-export" disabled=move || span.get().is_err() || submitting.get()>"Start Export"</button>
                 </div>
             </form>
         </dialog>

@@ -1,13 +1,16 @@
-//! The signed-in app: the sidebar, the Conversations page with its toolbar, Available
-//! Exports (refreshed by itself), and the Export dialog, whose exports this tab renders
-//! in the background while the user keeps working.
+//! The signed-in app: the sidebar (Conversations, Schedules, Activity), the
+//! Conversations page with its toolbar, Available Exports (refreshed by itself), and the
+//! Export dialog, whose exports this tab renders in the background while the user keeps
+//! working.
 
+use super::activity::ActivityPage;
 use super::available_exports::AvailableExports;
 use super::conversations::ConversationList;
 use super::export_dialog::ExportDialog;
+use super::schedules::SchedulesPage;
 use crate::api;
 use crate::pipeline::{self, Cancel, Outcome};
-use crate::state::{Running, Toasts};
+use crate::state::{Page, Running, Toasts};
 use convo_model::api::{ExportInfo, ExportStatus, Me};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -23,6 +26,7 @@ pub fn Shell(me: Me, on_logout: impl Fn() + Copy + 'static) -> impl IntoView {
     let exports = RwSignal::new(Vec::<ExportInfo>::new());
     let running = Running::new();
     let dialog_open = RwSignal::new(false);
+    let page = RwSignal::new(Page::from_location());
     let alive = StoredValue::new(true);
     let toasts = expect_context::<Toasts>();
     provide_context(running);
@@ -59,36 +63,45 @@ pub fn Shell(me: Me, on_logout: impl Fn() + Copy + 'static) -> impl IntoView {
         });
     };
     let assistant_list = move || assistants.get().and_then(Result::ok).map(|l| l.assistants).unwrap_or_default();
+    let assistant_signal = Signal::derive(assistant_list);
     view! {
         <div class="shell">
             <nav class="sidebar" aria-label="Main">
                 <p class="brand">"Convo Export"</p>
-                <a href="/" aria-current="page">"Conversations"</a>
+                {Page::ALL.into_iter().map(|p| view! {
+                    <a href=p.hash() class="nav" aria-current=move || (page.get() == p).then_some("page") on:click=move |_| page.set(p)>{p.title()}</a>
+                }).collect_view()}
                 <div class="who">
                     <span title=me.name.clone()>{me.email.clone()}</span>
                     <button type="button" class="link" on:click=logout>"Log out"</button>
                 </div>
             </nav>
             <main class="content">
-                <header class="toolbar">
-                    <h1>"Conversations"</h1>
-                    <label for="assistant-filter" class="sr-only">"Assistant"</label>
-                    <select id="assistant-filter" on:change=move |ev| selected.set(Some(event_target_value(&ev)))>
-                        {move || assistant_list().into_iter().map(|a| {
-                            let id = a.id.clone();
-                            view! { <option value=a.id.clone() selected=move || selected.get().as_deref() == Some(id.as_str())>{a.name}</option> }
-                        }).collect_view()}
-                    </select>
-                    <button type="button" class="primary" id="export-button" on:click=move |_| dialog_open.set(true)>
-                        <svg aria-hidden="true" viewBox="0 0 24 24" width="18" height="18"><path d="M12 3v12m0 0l-5-5m5 5l5-5M4 19h16" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round"/></svg>
-                        " Export"
-                    </button>
-                </header>
-                <AvailableExports exports=exports refresh=refresh />
-                <h2 class="list-h">"Completed conversations"</h2>
-                <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                    {move || selected.get().map(|id| view! { <ConversationList assistant=id /> })}
-                </Transition>
+                {move || match page.get() {
+                    Page::Conversations => view! {
+                        <header class="toolbar">
+                            <h1>"Conversations"</h1>
+                            <label for="assistant-filter" class="sr-only">"Assistant"</label>
+                            <select id="assistant-filter" on:change=move |ev| selected.set(Some(event_target_value(&ev)))>
+                                {move || assistant_list().into_iter().map(|a| {
+                                    let id = a.id.clone();
+                                    view! { <option value=a.id.clone() selected=move || selected.get().as_deref() == Some(id.as_str())>{a.name}</option> }
+                                }).collect_view()}
+                            </select>
+                            <button type="button" class="primary" id="export-button" on:click=move |_| dialog_open.set(true)>
+                                <svg aria-hidden="true" viewBox="0 0 24 24" width="18" height="18"><path d="M12 3v12m0 0l-5-5m5 5l5-5M4 19h16" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round"/></svg>
+                                " Export"
+                            </button>
+                        </header>
+                        <AvailableExports exports=exports refresh=refresh />
+                        <h2 class="list-h">"Completed conversations"</h2>
+                        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                            {move || selected.get().map(|id| view! { <ConversationList assistant=id /> })}
+                        </Transition>
+                    }.into_any(),
+                    Page::Schedules => view! { <SchedulesPage assistants=assistant_signal /> }.into_any(),
+                    Page::Activity => view! { <ActivityPage /> }.into_any(),
+                }}
             </main>
         </div>
         <Show when=move || dialog_open.get()>
