@@ -187,3 +187,81 @@ async fn export_download_open_delete_and_the_limit_in_the_browser() {
     assert_eq!(options, serde_json::json!(["onboarding-guide"]));
     other.close().await.unwrap();
 }
+
+/// Clicks the element `css` finds.
+async fn click(client: &Client, css: &str) {
+    client.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("no {css}: {e}")).click().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keeping_since_last_schedules_and_activity_in_the_browser() {
+    let app = start_server().await;
+    let base = app.base.clone();
+    let browser = Browser::start(BrowserOptions::default()).await.unwrap();
+    let c = &browser.client;
+    log_in(c, &base, "demo@example.com", "demo-password").await;
+
+    // A first export, then the dialog offers to continue it, and filters narrow it.
+    click(c, "#export-button").await;
+    wait_for(c, "document.getElementById('export-includes')", 20).await;
+    assert!(c.find(Locator::Css("#since-last")).await.is_err(), "nothing to continue yet");
+    click(c, "#start-export").await;
+    wait_for(c, "document.querySelector('.export-row .badge.ok')", 30).await;
+    click(c, "#export-button").await;
+    wait_for(c, "document.getElementById('since-last')", 20).await;
+    assert!(text_of(c, "#since-last").await.starts_with("Since last export: "));
+    click(c, "#since-last").await;
+    wait_for(c, "document.getElementById('since-last').getAttribute('aria-pressed') == 'true'", 5).await;
+    c.execute("document.querySelector('details.filters').open = true", vec![]).await.unwrap();
+    click(c, "#export-ch-gmail").await;
+    wait_for(c, "document.getElementById('export-includes')", 10).await;
+    axe(c, "the Export dialog with filters").await;
+    click(c, "#start-export").await;
+    wait_for(c, "document.querySelectorAll('.export-row .badge.ok').length == 2", 30).await;
+    let account = app.state.store.account_by_email("demo@example.com").await.unwrap().unwrap().0;
+    let exports = app.state.store.list_exports(account.id, chrono::Utc::now()).await.unwrap();
+    assert_eq!(exports[0].previous.as_ref().map(|p| p.id.as_str()), Some(exports[1].id.as_str()), "the second continues the first");
+    assert_eq!(exports[0].filters.channels, vec![convo_model::Channel::Gmail]);
+    let file = app.file_of(&exports[0].id).await.unwrap();
+    assert!(String::from_utf8(file).unwrap().contains("<dt>Filters</dt><dd dir=\"auto\">channels Gmail</dd>"));
+    assert!(text_of(c, ".export-row .about").await.contains("Filters: channels Gmail"));
+
+    // Keep: the row says so, and the server holds it.
+    click(c, ".export-row .keep").await;
+    wait_for(c, "document.querySelector('.export-row .keep').getAttribute('aria-pressed') == 'true'", 10).await;
+    assert!(app.state.store.list_exports(account.id, chrono::Utc::now()).await.unwrap()[0].held);
+    axe(c, "Available Exports with a kept export").await;
+
+    // Schedules: a bad time zone is said next to the field; a good one is listed.
+    click(c, "a.nav[href='#schedules']").await;
+    wait_for(c, "document.getElementById('schedule-zone')", 20).await;
+    axe(c, "the Schedules page").await;
+    let zone = c.find(Locator::Css("#schedule-zone")).await.unwrap();
+    zone.clear().await.unwrap();
+    zone.send_keys("Mars/Olympus").await.unwrap();
+    click(c, "#create-schedule").await;
+    wait_for(c, "document.getElementById('schedule-error').textContent.includes('not an IANA time zone')", 10).await;
+    zone.clear().await.unwrap();
+    zone.send_keys("Europe/Berlin").await.unwrap();
+    click(c, "#create-schedule").await;
+    wait_for(c, "document.querySelector('.schedule-row .next-run')", 10).await;
+    assert_eq!(text_of(c, "#schedule-error").await, "");
+    assert!(text_of(c, ".schedule-row").await.contains("Europe/Berlin"));
+    click(c, ".schedule-row .pause").await;
+    wait_for(c, "document.querySelector('.schedule-row .next-run').textContent == 'Paused'", 10).await;
+    axe(c, "the Schedules page with a schedule").await;
+
+    // Activity: what happened, newest first, and the CSV.
+    click(c, "a.nav[href='#activity']").await;
+    wait_for(c, "document.querySelectorAll('.activity-table .event').length >= 5", 20).await;
+    let actions =
+        c.execute("return [...document.querySelectorAll('.activity-table .action')].map(a => a.textContent)", vec![]).await.unwrap();
+    let actions: Vec<String> = serde_json::from_value(actions).unwrap();
+    assert_eq!(actions.first().map(String::as_str), Some("held"), "{actions:?}");
+    for expected in ["created", "ready"] {
+        assert!(actions.iter().any(|a| a == expected), "{expected} in {actions:?}");
+    }
+    assert_eq!(c.find(Locator::Css("#activity-csv")).await.unwrap().attr("href").await.unwrap().as_deref(), Some("/api/audit.csv"));
+    axe(c, "the Activity page").await;
+    browser.close().await.unwrap();
+}

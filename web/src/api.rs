@@ -3,8 +3,9 @@
 //! with backoff.
 
 use convo_model::api::{
-    AssistantList, AuditPage, BrowserReport, ConversationPage, CreateExportRequest, CreateScheduleRequest, CreatedExport, ErrorBody, ExportInfo,
-    ExportList, ExportPreview, LoginRequest, Me, ProgressReport, ScheduleInfo, ScheduleList, ScheduleRun, UpdateScheduleRequest,
+    AssistantList, AuditPage, BrowserReport, ConversationPage, CreateExportRequest, CreateScheduleRequest, CreatedExport, ErrorBody,
+    ExportInfo, ExportList, ExportPreview, LoginRequest, Me, ProgressReport, ScheduleInfo, ScheduleList, ScheduleRun,
+    UpdateScheduleRequest,
 };
 use convo_model::{Days, ExportFilters};
 use gloo_net::http::{Request, RequestBuilder, Response};

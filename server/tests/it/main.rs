@@ -11,6 +11,7 @@ mod processes;
 mod render_cli;
 mod session;
 mod trust;
+mod verify_cli;
 
 use convo_testkit::assert_no_canary;
 use reqwest::StatusCode;

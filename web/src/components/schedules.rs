@@ -72,8 +72,17 @@ fn NewSchedule(assistants: Signal<Vec<AssistantRef>>, on_created: impl Fn() + Co
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let assistant_id = assistant.get_untracked();
-        let assistant_id = if assistant_id.is_empty() { assistants.get_untracked().first().map(|a| a.id.clone()).unwrap_or_default() } else { assistant_id };
-        let request = CreateScheduleRequest { assistant_id, every: every.get_untracked(), time_zone: zone.get_untracked(), filters: filters.get_untracked() };
+        let assistant_id = if assistant_id.is_empty() {
+            assistants.get_untracked().first().map(|a| a.id.clone()).unwrap_or_default()
+        } else {
+            assistant_id
+        };
+        let request = CreateScheduleRequest {
+            assistant_id,
+            every: every.get_untracked(),
+            time_zone: zone.get_untracked(),
+            filters: filters.get_untracked(),
+        };
         busy.set(true);
         spawn_local(async move {
             match api::create_schedule(&request).await {

@@ -1,0 +1,95 @@
+//! `convo-export verify` as a compliance officer runs it, years later, offline: an
+//! intact export passes with a one-line summary; each kind of tampering is named with a
+//! non-zero exit; a chain and a receipt are checked, and another server's key refused.
+
+use crate::BIN;
+use convo_testkit::{ALICE, Db, TestApp};
+use serde_json::{Value, json};
+use std::path::Path;
+use std::process::Command;
+
+fn verify(args: &[&dyn AsRef<std::ffi::OsStr>]) -> (bool, String) {
+    let out = Command::new(BIN).arg("verify").args(args).output().unwrap();
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    (out.status.success(), text)
+}
+
+async fn server_export(app: &TestApp, client: &reqwest::Client, body: Value) -> Value {
+    let created: Value = client.post(app.url("/api/exports")).json(&body).send().await.unwrap().json().await.unwrap();
+    crate::limits::settle_one(app, client, created["export"]["id"].as_str().unwrap()).await
+}
+
+async fn save(app: &TestApp, client: &reqwest::Client, path: &str, to: &Path) -> Vec<u8> {
+    let bytes = client.get(app.url(path)).send().await.unwrap().bytes().await.unwrap().to_vec();
+    std::fs::write(to, &bytes).unwrap();
+    bytes
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verify_names_tampering_checks_chains_and_receipts() {
+    let app = TestApp::start(Db::Sqlite).await;
+    app.seed(60).await;
+    let alice = app.login(ALICE).await;
+    let dir = tempfile::tempdir().unwrap();
+    let first = server_export(&app, &alice, json!({"assistant_id": "support-bot", "days": 30, "render": "server"})).await;
+    // New conversations meanwhile, for the export that continues the first.
+    let later = app.state.clock.now() + chrono::Duration::days(20);
+    let path = app.dir.path().join("later.jsonl");
+    std::fs::write(&path, convo_testkit::import_lines("support-bot", 12, 6, later, 19, 77)).unwrap();
+    convo_server::import::import_file(&app.state.store, &path, later, &indicatif::ProgressBar::hidden()).await.unwrap();
+    app.state.clock.advance(chrono::Duration::days(20));
+    let second = server_export(&app, &alice, json!({"assistant_id": "support-bot", "since_last": true, "render": "server"})).await;
+    let (a, b) = (dir.path().join("first.html"), dir.path().join("second.html"));
+    save(&app, &alice, &format!("/api/exports/{}/content", first["id"].as_str().unwrap()), &a).await;
+    let second_bytes = save(&app, &alice, &format!("/api/exports/{}/content", second["id"].as_str().unwrap()), &b).await;
+    let receipt = dir.path().join("receipt.json");
+    save(&app, &alice, &format!("/api/exports/{}/receipt", second["id"].as_str().unwrap()), &receipt).await;
+    let key = dir.path().join("key.json");
+    save(&app, &reqwest::Client::new(), "/api/signing-key", &key).await;
+
+    let (ok, said) = verify(&[&b]);
+    assert!(ok, "{said}");
+    assert!(said.starts_with("OK ") && said.lines().count() == 1, "{said}");
+    assert!(said.contains(second["id"].as_str().unwrap()) && said.contains("support-bot"), "{said}");
+    let (ok, said) = verify(&[&b, &"--previous", &a, &"--receipt", &receipt, &"--public-key", &key]);
+    assert!(ok, "{said}");
+    assert!(said.contains("continues") && said.contains("receipt"), "{said}");
+    // The key may also be given as the bare base64 value.
+    let bare: Value = serde_json::from_slice(&std::fs::read(&key).unwrap()).unwrap();
+    let (ok, said) = verify(&[&b, &"--receipt", &receipt, &"--public-key", &bare["public_key"].as_str().unwrap()]);
+    assert!(ok, "{said}");
+
+    // Each kind of tampering, named.
+    let html = String::from_utf8(second_bytes).unwrap();
+    let tampered = dir.path().join("tampered.html");
+    let first_article = html.find("<article class=\"conv\"").unwrap();
+    let close = first_article + html[first_article..].find("</article>").unwrap() + "</article>".len();
+    let second_article = close + html[close..].find("<article class=\"conv\"").unwrap();
+    let stats = html.find("<section class=\"stats\"").unwrap();
+    let dd = stats + html[stats..].find("<dd>").unwrap() + 4;
+    for (edit, named) in [
+        (html.replacen("</li>", " (edited)</li>", 1), "was edited"),
+        (format!("{}{}", &html[..first_article], &html[second_article..]), "was removed"),
+        (html.replacen("<h1><bdi>", "<h1><bdi>Not ", 1), "the header"),
+        (format!("{}1{}", &html[..dd], &html[dd..]), "statistics"),
+        (html.replacen("<script>", "<script>fetch('https://evil.example');", 1), "the page around the conversations"),
+    ] {
+        std::fs::write(&tampered, &edit).unwrap();
+        let (ok, said) = verify(&[&tampered]);
+        assert!(!ok, "{named}: {said}");
+        assert!(said.contains("was altered") && said.contains(named), "{named}: {said}");
+    }
+    // A chain to the wrong file, a receipt for another file, another server's key.
+    let (ok, said) = verify(&[&b, &"--previous", &b]);
+    assert!(!ok && said.contains("does not continue"), "{said}");
+    std::fs::write(&tampered, html.replacen("</footer>", "</footer><!-- -->", 1)).unwrap();
+    let (ok, said) = verify(&[&tampered, &"--receipt", &receipt, &"--public-key", &key]);
+    assert!(!ok, "{said}");
+    let other = TestApp::start(Db::Sqlite).await;
+    let other_key = dir.path().join("other-key.json");
+    save(&other, &reqwest::Client::new(), "/api/signing-key", &other_key).await;
+    let (ok, said) = verify(&[&b, &"--receipt", &receipt, &"--public-key", &other_key]);
+    assert!(!ok && said.contains("another server"), "{said}");
+    let (ok, said) = verify(&[&dir.path().join("missing.html")]);
+    assert!(!ok && said.contains("cannot read"), "{said}");
+}
