@@ -71,8 +71,11 @@ async fn search_filters_and_highlights_under_the_exports_own_csp() {
     // The search box is shown by the script: the CSP hash let it run.
     let form = browser.client.find(Locator::Css("#search")).await.unwrap();
     assert!(form.is_displayed().await.unwrap(), "the export's own script did not run");
-    let scripts = browser.client.execute("return document.scripts.length", vec![]).await.unwrap();
+    // One script runs; the manifest is data (`application/json`), never executed.
+    let scripts = browser.client.execute("return document.querySelectorAll('script:not([type])').length", vec![]).await.unwrap();
     assert_eq!(scripts, 1);
+    let manifest = browser.client.execute("return JSON.parse(document.getElementById('export-manifest').textContent).counts.conversations", vec![]).await.unwrap();
+    assert_eq!(manifest, 5);
     assert_eq!(visible_conversations(&browser).await, 5);
 
     assert_eq!(type_query(&browser, "ana souza").await, "2 conversations of 5 match");
