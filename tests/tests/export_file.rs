@@ -74,7 +74,11 @@ async fn search_filters_and_highlights_under_the_exports_own_csp() {
     // One script runs; the manifest is data (`application/json`), never executed.
     let scripts = browser.client.execute("return document.querySelectorAll('script:not([type])').length", vec![]).await.unwrap();
     assert_eq!(scripts, 1);
-    let manifest = browser.client.execute("return JSON.parse(document.getElementById('export-manifest').textContent).counts.conversations", vec![]).await.unwrap();
+    let manifest = browser
+        .client
+        .execute("return JSON.parse(document.getElementById('export-manifest').textContent).counts.conversations", vec![])
+        .await
+        .unwrap();
     assert_eq!(manifest, 5);
     assert_eq!(visible_conversations(&browser).await, 5);
 
