@@ -20,12 +20,15 @@ pub struct DataConfig {
     /// default: `file://DATA_DIR/exports`.
     #[arg(long, global = true, env = "CONVO_STORAGE", value_name = "URL", value_parser = Storage::parse)]
     pub storage: Option<Storage>,
+    /// S3 settings that override the `AWS_*` variables (tests; never a flag).
+    #[arg(skip)]
+    pub s3: crate::files::S3,
 }
 
 impl DataConfig {
     /// A configuration for this directory and database, files in the directory (tests).
     pub fn new(data_dir: impl Into<PathBuf>, database_url: Option<String>) -> DataConfig {
-        DataConfig { data_dir: data_dir.into(), database_url, storage: None }
+        DataConfig { data_dir: data_dir.into(), database_url, storage: None, s3: crate::files::S3::default() }
     }
 
     pub fn database_url(&self) -> String {
@@ -56,10 +59,14 @@ pub struct ServeConfig {
     /// The built web app to serve.
     #[arg(long, env = "CONVO_WEB_DIR", default_value = "dist")]
     pub web_dir: PathBuf,
-    /// Seconds between sweeps (retention, orphan files, exports whose tab went away,
-    /// expired sessions and tokens).
-    #[arg(long, env = "CONVO_SWEEP_SECONDS", default_value_t = 60)]
+    /// Seconds between sweeps: exports whose renderer went quiet, schedules, retention
+    /// (orphan files, expired sessions and tokens every 20th sweep).
+    #[arg(long, env = "CONVO_SWEEP_SECONDS", default_value_t = 15)]
     pub sweep_seconds: u64,
+    /// Seconds a server render's lease lasts without a renewal before another process
+    /// takes the export over.
+    #[arg(long, env = "CONVO_RENDER_LEASE_SECONDS", default_value_t = 30, hide = true)]
+    pub render_lease_seconds: u64,
 }
 
 impl ServeConfig {

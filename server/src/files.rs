@@ -57,6 +57,17 @@ impl std::fmt::Display for Storage {
     }
 }
 
+/// How to reach an S3-compatible server, where the standard `AWS_*` variables are not
+/// what should be used (tests run several servers in one process). Unset fields fall
+/// back to the variables.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct S3 {
+    pub endpoint: Option<String>,
+    pub region: Option<String>,
+    pub access_key_id: Option<String>,
+    pub secret_access_key: Option<String>,
+}
+
 /// Why a write did not become an object.
 #[derive(Debug, thiserror::Error)]
 pub enum WriteError {
@@ -105,6 +116,11 @@ pub struct FileStore {
 impl FileStore {
     /// Opens `storage`; scratch files go to `DATA_DIR/tmp`.
     pub fn open(storage: &Storage, data_dir: &Path) -> anyhow::Result<FileStore> {
+        FileStore::open_with(storage, data_dir, &S3::default())
+    }
+
+    /// As [`FileStore::open`], with S3 settings that override the `AWS_*` variables.
+    pub fn open_with(storage: &Storage, data_dir: &Path, s3: &S3) -> anyhow::Result<FileStore> {
         let scratch = data_dir.join("tmp");
         std::fs::create_dir_all(&scratch)?;
         let (store, prefix): (Arc<dyn ObjectStore>, String) = match storage {
@@ -114,8 +130,18 @@ impl FileStore {
             }
             Storage::S3 { bucket, prefix } => {
                 let mut builder = object_store::aws::AmazonS3Builder::from_env().with_bucket_name(bucket);
+                if let Some(endpoint) = &s3.endpoint {
+                    builder = builder.with_endpoint(endpoint);
+                }
+                if let Some(region) = &s3.region {
+                    builder = builder.with_region(region);
+                }
+                if let (Some(id), Some(secret)) = (&s3.access_key_id, &s3.secret_access_key) {
+                    builder = builder.with_access_key_id(id).with_secret_access_key(secret);
+                }
                 // A plain-http endpoint (a local S3-compatible server) is allowed when named.
-                if std::env::var("AWS_ENDPOINT_URL").is_ok_and(|u| u.starts_with("http://")) {
+                let endpoint = s3.endpoint.clone().or_else(|| std::env::var("AWS_ENDPOINT_URL").ok());
+                if endpoint.is_some_and(|u| u.starts_with("http://")) {
                     builder = builder.with_allow_http(true);
                 }
                 (Arc::new(builder.build()?), prefix.clone())
@@ -148,12 +174,21 @@ impl FileStore {
     /// Writes `chunks` as a new object of export `id`, hashing as it goes. The object
     /// appears only if the stream ends well, stays within `max` bytes, is not empty,
     /// and (when given) matches `expected`.
-    pub async fn write<S, E>(&self, id: &str, mut chunks: S, max: u64, expected: Option<[u8; 32]>) -> Result<Written, WriteError>
+    pub async fn write<S, E>(&self, id: &str, chunks: S, max: u64, expected: Option<[u8; 32]>) -> Result<Written, WriteError>
     where
         S: Stream<Item = Result<Bytes, E>> + Unpin + Send,
         E: std::fmt::Display,
     {
-        let key = FileStore::new_key(id);
+        self.write_to(&FileStore::new_key(id), chunks, max, expected).await
+    }
+
+    /// As [`FileStore::write`], under a key the caller chose (one never used before).
+    pub async fn write_to<S, E>(&self, key: &str, mut chunks: S, max: u64, expected: Option<[u8; 32]>) -> Result<Written, WriteError>
+    where
+        S: Stream<Item = Result<Bytes, E>> + Unpin + Send,
+        E: std::fmt::Display,
+    {
+        let key = key.to_string();
         let upload = self.store.put_multipart(&self.path(&key)).await?;
         let mut writer = WriteMultipart::new_with_chunk_size(upload, PART_BYTES);
         let mut hasher = Sha256::new();
@@ -201,6 +236,28 @@ impl FileStore {
         let got = self.store.get_opts(&self.path(key), options).await?;
         let size = got.meta.size;
         Ok((size, got.into_stream().map_err(std::io::Error::other).boxed()))
+    }
+
+    /// Bytes `range` of a file stored as parts (keys and sizes, in order), as one stream.
+    pub fn read_parts(&self, parts: Vec<(String, u64)>, range: Range<u64>) -> BoxStream<'static, std::io::Result<Bytes>> {
+        let store = self.clone();
+        let mut at = 0u64;
+        let mut wanted = Vec::new();
+        for (key, size) in parts {
+            let (start, end) = (at, at + size);
+            at = end;
+            if end <= range.start || start >= range.end {
+                continue;
+            }
+            wanted.push((key, range.start.max(start) - start..range.end.min(end) - start));
+        }
+        futures_util::stream::iter(wanted)
+            .then(move |(key, part_range)| {
+                let store = store.clone();
+                async move { store.read(&key, Some(part_range)).await.map(|(_, body)| body).map_err(std::io::Error::other) }
+            })
+            .try_flatten()
+            .boxed()
     }
 
     /// The object's size, if it exists.

@@ -16,8 +16,15 @@ use std::io::{Seek, Write};
 use std::sync::Arc;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-/// How often a waiting render says it is still there (well under `stale_after`).
-const WAITING_HEARTBEAT: std::time::Duration = std::time::Duration::from_secs(20);
+/// How often a waiting render says it is still there, and a render that writes its file
+/// renews its lease (well within `Settings::render_lease`).
+const WAITING_HEARTBEAT: std::time::Duration = std::time::Duration::from_secs(10);
+const LEASE_RENEWAL: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Every this many sweeps, a whole one (listing every stored object); the others only
+/// take over and run schedules, so a process that died is replaced within a lease and a
+/// sweep (about 45 s by default).
+const FULL_SWEEP_EVERY: u64 = 20;
 
 /// Runs server-side work; cheap to clone.
 #[derive(Clone)]
@@ -96,7 +103,7 @@ impl Jobs {
             .await??;
             let done = w.renderer.messages() as i64;
             work = Some(w);
-            if !catalog.server_progress(export, done).await? {
+            if !catalog.server_progress(export, Some(done)).await? {
                 tracing::info!(export = %export.id, "export deleted while rendering; stopped");
                 return Ok(());
             }
@@ -117,16 +124,40 @@ impl Jobs {
         let chunks = futures_util::stream::iter([Ok::<_, std::io::Error>(Bytes::from(parts.head))])
             .chain(tokio_util::io::ReaderStream::with_capacity(tokio::fs::File::from_std(body), 1 << 20))
             .chain(futures_util::stream::iter([Ok(Bytes::from(parts.tail))]));
-        let written = catalog.files().write(&export.id, chunks, u64::MAX, None).await?;
+        // The lease is renewed while the file is written (a big file to S3 takes a while).
+        let heartbeat = {
+            let (catalog, export) = (catalog.clone(), export.clone());
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(LEASE_RENEWAL).await;
+                    if !catalog.server_progress(&export, None).await.unwrap_or(false) {
+                        return;
+                    }
+                }
+            })
+        };
+        let written = catalog.files().write(&export.id, chunks, u64::MAX, None).await;
+        heartbeat.abort();
+        let written = written?;
         let counts = Some((parts.conversations as i64, parts.messages as i64));
         catalog.finish(export, Renderer::Server, &written, counts, "server").await?;
         Ok(())
     }
 
-    /// One sweep: retention, orphan files, expired sessions and tokens, exports whose
-    /// renderer went quiet, and the periods schedules owe; renders run in the background.
+    /// One whole sweep: retention, orphan files, expired sessions and tokens, exports
+    /// whose renderer went quiet, and the periods schedules owe; renders run in the
+    /// background.
     pub async fn sweep_once(&self) -> anyhow::Result<Sweep> {
         let mut sweep = self.catalog.sweep().await?;
+        let tick = self.tick().await?;
+        sweep.taken_over = tick.taken_over;
+        sweep.scheduled = tick.scheduled;
+        Ok(sweep)
+    }
+
+    /// The frequent part of a sweep: take-overs and schedules.
+    async fn tick(&self) -> anyhow::Result<Sweep> {
+        let mut sweep = Sweep::default();
         for export in self.catalog.take_over_stale().await? {
             sweep.taken_over += 1;
             self.spawn_render(export);
@@ -138,12 +169,14 @@ impl Jobs {
         Ok(sweep)
     }
 
-    /// Runs the sweeper now and then every `every`.
+    /// Runs the sweeper now and then every `every`: take-overs and schedules each time,
+    /// the whole sweep (which lists every stored object) every `FULL_SWEEP_EVERY`th.
     pub fn spawn_sweeper(&self, every: std::time::Duration) -> tokio::task::JoinHandle<()> {
         let jobs = self.clone();
         tokio::spawn(async move {
-            loop {
-                match jobs.sweep_once().await {
+            for n in 0u64.. {
+                let result = if n.is_multiple_of(FULL_SWEEP_EVERY) { jobs.sweep_once().await } else { jobs.tick().await };
+                match result {
                     Ok(s) if s != Sweep::default() => tracing::info!(?s, "swept"),
                     Ok(_) => {}
                     Err(e) => tracing::error!(error = %format!("{e:#}"), "sweep failed"),

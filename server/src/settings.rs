@@ -9,8 +9,12 @@ pub struct Settings {
     pub public_url: Option<String>,
     pub max_exports: i64,
     pub retention: chrono::Duration,
-    /// A processing export whose renderer has not reported for this long is taken over.
+    /// A browser rendering an export that has not reported for this long is taken over.
     pub stale_after: chrono::Duration,
+    /// A server render's lease: renewed with every page (and while it waits); another
+    /// process takes the export over once it lapses, so a process that died has its
+    /// exports finished within a lease and a sweep.
+    pub render_lease: chrono::Duration,
     pub max_upload_bytes: u64,
     pub session_ttl: chrono::Duration,
     pub page: PageLimits,
@@ -36,6 +40,7 @@ impl Default for Settings {
             max_exports: 20,
             retention: chrono::Duration::days(30),
             stale_after: chrono::Duration::minutes(3),
+            render_lease: chrono::Duration::seconds(30),
             max_upload_bytes: 4 << 30,
             session_ttl: chrono::Duration::days(30),
             page: PageLimits::default(),

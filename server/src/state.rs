@@ -34,7 +34,8 @@ impl AppState {
             .with_context(|| format!("cannot create the data directory {}", config.data_dir.display()))?;
         let store = Store::connect(&config.database_url()).await.context("cannot open the database")?;
         let storage = config.storage();
-        let files = FileStore::open(&storage, &config.data_dir).with_context(|| format!("cannot open the export files at {storage}"))?;
+        let files = FileStore::open_with(&storage, &config.data_dir, &config.s3)
+            .with_context(|| format!("cannot open the export files at {storage}"))?;
         let settings = Arc::new(settings);
         let accounts = Accounts::new(store.clone(), clock.clone(), settings.clone());
         let catalog = Catalog::new(store.clone(), files, clock.clone(), settings.clone());

@@ -1,6 +1,7 @@
 //! `cargo xtask run | test | bench`: the README's commands. Each installs what it needs
-//! when it is missing (wasm target, Trunk, wasm-bindgen-cli, Chromium and ChromeDriver,
-//! vnu and axe-core) and is quick when everything is there.
+//! when it is missing (wasm target, Trunk, wasm-bindgen-cli, and for tests and benches
+//! Chromium and ChromeDriver, vnu and axe-core, Garage) and is quick when everything is
+//! there.
 
 use anyhow::{Context, bail};
 use std::path::{Path, PathBuf};
@@ -9,6 +10,9 @@ use std::process::Command;
 const TRUNK_VERSION: &str = "0.21.14";
 const VNU_VERSION: &str = "26.9.27";
 const AXE_VERSION: &str = "4.14.1";
+/// The S3-compatible server the storage tests run against (about 7 minutes to build once;
+/// kept in cargo's bin folder, so a fresh clone reuses it).
+const GARAGE_VERSION: &str = "2.5.0";
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -124,6 +128,12 @@ fn setup(browser: bool) -> anyhow::Result<()> {
     }
     if !browser {
         return Ok(());
+    }
+    if !capture("garage", &["--version"]).is_some_and(|v| v.contains(&format!("cargo:{GARAGE_VERSION}")) || v.contains(GARAGE_VERSION)) {
+        step(
+            "installing Garage (an S3-compatible server for the storage tests)",
+            Command::new("cargo").args(["install", "--locked", &format!("garage@{GARAGE_VERSION}")]),
+        )?;
     }
     if which("chromium").is_none() || which("chromedriver").is_none() {
         apt_install(&["chromium", "chromium-driver"])?;

@@ -35,7 +35,13 @@ impl Catalog {
         let key = export.file_key.clone().ok_or_else(|| anyhow::anyhow!("ready export {id} has no file"))?;
         let size = export.size_bytes.unwrap_or(0).max(0) as u64;
         let range = range.unwrap_or(0..size);
-        let (_, body) = self.files.read(&key, Some(range.clone())).await?;
+        let body = match export.file_parts {
+            Some(_) => {
+                let parts = self.store.parts(id).await?.into_iter().map(|p| (p.key, p.size.max(0) as u64)).collect();
+                self.files.read_parts(parts, range.clone())
+            }
+            None => self.files.read(&key, Some(range.clone())).await?.1,
+        };
         // A whole download is what the activity trail records; a resumed one (a range
         // not from the start) is the same download going on.
         if range.start == 0 {

@@ -50,19 +50,20 @@ impl Catalog {
     /// each now the server's: exactly one caller gets each.
     pub async fn take_over_stale(&self) -> Result<Vec<ExportRow>> {
         let now = self.clock.now();
-        Ok(self.store.claim_stale(now - self.settings.stale_after, now).await?)
+        Ok(self.store.claim_stale(now - self.settings.stale_after, now - self.settings.render_lease, &self.instance, now).await?)
     }
 
-    /// A server render's progress; false when the export is no longer the server's to
-    /// render (deleted, expired).
-    pub async fn server_progress(&self, export: &ExportRow, done: i64) -> Result<bool> {
-        Ok(self.store.report_progress(&export.id, Renderer::Server, done, self.clock.now()).await?)
+    /// A server render's heartbeat and progress (messages rendered), which renew this
+    /// process's lease; false when the export is no longer this process's to render
+    /// (deleted, expired, or taken over after its lease lapsed).
+    pub async fn server_progress(&self, export: &ExportRow, done: Option<i64>) -> Result<bool> {
+        Ok(self.store.server_heartbeat(&export.id, &self.instance, done, self.clock.now()).await?)
     }
 
     /// A server render waits for a free slot (`true`) or starts (`false`); false when the
     /// export is no longer the server's to render.
     pub async fn server_waiting(&self, export: &ExportRow, waiting: bool) -> Result<bool> {
-        Ok(self.store.set_waiting(&export.id, waiting, self.clock.now()).await?)
+        Ok(self.store.set_waiting(&export.id, &self.instance, waiting, self.clock.now()).await?)
     }
 
     /// A server render failed: said without internals.

@@ -13,6 +13,7 @@ mod create;
 mod download;
 mod holds;
 mod lifecycle;
+mod parts;
 pub mod periods;
 pub mod receipts;
 mod retention;
@@ -21,6 +22,7 @@ mod upload;
 
 pub use create::{Created, ExportRequest, Span};
 pub use download::{FileRead, Reading};
+pub use parts::{MAX_PART_BYTES, MAX_PARTS};
 pub use retention::Sweep;
 pub use upload::{Digest, UploadBody};
 
@@ -85,11 +87,14 @@ pub struct Catalog {
     files: FileStore,
     clock: Clock,
     settings: Arc<Settings>,
+    /// This process, as the owner of the server renders it holds leases on.
+    instance: Arc<str>,
 }
 
 impl Catalog {
     pub fn new(store: Store, files: FileStore, clock: Clock, settings: Arc<Settings>) -> Catalog {
-        Catalog { store, files, clock, settings }
+        let instance = format!("proc_{}", &crate::auth::new_export_id()[..12]).into();
+        Catalog { store, files, clock, settings, instance }
     }
 
     pub fn store(&self) -> &Store {

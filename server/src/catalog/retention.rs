@@ -47,7 +47,11 @@ impl Catalog {
                 None => false,
                 // An export that is gone.
                 Some(None) => true,
-                Some(Some(key)) => key.as_deref() != Some(object.key.as_str()) && object.modified < old_before,
+                Some(Some(key)) => {
+                    // A ready file is one object, or parts under a prefix ending in `/`.
+                    let recorded = key.as_deref().is_some_and(|k| k == object.key || (k.ends_with('/') && object.key.starts_with(k)));
+                    !recorded && object.modified < old_before
+                }
             };
             if orphan {
                 self.files.delete(&object.key).await?;

@@ -78,8 +78,34 @@ impl Catalog {
         actor: &str,
     ) -> Result<bool> {
         let (conversations, messages) = counts.unwrap_or((export.conversations.unwrap_or(0), export.messages.unwrap_or(0)));
+        self.finish_file(export, renderer, written, (conversations, messages), None, actor).await
+    }
+
+    /// As [`Catalog::finish`], for a file of `parts` parts (then `written.key` is their
+    /// prefix) or of one object.
+    pub(super) async fn finish_with_parts(
+        &self,
+        export: &ExportRow,
+        renderer: Renderer,
+        written: &Written,
+        parts: Option<i64>,
+        actor: &str,
+    ) -> Result<bool> {
+        let counts = (export.conversations.unwrap_or(0), export.messages.unwrap_or(0));
+        self.finish_file(export, renderer, written, counts, parts, actor).await
+    }
+
+    async fn finish_file(
+        &self,
+        export: &ExportRow,
+        renderer: Renderer,
+        written: &Written,
+        (conversations, messages): (i64, i64),
+        parts: Option<i64>,
+        actor: &str,
+    ) -> Result<bool> {
         let sha256 = hex::encode(written.sha256);
-        let file = FinishedFile { key: &written.key, size: written.size as i64, sha256: &sha256, conversations, messages };
+        let file = FinishedFile { key: &written.key, size: written.size as i64, sha256: &sha256, conversations, messages, parts };
         let done = self.store.finish_export(&export.id, renderer, file, self.clock.now()).await?;
         if done {
             let by = match renderer {
@@ -87,6 +113,10 @@ impl Catalog {
                 Renderer::Server => "rendered by the server",
             };
             self.store.audit(Some(export.account_id), &export.id, AuditAction::Ready, actor, Some(by), self.clock.now()).await?;
+        } else if parts.is_some() {
+            for part in self.store.parts(&export.id).await? {
+                self.files.delete(&part.key).await?;
+            }
         } else {
             self.files.delete(&written.key).await?;
         }

@@ -25,7 +25,12 @@ pub async fn run(data: &DataConfig, args: ServeConfig) -> anyhow::Result<()> {
     if web_dir.is_none() {
         tracing::warn!(dir = %args.web_dir.display(), "no built web app there: serving the API only (run `cargo xtask run`)");
     }
-    let settings = Settings { public_url: args.public_url.clone(), secure_cookies: args.https(), ..Settings::default() };
+    let settings = Settings {
+        public_url: args.public_url.clone(),
+        secure_cookies: args.https(),
+        render_lease: chrono::Duration::seconds(args.render_lease_seconds.max(1) as i64),
+        ..Settings::default()
+    };
     let state = AppState::open(data, Clock::System, settings, web_dir).await?;
     let empty = state.store.is_empty().await?;
     if args.demo && empty {

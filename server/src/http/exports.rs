@@ -3,7 +3,7 @@
 
 use super::extract::{ApiJson, ApiQuery};
 use super::{ApiError, Authed};
-use crate::catalog::{Digest, ExportRequest, Span};
+use crate::catalog::{Digest, ExportRequest, MAX_PARTS, Span};
 use crate::state::AppState;
 use crate::store::ExportRow;
 use axum::Json;
@@ -12,7 +12,8 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use base64::Engine;
 use convo_model::api::{
-    BrowserReport, CreateExportRequest, CreatedExport, ExportInfo, ExportList, ExportPreview, ProgressReport, Receipt, Renderer, SigningKey,
+    BrowserReport, CompleteUpload, CreateExportRequest, CreatedExport, ExportInfo, ExportList, ExportPreview, PartReceived, ProgressReport,
+    Receipt, Renderer, SigningKey,
 };
 use convo_model::{Channel, Days, ExportFilters};
 use serde::Deserialize;
@@ -120,6 +121,31 @@ pub async fn handover(
     let export = state.catalog.hand_over(&account, &id, &body.reason).await?;
     state.jobs.spawn_render(export.clone());
     Ok(Json(export_info(export)))
+}
+
+/// One part of a file uploaded in parts, with its own `Content-Digest`.
+pub async fn upload_part(
+    State(state): State<AppState>,
+    Authed(account): Authed,
+    Path((id, n)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: axum::body::Body,
+) -> Result<Json<PartReceived>, ApiError> {
+    state.catalog.get(&account, &id).await?;
+    let n: i64 = n.parse().map_err(|_| ApiError::BadRequest(format!("{n:?} is not a part number: parts go from 1 to {MAX_PARTS}")))?;
+    let expected = expected_digest(&headers)?;
+    let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    Ok(Json(state.catalog.receive_part(&account, &id, n, expected, declared, body.into_data_stream()).await?))
+}
+
+/// The file is parts 1 to N: joined in order, it becomes the export's file.
+pub async fn complete(
+    State(state): State<AppState>,
+    Authed(account): Authed,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<CompleteUpload>,
+) -> Result<Json<ExportInfo>, ApiError> {
+    Ok(Json(export_info(state.catalog.complete_parts(&account, &id, body.parts).await?)))
 }
 
 /// Keep: a held export is neither evicted nor expired.

@@ -17,7 +17,7 @@ pub use serve::serve;
 
 use crate::state::AppState;
 use axum::http::{HeaderName, HeaderValue, Request};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use convo_model::api::Health;
 use tower_http::map_request_body::MapRequestBodyLayer;
@@ -39,6 +39,8 @@ pub fn app(state: AppState) -> Router {
         .route("/exports/{id}", get(exports::get).delete(exports::delete))
         .route("/exports/{id}/content", get(files::download).put(exports::upload))
         .route("/exports/{id}/open", get(files::open))
+        .route("/exports/{id}/parts/{n}", put(exports::upload_part))
+        .route("/exports/{id}/complete", post(exports::complete))
         .route("/exports/{id}/hold", post(exports::hold).delete(exports::release))
         .route("/exports/{id}/receipt", get(exports::receipt))
         .route("/signing-key", get(exports::signing_key))

@@ -18,6 +18,8 @@ pub struct FinishedFile<'a> {
     pub sha256: &'a str,
     pub conversations: i64,
     pub messages: i64,
+    /// For a file uploaded in parts: how many (`key` is their prefix).
+    pub parts: Option<i64>,
 }
 
 impl Store {
@@ -36,6 +38,22 @@ impl Store {
         Ok(r.rows_affected() == 1)
     }
 
+    /// A server render's heartbeat (and progress, when given), which renews its lease;
+    /// false when the export is no longer the server's, or another process took it over.
+    pub async fn server_heartbeat(&self, id: &str, owner: &str, done: Option<i64>, now: Timestamp) -> Result<bool> {
+        let r = sqlx::query(
+            "UPDATE exports SET progress_done = COALESCE($1, progress_done), heartbeat_at = $2, lease_owner = $3 \
+             WHERE id = $4 AND status = 'processing' AND renderer = 'server' AND (lease_owner IS NULL OR lease_owner = $3)",
+        )
+        .bind(done)
+        .bind(ms(now))
+        .bind(owner)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
     /// Marks a processing export ready with its file, if `renderer` still renders it;
     /// false when it was deleted, failed or taken over meanwhile. The file, the state and
     /// the chain entry change together.
@@ -43,7 +61,7 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         let r = sqlx::query(
             "UPDATE exports SET status = 'ready', size_bytes = $1, sha256 = $2, conversations = $3, messages = $4, file_key = $5, \
-             progress_done = progress_total, heartbeat_at = $6, waiting = 0 \
+             progress_done = progress_total, heartbeat_at = $6, waiting = 0, file_parts = $9, lease_until = NULL \
              WHERE id = $7 AND status = 'processing' AND renderer = $8",
         )
         .bind(file.size)
@@ -54,6 +72,7 @@ impl Store {
         .bind(ms(now))
         .bind(id)
         .bind(renderer.as_str())
+        .bind(file.parts)
         .execute(&mut *tx)
         .await?;
         if r.rows_affected() != 1 {
@@ -73,12 +92,14 @@ impl Store {
 
     /// A server render waits for a core, or starts; either way its heartbeat is fresh, so
     /// no process takes a waiting export over. False when it is no longer the server's.
-    pub async fn set_waiting(&self, id: &str, waiting: bool, now: Timestamp) -> Result<bool> {
+    pub async fn set_waiting(&self, id: &str, owner: &str, waiting: bool, now: Timestamp) -> Result<bool> {
         let r = sqlx::query(
-            "UPDATE exports SET waiting = $1, heartbeat_at = $2 WHERE id = $3 AND status = 'processing' AND renderer = 'server'",
+            "UPDATE exports SET waiting = $1, heartbeat_at = $2, lease_owner = $3 \
+             WHERE id = $4 AND status = 'processing' AND renderer = 'server' AND (lease_owner IS NULL OR lease_owner = $3)",
         )
         .bind(i64::from(waiting))
         .bind(ms(now))
+        .bind(owner)
         .bind(id)
         .execute(&self.pool)
         .await?;
@@ -142,28 +163,42 @@ impl Store {
 
     /// Takes over processing exports whose renderer went quiet before `stale_before`
     /// (a closed tab, a crashed server): each is claimed by exactly one caller.
-    pub async fn claim_stale(&self, stale_before: Timestamp, now: Timestamp) -> Result<Vec<ExportRow>> {
-        let ids: Vec<String> = sqlx::query_scalar(
-            "SELECT id FROM exports WHERE status = 'processing' AND heartbeat_at < $1 AND expires_at > $2 ORDER BY created_at LIMIT 16",
-        )
-        .bind(ms(stale_before))
-        .bind(ms(now))
-        .fetch_all(&self.pool)
-        .await?;
+    pub async fn claim_stale(
+        &self,
+        browser_before: Timestamp,
+        server_before: Timestamp,
+        owner: &str,
+        now: Timestamp,
+    ) -> Result<Vec<ExportRow>> {
+        // A browser that went quiet, or a server render whose lease (its heartbeat)
+        // lapsed: its process died.
+        const STALE: &str =
+            "status = 'processing' AND ((renderer = 'browser' AND heartbeat_at < $1) OR (renderer = 'server' AND heartbeat_at < $2))";
+        let ids: Vec<String> =
+            sqlx::query_scalar(&format!("SELECT id FROM exports WHERE {STALE} AND expires_at > $3 ORDER BY created_at LIMIT 16"))
+                .bind(ms(browser_before))
+                .bind(ms(server_before))
+                .bind(ms(now))
+                .fetch_all(&self.pool)
+                .await?;
         let mut claimed = Vec::new();
         for id in ids {
-            let r = sqlx::query(
-                "UPDATE exports SET renderer = 'server', heartbeat_at = $1 WHERE id = $2 AND status = 'processing' AND heartbeat_at < $3",
-            )
+            let r = sqlx::query(&format!(
+                "UPDATE exports SET renderer = 'server', heartbeat_at = $3, lease_owner = $4, waiting = 0 WHERE id = $5 AND {STALE}"
+            ))
+            .bind(ms(browser_before))
+            .bind(ms(server_before))
             .bind(ms(now))
+            .bind(owner)
             .bind(&id)
-            .bind(ms(stale_before))
             .execute(&self.pool)
             .await?;
             if r.rows_affected() == 1
                 && let Some(row) = self.export_by_id(&id).await?
             {
-                self.audit(Some(row.account_id), &id, AuditAction::TakenOver, "server", Some("its renderer went quiet"), now).await?;
+                let why =
+                    if row.renderer == Renderer::Server { "the server process rendering it stopped" } else { "its browser went quiet" };
+                self.audit(Some(row.account_id), &id, AuditAction::TakenOver, "server", Some(why), now).await?;
                 claimed.push(row);
             }
         }

@@ -38,6 +38,8 @@ pub struct ExportRow {
     pub messages: Option<i64>,
     /// The object holding a ready export's bytes (see `files`).
     pub file_key: Option<String>,
+    /// The number of parts a file uploaded in parts has (its `file_key` is their prefix).
+    pub file_parts: Option<i64>,
     /// A server render waiting for a free core.
     pub waiting: bool,
     pub filters: ExportFilters,
@@ -113,7 +115,7 @@ pub enum NotCreated {
 pub(super) const EXPORT_COLUMNS: &str = "e.id, e.account_id, e.assistant_id AS assistant_pk, a.public_id AS assistant_public_id, a.name AS assistant_name, \
      e.filename, e.days, e.range_from, e.range_to, e.created_at, e.expires_at, e.status, e.renderer, e.progress_done, e.progress_total, \
      e.heartbeat_at, e.error, e.size_bytes, e.sha256, e.conversations, e.messages, e.file_key, e.waiting, e.filters_json, e.previous_id, \
-     e.previous_sha256, e.held, e.schedule_id";
+     e.previous_sha256, e.held, e.schedule_id, e.file_parts";
 
 /// Live exports: not expired, or held.
 const LIVE: &str = "(e.expires_at > $2 OR e.held = 1)";
@@ -149,6 +151,7 @@ pub(super) fn export_row(r: &AnyRow) -> Result<ExportRow> {
         conversations: r.try_get("conversations")?,
         messages: r.try_get("messages")?,
         file_key: r.try_get("file_key")?,
+        file_parts: r.try_get("file_parts")?,
         waiting: r.try_get::<i64, _>("waiting")? != 0,
         filters,
         previous,

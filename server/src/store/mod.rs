@@ -14,6 +14,7 @@ pub mod audit;
 pub mod conversations;
 pub mod export_states;
 pub mod exports;
+pub mod parts;
 pub mod schedules;
 pub mod signing;
 
@@ -22,6 +23,7 @@ pub use assistants::AssistantRow;
 pub use conversations::{Cursor, NewConversation, NewMessage, Page, PageLimits, Scope, StoredConversation, parse_stored};
 pub use export_states::FinishedFile;
 pub use exports::{Evicted, ExportRow, NewExport, NotCreated, PeriodClaim};
+pub use parts::StoredPart;
 pub use schedules::{NewSchedule, ScheduleRow};
 pub use signing::StoredKey;
 

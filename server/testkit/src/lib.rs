@@ -3,8 +3,10 @@
 //! manual clock; the `convo-export` binary as a process; seed data with the internal
 //! fields a real import carries. Server tests, benches and the browser tests share it.
 
+mod garage;
 mod process;
 
+pub use garage::{Garage, garage_binary};
 pub use process::{ServerProcess, cli, ok};
 
 use convo_server::clock::Clock;
@@ -91,6 +93,8 @@ pub struct TestApp {
     pub dir: tempfile::TempDir,
     pub database_url: String,
     pub db: Db,
+    /// What the server was opened with (its storage included).
+    pub config: DataConfig,
     _pg: Option<PgDatabase>,
 }
 
@@ -102,6 +106,8 @@ pub struct Options {
     pub clock: Option<Clock>,
     /// The built web app to serve, for browser tests.
     pub web_dir: Option<std::path::PathBuf>,
+    /// Where export files live (the data directory when none): an S3 bucket, say.
+    pub storage: Option<(convo_server::files::Storage, convo_server::files::S3)>,
 }
 
 /// Who [`TestApp::seed`] made.
@@ -128,7 +134,11 @@ impl TestApp {
             Db::Sqlite => None,
             Db::Postgres => Some(PgDatabase::create().await),
         };
-        let config = DataConfig::new(dir.path(), pg.as_ref().map(|pg| pg.url.clone()));
+        let mut config = DataConfig::new(dir.path(), pg.as_ref().map(|pg| pg.url.clone()));
+        if let Some((storage, s3)) = options.storage {
+            config.storage = Some(storage);
+            config.s3 = s3;
+        }
         let clock = options.clock.unwrap_or_else(|| Clock::manual(START.parse().expect("START is RFC 3339")));
         let state = AppState::open(&config, clock, options.settings, options.web_dir).await.expect("the test application opens");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a port");
@@ -136,7 +146,7 @@ impl TestApp {
         let settings = state.settings.clone();
         let router = app(state.clone());
         tokio::spawn(async move { convo_server::http::serve(listener, router, &settings, std::future::pending()).await });
-        TestApp { base, state, dir, database_url: config.database_url(), db, _pg: pg }
+        TestApp { base, state, dir, database_url: config.database_url(), db, config, _pg: pg }
     }
 
     /// Two accounts (Alice sees two assistants, Bob a third), and conversations from the
@@ -176,7 +186,7 @@ impl TestApp {
     /// Another process's state on the same database and files (without its HTTP side):
     /// for tests of what several servers do at once.
     pub async fn sibling(&self, options: Options) -> AppState {
-        let config = DataConfig::new(self.dir.path(), Some(self.database_url.clone()));
+        let config = self.config.clone();
         let clock = options.clock.unwrap_or_else(|| Clock::manual(START.parse().expect("START is RFC 3339")));
         AppState::open(&config, clock, options.settings, None).await.expect("the sibling opens")
     }

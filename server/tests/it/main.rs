@@ -7,9 +7,11 @@ mod compliance;
 mod limits;
 mod operators;
 mod pages;
+mod parts;
 mod processes;
 mod render_cli;
 mod session;
+mod storage;
 mod trust;
 mod verify_cli;
 

@@ -2,7 +2,7 @@
 //! export), two server processes on one PostgreSQL, and a server killed mid-upload.
 
 use crate::BIN;
-use convo_testkit::{PgDatabase, ServerProcess, cli, content_digest, import_lines, ok};
+use convo_testkit::{Garage, PgDatabase, ServerProcess, cli, content_digest, import_lines, ok};
 use serde_json::{Value, json};
 use std::path::Path;
 
@@ -130,26 +130,113 @@ async fn the_bare_command_serves_with_the_environments_address() {
     assert!(dir.path().join("convo.db").is_file(), "CONVO_DATA_DIR was honoured");
 }
 
+/// `serve` on the shared PostgreSQL and bucket, with a data directory of its own, a
+/// short render lease and a sweep every second.
+fn shared_server(garage: &Garage, pg: &PgDatabase, prefix: &str) -> (ServerProcess, tempfile::TempDir) {
+    let own = tempfile::tempdir().unwrap();
+    let mut cmd = std::process::Command::new(BIN);
+    cmd.envs(garage.env());
+    let args = ["--storage", &garage.storage_url(prefix), "--sweep-seconds", "1", "--render-lease-seconds", "2"];
+    (ServerProcess::spawn(cmd, own.path(), Some(&pg.url), &args), own)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_server_processes_on_one_postgres_hold_the_limit() {
+async fn two_server_processes_on_one_postgres_and_one_bucket_behave_as_one() {
+    let garage = tokio::task::spawn_blocking(Garage::start).await.unwrap();
     let pg = PgDatabase::create().await;
-    let dir = tempfile::tempdir().unwrap();
-    provision(dir.path(), Some(&pg.url), "shared-bot");
-    let servers = [ServerProcess::start(BIN, dir.path(), Some(&pg.url), &[]), ServerProcess::start(BIN, dir.path(), Some(&pg.url), &[])];
-    let clients = [servers[0].login(OPS).await, servers[1].login(OPS).await];
+    let setup = tempfile::tempdir().unwrap();
+    // Many conversations: a server render takes long enough to be killed half way.
+    let import = setup.path().join("import.jsonl");
+    std::fs::write(&import, import_lines("shared-bot", 4_000, 20, chrono::Utc::now(), 20, 5)).unwrap();
+    ok(cli(BIN, setup.path(), Some(&pg.url), &["import", import.to_str().unwrap()], None));
+    ok(cli(BIN, setup.path(), Some(&pg.url), &["account", "add", "--email", OPS.0, "--name", "Ops", "--password-stdin"], Some(OPS.1)));
+    ok(cli(BIN, setup.path(), Some(&pg.url), &["account", "grant", "--email", OPS.0, "--assistant", "shared-bot"], None));
+    let (mut a, _a_dir) = shared_server(&garage, &pg, "shared");
+    let (b, _b_dir) = shared_server(&garage, &pg, "shared");
+    let (ca, cb) = (a.login(OPS).await, b.login(OPS).await);
+    let create = |client: &reqwest::Client, server: &ServerProcess, body: Value| {
+        let (client, url) = (client.clone(), server.url("/api/exports"));
+        async move {
+            let r = client.post(url).json(&body).send().await.unwrap();
+            assert_eq!(r.status(), 201);
+            let created: Value = r.json().await.unwrap();
+            created["export"]["id"].as_str().unwrap().to_string()
+        }
+    };
+
+    // Uploaded through one, downloaded through the other: whole, and in parts sent to
+    // both in turn.
+    let whole = create(&ca, &a, json!({"assistant_id": "shared-bot", "days": 1})).await;
+    let file = b"<!DOCTYPE html><title>shared</title>".repeat(5000);
+    let r = ca
+        .put(a.url(&format!("/api/exports/{whole}/content")))
+        .header("content-digest", content_digest(&file))
+        .body(file.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(cb.get(b.url(&format!("/api/exports/{whole}/content"))).send().await.unwrap().bytes().await.unwrap().as_ref(), &file[..]);
+    let in_parts = create(&cb, &b, json!({"assistant_id": "shared-bot", "days": 1})).await;
+    let parts: Vec<Vec<u8>> = (1..=4u8).map(|i| vec![b'0' + i; 100_000 * usize::from(i)]).collect();
+    for (n, (client, server)) in [(2, (&ca, &a)), (3, (&cb, &b)), (4, (&ca, &a)), (1, (&cb, &b))] {
+        let bytes = &parts[n - 1];
+        let url = server.url(&format!("/api/exports/{in_parts}/parts/{n}"));
+        assert_eq!(client.put(url).header("content-digest", content_digest(bytes)).body(bytes.clone()).send().await.unwrap().status(), 200);
+    }
+    let done = ca.post(a.url(&format!("/api/exports/{in_parts}/complete"))).json(&json!({"parts": 4})).send().await.unwrap();
+    assert_eq!(done.status(), 200);
+    assert_eq!(
+        cb.get(b.url(&format!("/api/exports/{in_parts}/content"))).send().await.unwrap().bytes().await.unwrap().as_ref(),
+        &parts.concat()[..]
+    );
+
+    // A server render whose process is killed half way is finished by the other.
+    let rendered = create(&ca, &a, json!({"assistant_id": "shared-bot", "days": 30, "render": "server"})).await;
+    let status = |client: &reqwest::Client, server: &ServerProcess| {
+        let (client, url) = (client.clone(), server.url(&format!("/api/exports/{rendered}")));
+        async move { client.get(url).send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while status(&cb, &b).await["progress"]["done"].as_i64().unwrap_or(0) == 0 {
+        assert!(std::time::Instant::now() < deadline, "the render never started");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    a.kill();
+    let killed_at = std::time::Instant::now();
+    let export = loop {
+        let e = status(&cb, &b).await;
+        if e["status"] == "ready" {
+            break e;
+        }
+        assert_ne!(e["status"], "failed", "{e}");
+        assert!(killed_at.elapsed() < std::time::Duration::from_secs(120), "not finished by the other process: {e}");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
+    let html = cb.get(b.url(&format!("/api/exports/{rendered}/content"))).send().await.unwrap().bytes().await.unwrap();
+    use sha2::Digest;
+    assert_eq!(export["sha256"], hex::encode(sha2::Sha256::digest(&html)));
+    assert_eq!(export["size_bytes"], html.len());
+    assert_eq!(
+        html.windows(b"<article class=\"conv\"".len()).filter(|w| w == b"<article class=\"conv\"").count() as i64,
+        export["conversations"].as_i64().unwrap()
+    );
+
+    // Sixty creates spread over both leave exactly twenty.
+    let (c, _c_dir) = shared_server(&garage, &pg, "shared");
+    let cc = c.login(OPS).await;
     let mut tasks = Vec::new();
-    for i in 0..30 {
-        let client = clients[i % 2].clone();
-        let url = format!("{}/api/exports", servers[i % 2].base);
+    for i in 0..60 {
+        let (client, url) = if i % 2 == 0 { (cb.clone(), b.url("/api/exports")) } else { (cc.clone(), c.url("/api/exports")) };
         tasks.push(tokio::spawn(async move {
-            client.post(url).json(&json!({"assistant_id": "shared-bot", "days": 10})).send().await.unwrap().status()
+            client.post(url).json(&json!({"assistant_id": "shared-bot", "days": 1})).send().await.unwrap().status()
         }));
     }
     for t in tasks {
         assert_eq!(t.await.unwrap(), 201);
     }
-    for (server, client) in servers.iter().zip(&clients) {
-        let list: Value = client.get(format!("{}/api/exports", server.base)).send().await.unwrap().json().await.unwrap();
+    for (server, client) in [(&b, &cb), (&c, &cc)] {
+        let list: Value = client.get(server.url("/api/exports")).send().await.unwrap().json().await.unwrap();
         assert_eq!(list["exports"].as_array().unwrap().len(), 20, "seen through {}", server.base);
     }
 }

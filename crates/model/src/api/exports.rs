@@ -113,6 +113,20 @@ pub struct ProgressReport {
     pub done: i64,
 }
 
+/// The answer to `PUT /api/exports/{id}/parts/{n}`: the part as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartReceived {
+    pub n: i64,
+    pub size_bytes: i64,
+    pub sha256: String,
+}
+
+/// `POST /api/exports/{id}/complete`: the file is parts 1 to `parts`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompleteUpload {
+    pub parts: i64,
+}
+
 /// `POST /api/exports/{id}/failure` and `…/handover`: why a browser gives an export up.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BrowserReport {

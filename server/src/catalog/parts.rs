@@ -1,0 +1,125 @@
+//! Uploads in parts, as a browser renders: each part is checked against its own digest
+//! and stored as an object the moment it arrives, on whichever server process receives
+//! it; `complete` joins them in order, hashing the whole file once, and makes the export
+//! ready with exactly those bytes. Part 1 is the file's beginning, which a renderer only
+//! knows at the end (its statistics): it may come at any time; parts 2, 3 … come in
+//! order. A part once stored is never replaced.
+
+use super::{Catalog, CatalogError, Digest, Result, UploadBody};
+use crate::files::Written;
+use crate::store::{AccountRef, ExportRow, StoredPart};
+use convo_model::api::{PartReceived, Renderer};
+use futures_util::TryStreamExt;
+use sha2::Digest as _;
+
+/// The most parts a file may have.
+pub const MAX_PARTS: i64 = 10_000;
+/// The largest part (the browser sends a few MB each).
+pub const MAX_PART_BYTES: u64 = 64 << 20;
+
+fn numbers(list: &[i64]) -> String {
+    let shown: Vec<String> = list.iter().take(10).map(ToString::to_string).collect();
+    let more = if list.len() > 10 { format!(" and {} more", list.len() - 10) } else { String::new() };
+    format!("{}{more}", shown.join(", "))
+}
+
+impl Catalog {
+    /// Receives part `n` of the file a browser renders.
+    pub async fn receive_part(
+        &self,
+        account: &AccountRef,
+        id: &str,
+        n: i64,
+        expected: Digest,
+        declared_len: Option<u64>,
+        body: impl UploadBody,
+    ) -> Result<PartReceived> {
+        self.browsers(account, id).await?;
+        if !(1..=MAX_PARTS).contains(&n) {
+            return Err(CatalogError::BadInput(format!("part numbers go from 1 to {MAX_PARTS}, not {n}")));
+        }
+        if declared_len.is_some_and(|len| len > MAX_PART_BYTES) {
+            return Err(CatalogError::TooLarge(MAX_PART_BYTES));
+        }
+        let expected_hex = hex::encode(expected.0);
+        let parts = self.store.parts(id).await?;
+        if let Some(stored) = parts.iter().find(|p| p.n == n) {
+            return self.resent(stored, &expected_hex);
+        }
+        let last = parts.iter().map(|p| p.n).filter(|n| *n >= 2).max().unwrap_or(1);
+        if n >= 2 && n != last + 1 {
+            return Err(CatalogError::Conflict(format!(
+                "part {n} is out of order: part {} comes next (part 1 may come at any time)",
+                last + 1
+            )));
+        }
+        let so_far: u64 = parts.iter().map(|p| p.size.max(0) as u64).sum();
+        let room = self.settings.max_upload_bytes.saturating_sub(so_far);
+        let upload = self.store.upload_id(id, &crate::auth::new_export_id()[..16]).await?;
+        let key = format!("{id}/{upload}/{n:05}.part");
+        let written = self.files.write_to(&key, body, MAX_PART_BYTES.min(room), Some(expected.0)).await.map_err(|e| match e {
+            crate::files::WriteError::TooLarge(_) if room < MAX_PART_BYTES => CatalogError::TooLarge(self.settings.max_upload_bytes),
+            e => e.into(),
+        })?;
+        let part = StoredPart { n, key, size: written.size as i64, sha256: expected_hex.clone() };
+        if !self.store.add_part(id, &part, self.clock.now()).await? {
+            // The same part arrived twice at once: one stored, the other compares.
+            self.files.delete(&part.key).await?;
+            let parts = self.store.parts(id).await?;
+            let stored = parts.iter().find(|p| p.n == n).ok_or_else(|| anyhow::anyhow!("part {n} vanished"))?;
+            return self.resent(stored, &expected_hex);
+        }
+        Ok(PartReceived { n, size_bytes: written.size as i64, sha256: expected_hex })
+    }
+
+    /// A part sent again: the same bytes are fine (a retry), others are refused.
+    fn resent(&self, stored: &StoredPart, expected_hex: &str) -> Result<PartReceived> {
+        if stored.sha256 == expected_hex {
+            return Ok(PartReceived { n: stored.n, size_bytes: stored.size, sha256: stored.sha256.clone() });
+        }
+        Err(CatalogError::Conflict(format!("part {} was uploaded already, with other bytes: parts are never replaced", stored.n)))
+    }
+
+    /// Joins parts 1 to `count` in order into the export's file and makes it ready.
+    pub async fn complete_parts(&self, account: &AccountRef, id: &str, count: i64) -> Result<ExportRow> {
+        let export = self.browsers(account, id).await?;
+        if !(1..=MAX_PARTS).contains(&count) {
+            return Err(CatalogError::BadInput(format!("a file has from 1 to {MAX_PARTS} parts, not {count}")));
+        }
+        let parts = self.store.parts(id).await?;
+        let missing: Vec<i64> = (1..=count).filter(|n| !parts.iter().any(|p| p.n == *n)).collect();
+        if !missing.is_empty() {
+            return Err(CatalogError::BadInput(format!("parts {} are missing: upload them, then complete", numbers(&missing))));
+        }
+        let extra: Vec<i64> = parts.iter().map(|p| p.n).filter(|n| *n > count).collect();
+        if !extra.is_empty() {
+            return Err(CatalogError::BadInput(format!("parts {} were uploaded, but the file has {count}", numbers(&extra))));
+        }
+        // The whole file's SHA-256, reading each part back once, in order: what is
+        // recorded is what is stored, whatever any client said.
+        let mut whole = sha2::Sha256::new();
+        let mut size = 0u64;
+        for part in &parts {
+            let (_, mut body) = self.files.read(&part.key, None).await?;
+            let mut own = sha2::Sha256::new();
+            while let Some(chunk) = body.try_next().await? {
+                whole.update(&chunk);
+                own.update(&chunk);
+                size += chunk.len() as u64;
+            }
+            if hex::encode(own.finalize()) != part.sha256 {
+                return Err(CatalogError::Internal(anyhow::anyhow!("part {} of export {id} changed in storage", part.n)));
+            }
+        }
+        let upload = self.store.upload_id(id, "").await?;
+        let written = Written { key: format!("{id}/{upload}/"), size, sha256: whole.finalize().into() };
+        if !self.finish_parts(&export, &written, count, &account.email).await? {
+            return Err(CatalogError::NotTheBrowsers(self.get(account, id).await?.status));
+        }
+        self.get(account, id).await
+    }
+
+    async fn finish_parts(&self, export: &ExportRow, written: &Written, count: i64, actor: &str) -> Result<bool> {
+        self.finish_with_parts(export, Renderer::Browser, written, Some(count), actor).await
+    }
+}

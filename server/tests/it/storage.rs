@@ -1,0 +1,78 @@
+//! Export files in a real S3-compatible server (Garage, single node), on SQLite and
+//! PostgreSQL: uploads (whole and in parts), server renders, downloads and ranges,
+//! deletion, retention and the orphan sweep all work on a bucket as on the local disk.
+
+use crate::json_of;
+use convo_server::files::Storage;
+use convo_testkit::{ALICE, Db, Garage, Options, TestApp, content_digest, on_both_databases};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+on_both_databases!(exports_live_in_an_s3_bucket);
+
+async fn exports_live_in_an_s3_bucket(db: Db) {
+    let garage = tokio::task::spawn_blocking(Garage::start).await.unwrap();
+    let storage = Storage::parse(&garage.storage_url(&format!("test-{db:?}").to_lowercase())).unwrap();
+    let app = TestApp::serve(db, Options { storage: Some((storage, garage.s3())), ..Options::default() }).await;
+    app.seed(20).await;
+    let alice = app.login(ALICE).await;
+    let create = |body: Value| {
+        let (alice, url) = (alice.clone(), app.url("/api/exports"));
+        async move {
+            let created: Value = alice.post(url).json(&body).send().await.unwrap().json().await.unwrap();
+            created["export"]["id"].as_str().unwrap().to_string()
+        }
+    };
+
+    // Whole, in parts, and rendered by the server.
+    let whole = create(json!({"assistant_id": "support-bot", "days": 30})).await;
+    let file = b"<!DOCTYPE html><title>whole</title>".repeat(1000);
+    let r = alice
+        .put(app.url(&format!("/api/exports/{whole}/content")))
+        .header("content-digest", content_digest(&file))
+        .body(file.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let in_parts = create(json!({"assistant_id": "support-bot", "days": 30})).await;
+    let parts: Vec<Vec<u8>> = vec![b"<!DOCTYPE html>".to_vec(), vec![b'p'; 6 << 20], vec![b'q'; 3 << 20]];
+    for n in [2, 3, 1] {
+        let bytes = &parts[n - 1];
+        let r = alice
+            .put(app.url(&format!("/api/exports/{in_parts}/parts/{n}")))
+            .header("content-digest", content_digest(bytes))
+            .body(bytes.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "part {n}");
+    }
+    let (status, body) =
+        json_of(alice.post(app.url(&format!("/api/exports/{in_parts}/complete"))).json(&json!({"parts": 3})).send().await.unwrap()).await;
+    assert_eq!(status, 200, "{body}");
+    let rendered = create(json!({"assistant_id": "support-bot", "days": 30, "render": "server"})).await;
+    let rendered_export = crate::limits::settle_one(&app, &alice, &rendered).await;
+
+    let get = |id: String| {
+        let (alice, url) = (alice.clone(), app.url(&format!("/api/exports/{id}/content")));
+        async move { alice.get(url).send().await.unwrap().bytes().await.unwrap().to_vec() }
+    };
+    assert_eq!(get(whole.clone()).await, file);
+    assert_eq!(get(in_parts.clone()).await, parts.concat());
+    let html = String::from_utf8(get(rendered.clone()).await).unwrap();
+    assert!(html == crate::limits::render_like_a_browser(&app, &alice, &rendered_export).await, "the same bytes as a browser's");
+    let ranged =
+        alice.get(app.url(&format!("/api/exports/{in_parts}/content"))).header("range", "bytes=6291450-6291470").send().await.unwrap();
+    assert_eq!(ranged.status(), StatusCode::PARTIAL_CONTENT);
+    assert_eq!(ranged.bytes().await.unwrap().as_ref(), &parts.concat()[6291450..=6291470]);
+
+    // Delete, retention and orphans reach into the bucket.
+    assert!(!app.objects(Some(&in_parts)).await.is_empty());
+    alice.delete(app.url(&format!("/api/exports/{in_parts}"))).send().await.unwrap();
+    assert!(app.objects(Some(&in_parts)).await.is_empty(), "its parts went with it");
+    app.state.clock.advance(chrono::Duration::days(31));
+    let sweep = app.state.jobs.sweep_once().await.unwrap();
+    assert_eq!(sweep.expired, 2);
+    assert!(app.objects(None).await.is_empty(), "{:?}", app.objects(None).await);
+}
