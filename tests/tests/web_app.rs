@@ -120,14 +120,27 @@ async fn export_download_open_delete_and_the_limit_in_the_browser() {
     let stored = app.file_of(&export.id).await.unwrap();
     assert!(stored.starts_with(b"<!DOCTYPE html>"));
 
-    // Download: the file lands with the export's name and is the export.
-    c.find(Locator::Css(".export-row .download")).await.unwrap().click().await.unwrap();
+    // The file was uploaded in parts: the head (part 1) and the rest.
+    assert_eq!(app.state.store.parts(&export.id).await.unwrap().len(), 2, "uploaded in parts");
+    // Download: the file lands with the export's name and is the export: saved from the
+    // tab that rendered it, then, after a reload, through the link to the server.
     let target = downloads.path().join(&export.filename);
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !(target.is_file() && std::fs::read(&target).unwrap() == stored) {
-        assert!(Instant::now() < deadline, "no download at {}", target.display());
-        tokio::time::sleep(Duration::from_millis(100)).await;
+    for round in ["from the tab", "through the link"] {
+        let link = c.find(Locator::Css(".export-row a.download")).await.unwrap();
+        assert_eq!(link.attr("href").await.unwrap(), Some(format!("/api/exports/{}/content", export.id)));
+        link.click().await.unwrap();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !(target.is_file() && std::fs::read(&target).unwrap() == stored) {
+            assert!(Instant::now() < deadline, "no download {round} at {}", target.display());
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        std::fs::remove_file(&target).unwrap();
+        c.refresh().await.unwrap();
+        wait_for(c, "document.querySelector('.export-row a.download')", 20).await;
     }
+    let downloads_logged =
+        app.state.store.audit_trail(&export.id).await.unwrap().iter().filter(|(a, _)| a.as_str() == "downloaded").count();
+    assert_eq!(downloads_logged, 1, "the tab's own copy costs the server nothing; the link's is logged");
 
     // Open: the export shows, sandboxed in an opaque origin.
     let open = c.find(Locator::Css(".export-row a.open")).await.unwrap().attr("href").await.unwrap().unwrap();

@@ -3,9 +3,9 @@
 //! with backoff.
 
 use convo_model::api::{
-    AssistantList, AuditPage, BrowserReport, ConversationPage, CreateExportRequest, CreateScheduleRequest, CreatedExport, ErrorBody,
-    ExportInfo, ExportList, ExportPreview, LoginRequest, Me, ProgressReport, ScheduleInfo, ScheduleList, ScheduleRun,
-    UpdateScheduleRequest,
+    AssistantList, AuditPage, BrowserReport, CompleteUpload, ConversationPage, CreateExportRequest, CreateScheduleRequest, CreatedExport,
+    ErrorBody, ExportInfo, ExportList, ExportPreview, LoginRequest, Me, PartReceived, ProgressReport, ScheduleInfo, ScheduleList,
+    ScheduleRun, UpdateScheduleRequest,
 };
 use convo_model::{Days, ExportFilters};
 use gloo_net::http::{Request, RequestBuilder, Response};
@@ -256,27 +256,17 @@ pub async fn report_failure(id: &str, reason: &str) -> ApiResult<ExportInfo> {
     post_json(Request::post(&format!("/api/exports/{}/failure", encode(id))), &BrowserReport { reason: reason.into() }).await
 }
 
-/// Asks the server to render an export this browser cannot finish.
-pub async fn hand_over(id: &str, reason: &str) -> ApiResult<ExportInfo> {
-    post_json(Request::post(&format!("/api/exports/{}/handover", encode(id))), &BrowserReport { reason: reason.into() }).await
-}
-
-/// Uploads the finished file with its SHA-256 (`Content-Digest`, RFC 9530).
-pub async fn upload(id: &str, file: &web_sys::Blob, digest_b64: &str) -> ApiResult<ExportInfo> {
-    let request = Request::put(&format!("/api/exports/{}/content", encode(id)))
-        .header("Content-Type", "text/html; charset=utf-8")
+/// Uploads part `n` of an export's file with its SHA-256 (`Content-Digest`, RFC 9530).
+pub async fn upload_part(id: &str, n: u32, bytes: &js_sys::Uint8Array, digest_b64: &str) -> ApiResult<PartReceived> {
+    let request = Request::put(&format!("/api/exports/{}/parts/{n}", encode(id)))
+        .header("Content-Type", "application/octet-stream")
         .header("Content-Digest", &format!("sha-256=:{digest_b64}:"))
-        .body(file)
+        .body(bytes)
         .map_err(|e| ApiError { status: 0, message: e.to_string() })?;
     send_json(request).await
 }
 
-/// The export's file as a Blob.
-pub async fn download(id: &str) -> ApiResult<web_sys::Blob> {
-    let response = send(Request::get(&format!("/api/exports/{}/content", encode(id)))).await?;
-    // Straight into a Blob: the file never passes through WASM memory.
-    let raw: web_sys::Response = response.into();
-    let promise = raw.blob().map_err(|_| ApiError::network("no body"))?;
-    let blob = wasm_bindgen_futures::JsFuture::from(promise).await.map_err(|_| ApiError::network("the download broke off"))?;
-    Ok(blob.into())
+/// The file is parts 1 to `parts`: the server joins them and the export is ready.
+pub async fn complete(id: &str, parts: u32) -> ApiResult<ExportInfo> {
+    post_json(Request::post(&format!("/api/exports/{}/complete", encode(id))), &CompleteUpload { parts: i64::from(parts) }).await
 }

@@ -72,6 +72,32 @@ impl Toasts {
     }
 }
 
+/// Files this tab rendered and still holds (small ones): Download saves them at once.
+#[derive(Clone, Copy)]
+pub struct Rendered(StoredValue<HashMap<String, web_sys::Blob>, LocalStorage>);
+
+impl Rendered {
+    pub fn new() -> Rendered {
+        Rendered(StoredValue::new_local(HashMap::new()))
+    }
+
+    pub fn keep(&self, id: &str, blob: web_sys::Blob) {
+        self.0.update_value(|m| {
+            m.insert(id.to_string(), blob);
+        });
+    }
+
+    pub fn get(&self, id: &str) -> Option<web_sys::Blob> {
+        self.0.with_value(|m| m.get(id).cloned())
+    }
+
+    pub fn forget(&self, id: &str) {
+        self.0.update_value(|m| {
+            m.remove(id);
+        });
+    }
+}
+
 /// Exports this tab is rendering: messages done so far, and how to stop each.
 #[derive(Clone, Copy)]
 pub struct Running(pub RwSignal<HashMap<String, (i64, Cancel)>>);
@@ -104,6 +130,11 @@ impl Running {
         self.0.update(|m| {
             m.remove(id);
         });
+    }
+
+    /// The exports this tab is rendering.
+    pub fn ids(&self) -> Vec<String> {
+        self.0.with_untracked(|m| m.keys().cloned().collect())
     }
 
     /// Stops this tab's rendering of `id`, if any.

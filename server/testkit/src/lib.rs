@@ -200,8 +200,15 @@ impl TestApp {
 
     /// The bytes of export `id`'s recorded file, if it has one.
     pub async fn file_of(&self, id: &str) -> Option<Vec<u8>> {
-        let key = self.state.store.export_by_id(id).await.expect("export row")?.file_key?;
-        let (_, body) = self.state.files().read(&key, None).await.ok()?;
+        let export = self.state.store.export_by_id(id).await.expect("export row")?;
+        let key = export.file_key?;
+        let body = match export.file_parts {
+            Some(_) => {
+                let parts = self.state.store.parts(id).await.expect("parts").into_iter().map(|p| (p.key, p.size as u64)).collect();
+                self.state.files().read_parts(parts, 0..export.size_bytes.unwrap_or(0) as u64)
+            }
+            None => self.state.files().read(&key, None).await.ok()?.1,
+        };
         let chunks: Vec<_> = futures_util::TryStreamExt::try_collect(body).await.ok()?;
         Some(chunks.concat())
     }

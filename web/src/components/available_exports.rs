@@ -4,7 +4,7 @@
 
 use crate::api;
 use crate::format;
-use crate::state::{Running, Toasts};
+use crate::state::{Rendered, Running, Toasts};
 use convo_model::api::{ExportInfo, ExportStatus, Renderer};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -55,6 +55,7 @@ pub fn AvailableExports(exports: RwSignal<Vec<ExportInfo>>, refresh: impl Fn() +
 fn ExportRow(export: ExportInfo, exports: RwSignal<Vec<ExportInfo>>) -> impl IntoView {
     let toasts = expect_context::<Toasts>();
     let running = expect_context::<Running>();
+    let rendered = expect_context::<Rendered>();
     let confirming = RwSignal::new(false);
     let e = export.clone();
     let id = e.id.clone();
@@ -88,16 +89,15 @@ fn ExportRow(export: ExportInfo, exports: RwSignal<Vec<ExportInfo>>) -> impl Int
             .into_any()
         }
     };
+    // Download is a real link to the file (the server names it; "Save link as" works);
+    // a file this tab just rendered and still holds is saved without a round trip.
     let download = {
         let (id, filename) = (e.id.clone(), e.filename.clone());
-        move |_| {
-            let (id, filename) = (id.clone(), filename.clone());
-            spawn_local(async move {
-                match api::download(&id).await {
-                    Ok(blob) => save_blob(&blob, &filename),
-                    Err(e) => toasts.show(format!("Download failed: {}", e.message)),
-                }
-            });
+        move |ev: leptos::ev::MouseEvent| {
+            if let Some(blob) = rendered.get(&id) {
+                ev.prevent_default();
+                save_blob(&blob, &filename);
+            }
         }
     };
     let delete = {
@@ -108,6 +108,7 @@ fn ExportRow(export: ExportInfo, exports: RwSignal<Vec<ExportInfo>>) -> impl Int
             spawn_local(async move {
                 match api::delete_export(&id).await {
                     Ok(()) => {
+                        rendered.forget(&id);
                         exports.update(|list| list.retain(|x| x.id != id));
                         toasts.show("Export deleted.");
                     }
@@ -172,7 +173,8 @@ fn ExportRow(export: ExportInfo, exports: RwSignal<Vec<ExportInfo>>) -> impl Int
                         </span>
                     }
                 }>
-                    <button type="button" class="download" disabled=!ready on:click=download.clone()>"Download"</button>
+                    <a class="button download" href=e.content_url.clone() download=e.filename.clone() aria-disabled=(!ready).to_string()
+                        on:click=download.clone()>"Download"</a>
                     <a class="button open" href=e.open_url.clone() target="_blank" rel="noopener noreferrer" aria-disabled=(!ready).to_string()>"Open"</a>
                     <button type="button" class="keep" aria-pressed=held.to_string() on:click=keep.clone()
                         title="A kept export is neither deleted to make room nor expired (at most 5)">{if held { "Kept" } else { "Keep" }}</button>

@@ -10,7 +10,7 @@ use super::export_dialog::ExportDialog;
 use super::schedules::SchedulesPage;
 use crate::api;
 use crate::pipeline::{self, Cancel, Outcome};
-use crate::state::{Page, Running, Toasts};
+use crate::state::{Page, Rendered, Running, Toasts};
 use convo_model::api::{ExportInfo, ExportStatus, Me};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -25,6 +25,9 @@ pub fn Shell(me: Me, on_logout: impl Fn() + Copy + 'static) -> impl IntoView {
     let selected = RwSignal::new(None::<String>);
     let exports = RwSignal::new(Vec::<ExportInfo>::new());
     let running = Running::new();
+    let rendered = Rendered::new();
+    provide_context(rendered);
+    hand_over_when_the_tab_goes(running);
     let dialog_open = RwSignal::new(false);
     let page = RwSignal::new(Page::from_location());
     let alive = StoredValue::new(true);
@@ -111,15 +114,37 @@ pub fn Shell(me: Me, on_logout: impl Fn() + Copy + 'static) -> impl IntoView {
                 on_close=move || dialog_open.set(false)
                 on_started=move |export: ExportInfo| {
                     exports.update(|list| list.insert(0, export.clone()));
-                    start_pipeline(export, exports, running, toasts);
+                    start_pipeline(export, exports, running, rendered, toasts);
                 }
             />
         </Show>
     }
 }
 
+/// When the tab goes away mid-export, it hands its exports to the server at once (a
+/// beacon, which the browser sends even as the page closes), instead of the server
+/// waiting for them to go quiet.
+fn hand_over_when_the_tab_goes(running: Running) {
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen::closure::Closure;
+    let Some(window) = web_sys::window() else { return };
+    let on_pagehide = Closure::<dyn Fn()>::new(move || {
+        let Some(navigator) = web_sys::window().map(|w| w.navigator()) else { return };
+        let body = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(r#"{"reason":"the tab that was rendering it was closed"}"#));
+        let options = web_sys::BlobPropertyBag::new();
+        options.set_type("application/json");
+        for id in running.ids() {
+            if let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&body, &options) {
+                let _ = navigator.send_beacon_with_opt_blob(&format!("/api/exports/{}/handover", api::encode(&id)), Some(&blob));
+            }
+        }
+    });
+    let _ = window.add_event_listener_with_callback("pagehide", on_pagehide.as_ref().unchecked_ref());
+    on_pagehide.forget();
+}
+
 /// Renders and uploads an export in the background while the user keeps working.
-fn start_pipeline(export: ExportInfo, exports: RwSignal<Vec<ExportInfo>>, running: Running, toasts: Toasts) {
+fn start_pipeline(export: ExportInfo, exports: RwSignal<Vec<ExportInfo>>, running: Running, rendered: Rendered, toasts: Toasts) {
     let cancel = Cancel::default();
     running.start(&export.id, cancel.clone());
     spawn_local(async move {
@@ -129,8 +154,11 @@ fn start_pipeline(export: ExportInfo, exports: RwSignal<Vec<ExportInfo>>, runnin
         let result = pipeline::run(export, cancel, move |done| running.set_done(&progress_id, done)).await;
         running.finish(&id);
         match result {
-            Ok(Outcome::Uploaded(info)) => {
+            Ok(Outcome::Uploaded(info, blob)) => {
                 toasts.show(format!("{} is ready.", info.filename));
+                if let Some(blob) = blob {
+                    rendered.keep(&info.id, blob);
+                }
                 exports.update(|list| {
                     if let Some(e) = list.iter_mut().find(|e| e.id == info.id) {
                         *e = *info;
@@ -138,14 +166,6 @@ fn start_pipeline(export: ExportInfo, exports: RwSignal<Vec<ExportInfo>>, runnin
                 });
             }
             Ok(Outcome::Cancelled) => toasts.show(format!("{filename} was cancelled.")),
-            Ok(Outcome::TooBigForTheBrowser(reason)) => match api::hand_over(&id, &reason).await {
-                Ok(_) => toasts.show(format!("{filename} is too big for this browser: the server is finishing it.")),
-                Err(e) if e.status == 409 => {}
-                Err(e) => {
-                    let _ = api::report_failure(&id, &reason).await;
-                    toasts.show(format!("{filename} failed: {}", e.message));
-                }
-            },
             Err(e) if e.status == 409 => {}
             Err(e) => {
                 let _ = api::report_failure(&id, &e.message).await;
