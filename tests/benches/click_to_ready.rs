@@ -27,7 +27,7 @@ const check = () => {
   sampleHeap();
   if (document.querySelector(".export-row .badge.ok")) {
     const at = (name) => { const m = performance.getEntriesByName(name)[0]; return m ? m.startTime - t0 : -1; };
-    done({ ms: performance.now() - t0, wasm: window.convoWasmBytes || 0, heap, longest,
+    done({ ms: performance.now() - t0, wasm: window.convoWasmBytes || 0, heap, longest, phases: window.convoPhases || {},
            rendered: at("convo:rendered"), hashed: at("convo:hashed"), uploaded: at("convo:uploaded") });
   }
   else if (document.querySelector(".export-row .badge.bad")) done({ error: document.querySelector(".export-row .badge.bad").textContent });
@@ -153,6 +153,7 @@ async fn main() {
             server_ms,
             ms("ms") / server_ms
         );
+        println!("        in the browser's main thread (ms): {}", browser["phases"]);
         assert_eq!(renderer, "browser", "the browser finished its export itself (no hand-over)");
     }
 }
