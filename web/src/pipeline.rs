@@ -371,7 +371,7 @@ mod tests {
             Some(convo_model::TimeRange { from: "2026-10-28T12:00:00Z".parse().unwrap(), to: "2026-11-27T12:00:00Z".parse().unwrap() }),
         ));
         let (mut body_parts, mut part, mut body) = (Vec::new(), Vec::new(), String::new());
-        let part_bytes = 1_000;
+        let part_bytes = 300;
         for page in conversations.chunks(2) {
             renderer.push_page(page, &mut body);
             part.extend_from_slice(body.as_bytes());
