@@ -159,12 +159,13 @@ impl Span {
 
 /// A page of an assistant's completed conversations.
 pub async fn conversations(query: &PageQuery<'_>) -> ApiResult<ConversationPage> {
-    parse_page(&conversations_text(query).await?)
+    parse_page(&conversations_bytes(query).await?)
 }
 
-/// The same page as its JSON text: the export pipeline downloads the next page while
-/// it renders this one, and parses it only when it gets to it.
-pub async fn conversations_text(q: &PageQuery<'_>) -> ApiResult<String> {
+/// The same page as its JSON bytes: the export pipeline downloads the next page while
+/// it renders this one, and parses it only when it gets to it. Bytes, not text: a JS
+/// string would be decoded to UTF-16 and encoded back for WASM, a copy each way.
+pub async fn conversations_bytes(q: &PageQuery<'_>) -> ApiResult<Vec<u8>> {
     let mut url = format!("/api/assistants/{}/conversations?from={}&to={}", encode(q.assistant), encode(q.from), encode(q.to));
     if let Some(c) = q.cursor {
         url.push_str(&format!("&cursor={}", encode(c)));
@@ -181,11 +182,11 @@ pub async fn conversations_text(q: &PageQuery<'_>) -> ApiResult<String> {
     if let Some(f) = q.filters {
         url.push_str(&filter_params(f));
     }
-    send(Request::get(&url)).await?.text().await.map_err(ApiError::network)
+    send(Request::get(&url)).await?.binary().await.map_err(ApiError::network)
 }
 
-pub fn parse_page(text: &str) -> ApiResult<ConversationPage> {
-    serde_json::from_str(text).map_err(|e| ApiError { status: 0, message: format!("unexpected answer: {e}") })
+pub fn parse_page(bytes: &[u8]) -> ApiResult<ConversationPage> {
+    serde_json::from_slice(bytes).map_err(|e| ApiError { status: 0, message: format!("unexpected answer: {e}") })
 }
 
 pub async fn preview(assistant: &str, span: Span, filters: &ExportFilters) -> ApiResult<ExportPreview> {

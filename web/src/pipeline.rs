@@ -42,8 +42,8 @@ pub enum Outcome {
 /// Messages asked for per page: every request costs the browser milliseconds of its
 /// own, so exports read big pages (measured: the click_to_ready bench). The first pages
 /// are smaller, while the browser still runs our WASM unoptimised.
-const PAGE_MESSAGES: u32 = 2_000;
-const FIRST_PAGE_MESSAGES: u32 = 250;
+const PAGE_MESSAGES: u32 = 5_000;
+const FIRST_PAGE_MESSAGES: u32 = 1_000;
 
 /// Bytes of a part. Each costs a request, and the tab holds up to
 /// [`PARTS_IN_FLIGHT`] of them besides the one filling: 4 MiB keeps requests few and the
@@ -219,7 +219,7 @@ async fn render_and_upload(export: ExportInfo, cancel: Cancel, on_progress: impl
                 filters: Some(&filters),
                 ..Default::default()
             };
-            with_retry(|| api::conversations_text(&query)).await
+            with_retry(|| api::conversations_bytes(&query)).await
         }
     };
     let mut parts = Parts::new(&export.id);
