@@ -166,6 +166,12 @@ pub async fn conversations(query: &PageQuery<'_>) -> ApiResult<ConversationPage>
 /// it renders this one, and parses it only when it gets to it. Bytes, not text: a JS
 /// string would be decoded to UTF-16 and encoded back for WASM, a copy each way.
 pub async fn conversations_bytes(q: &PageQuery<'_>) -> ApiResult<Vec<u8>> {
+    conversations_response(q).await?.1.binary().await.map_err(ApiError::network)
+}
+
+/// A page's response before its body is read, and its next cursor (from the
+/// `next-cursor` header): the next request can leave while this body arrives.
+pub async fn conversations_response(q: &PageQuery<'_>) -> ApiResult<(Option<String>, Response)> {
     let mut url = format!("/api/assistants/{}/conversations?from={}&to={}", encode(q.assistant), encode(q.from), encode(q.to));
     if let Some(c) = q.cursor {
         url.push_str(&format!("&cursor={}", encode(c)));
@@ -182,7 +188,9 @@ pub async fn conversations_bytes(q: &PageQuery<'_>) -> ApiResult<Vec<u8>> {
     if let Some(f) = q.filters {
         url.push_str(&filter_params(f));
     }
-    send(Request::get(&url)).await?.binary().await.map_err(ApiError::network)
+    let response = send(Request::get(&url)).await?;
+    let next = response.headers().get("next-cursor").filter(|c| !c.is_empty());
+    Ok((next, response))
 }
 
 pub fn parse_page(bytes: &[u8]) -> ApiResult<ConversationPage> {

@@ -184,6 +184,124 @@ impl Parts {
     }
 }
 
+/// Pages read ahead of the renderer, in order, at most [`PAGES_AHEAD`] waiting: each
+/// page's next cursor comes in a header, so the next request leaves while the body of
+/// this one still arrives, and the server works on pages while the browser renders.
+struct Pager(Rc<RefCell<PagerState>>);
+
+#[derive(Default)]
+struct PagerState {
+    ready: std::collections::VecDeque<Result<Vec<u8>, ApiError>>,
+    done: bool,
+    consumer: Option<std::task::Waker>,
+    producer: Option<std::task::Waker>,
+}
+
+/// Pages waiting for the renderer at most (each up to about 1.5 MB of JSON).
+const PAGES_AHEAD: usize = 2;
+
+impl Pager {
+    fn start(export: &ExportInfo) -> Pager {
+        let state = Rc::new(RefCell::new(PagerState::default()));
+        let (producer, export) = (state.clone(), export.clone());
+        wasm_bindgen_futures::spawn_local(async move {
+            let result = read_ahead(&export, &producer).await;
+            let mut s = producer.borrow_mut();
+            if let Err(e) = result {
+                s.ready.push_back(Err(e));
+            }
+            s.done = true;
+            if let Some(waker) = s.consumer.take() {
+                waker.wake();
+            }
+        });
+        Pager(state)
+    }
+
+    /// The next page's bytes, or `None` after the last.
+    async fn next(&self) -> Option<Result<Vec<u8>, ApiError>> {
+        std::future::poll_fn(|cx| {
+            let mut s = self.0.borrow_mut();
+            if let Some(page) = s.ready.pop_front() {
+                if let Some(waker) = s.producer.take() {
+                    waker.wake();
+                }
+                return Poll::Ready(Some(page));
+            }
+            if s.done {
+                return Poll::Ready(None);
+            }
+            s.consumer = Some(cx.waker().clone());
+            Poll::Pending
+        })
+        .await
+    }
+}
+
+/// The pager's work: page after page, the request for the next one sent as soon as the
+/// current one's headers say where it starts.
+async fn read_ahead(export: &ExportInfo, state: &Rc<RefCell<PagerState>>) -> Result<(), ApiError> {
+    let from = export.range.from.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let to = export.range.to.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let request = |cursor: Option<String>, messages: u32| {
+        let (assistant, from, to, filters) = (export.assistant.id.clone(), from.clone(), to.clone(), export.filters.clone());
+        spawned(async move {
+            let query = api::PageQuery {
+                assistant: &assistant,
+                from: &from,
+                to: &to,
+                cursor: cursor.as_deref(),
+                messages: Some(messages),
+                filters: Some(&filters),
+                ..Default::default()
+            };
+            with_retry(|| api::conversations_response(&query)).await.map(|(next, response)| (next, response, cursor, messages))
+        })
+    };
+    let mut messages = FIRST_PAGE_MESSAGES;
+    let mut pending = Some(request(None, messages));
+    while let Some(current) = pending.take() {
+        // The page's own cursor and size: read again, it must be exactly this page.
+        let (next, response, cursor, size) = current.await?;
+        if let Some(next) = next {
+            messages = (messages * 2).min(PAGE_MESSAGES);
+            pending = Some(request(Some(next), messages));
+        }
+        // A body that breaks off is read again, once, from its own cursor.
+        let bytes = match response.binary().await {
+            Ok(bytes) => bytes,
+            Err(_) => {
+                let query = api::PageQuery {
+                    assistant: &export.assistant.id,
+                    from: &from,
+                    to: &to,
+                    cursor: cursor.as_deref(),
+                    messages: Some(size),
+                    filters: Some(&export.filters),
+                    ..Default::default()
+                };
+                with_retry(|| api::conversations_bytes(&query)).await?
+            }
+        };
+        // Wait for room: at most PAGES_AHEAD pages held for the renderer.
+        std::future::poll_fn(|cx| {
+            let mut s = state.borrow_mut();
+            if s.ready.len() < PAGES_AHEAD {
+                return Poll::Ready(());
+            }
+            s.producer = Some(cx.waker().clone());
+            Poll::Pending
+        })
+        .await;
+        let mut s = state.borrow_mut();
+        s.ready.push_back(Ok(bytes));
+        if let Some(waker) = s.consumer.take() {
+            waker.wake();
+        }
+    }
+    Ok(())
+}
+
 /// Takes every full part off the front of `part` (the rest stays for the next).
 fn take_full_parts(part: &mut Vec<u8>, part_bytes: usize) -> Vec<Vec<u8>> {
     let mut full = Vec::new();
@@ -203,47 +321,22 @@ pub async fn run(export: ExportInfo, cancel: Cancel, on_progress: impl Fn(i64)) 
 
 async fn render_and_upload(export: ExportInfo, cancel: Cancel, on_progress: impl Fn(i64)) -> Result<Outcome, ApiError> {
     let mut renderer = ExportRenderer::new(ExportHeader::for_export(&export));
-    let from = export.range.from.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-    let to = export.range.to.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-    let assistant = export.assistant.id.clone();
-    let filters = export.filters.clone();
-    let page_after = move |cursor: Option<String>, messages: u32| {
-        let (assistant, from, to, filters) = (assistant.clone(), from.clone(), to.clone(), filters.clone());
-        async move {
-            let query = api::PageQuery {
-                assistant: &assistant,
-                from: &from,
-                to: &to,
-                cursor: cursor.as_deref(),
-                messages: Some(messages),
-                filters: Some(&filters),
-                ..Default::default()
-            };
-            with_retry(|| api::conversations_bytes(&query)).await
-        }
-    };
+    let pages = Pager::start(&export);
     let mut parts = Parts::new(&export.id);
     let mut spent = Spent::default();
     let mut body = String::new();
     let mut part: Vec<u8> = Vec::with_capacity(PART_BYTES + (1 << 20));
-    let mut page_messages = FIRST_PAGE_MESSAGES;
-    let mut next = Some(spawned(page_after(None, page_messages)));
     let mut last_report = 0.0;
     let mut last_yield = js_sys::Date::now();
-    while let Some(request) = next.take() {
+    loop {
         if cancel.is_cancelled() {
             return Ok(Outcome::Cancelled);
         }
         let t = js_sys::Date::now();
-        let text = request.await?;
+        let Some(bytes) = pages.next().await else { break };
         let t = spent.add(Phase::Wait, t);
-        let mut page = api::parse_page(&text)?;
-        drop(text);
+        let page = api::parse_page(&bytes?)?;
         let t = spent.add(Phase::Parse, t);
-        if let Some(cursor) = page.next_cursor.take() {
-            page_messages = (page_messages * 2).min(PAGE_MESSAGES);
-            next = Some(spawned(page_after(Some(cursor), page_messages)));
-        }
         renderer.push_page(&page.conversations, &mut body);
         drop(page);
         let t = spent.add(Phase::Render, t);
@@ -265,7 +358,7 @@ async fn render_and_upload(export: ExportInfo, cancel: Cancel, on_progress: impl
             }
         }
         // Keep every task short: let the page breathe when this one has run a while.
-        if next.is_some() && now - last_yield > 16.0 {
+        if now - last_yield > 16.0 {
             yield_to_browser().await;
             last_yield = js_sys::Date::now();
         }

@@ -25,6 +25,7 @@ mod channel;
 mod days;
 mod filename;
 mod filters;
+pub mod timestamp;
 
 pub use channel::Channel;
 pub use days::{Days, DaysError};
@@ -89,6 +90,7 @@ impl Contact {
 pub struct Message {
     pub role: Role,
     pub content: String,
+    #[serde(deserialize_with = "timestamp::deserialize")]
     pub at: Timestamp,
 }
 
@@ -109,8 +111,9 @@ pub struct Conversation<M = Vec<Message>> {
     pub channel: Channel,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact: Option<Contact>,
+    #[serde(deserialize_with = "timestamp::deserialize")]
     pub started_at: Timestamp,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, deserialize_with = "timestamp::deserialize_option", skip_serializing_if = "Option::is_none")]
     pub ended_at: Option<Timestamp>,
     pub status: ConversationStatus,
     #[serde(default, skip_serializing_if = "Option::is_none")]

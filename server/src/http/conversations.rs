@@ -6,6 +6,7 @@ use crate::state::AppState;
 use crate::store::{Cursor, Scope, StoredConversation};
 use axum::Json;
 use axum::extract::{Path, State};
+use axum::http::{HeaderName, HeaderValue};
 use convo_model::api::{AssistantList, AssistantRef, ConversationPage};
 use convo_model::{TimeRange, Timestamp};
 use serde::Deserialize;
@@ -14,6 +15,9 @@ pub async fn assistants(State(state): State<AppState>, Authed(account): Authed) 
     let assistants = state.store.assistants_for(account.id).await?.into_iter().map(|a| AssistantRef { id: a.id, name: a.name }).collect();
     Ok(Json(AssistantList { assistants }))
 }
+
+/// The response header that repeats a page's `next_cursor` (empty on the last page).
+pub const NEXT_CURSOR: &str = "next-cursor";
 
 #[derive(Deserialize)]
 pub struct PageQuery {
@@ -43,7 +47,7 @@ pub async fn page(
     Authed(account): Authed,
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<PageQuery>,
-) -> Result<Json<ConversationPage<StoredConversation>>, ApiError> {
+) -> Result<([(HeaderName, HeaderValue); 1], Json<ConversationPage<StoredConversation>>), ApiError> {
     let assistant = state.store.assistant_for(account.id, &id).await?.ok_or(ApiError::NotFound("no such assistant"))?;
     let to = match q.to.as_deref() {
         Some(raw) => parse_time("to", raw)?,
@@ -87,5 +91,10 @@ pub async fn page(
         limits.messages = messages;
     }
     let page = state.store.stored_page(scope, cursor, limits, newest_first).await?;
-    Ok(Json(ConversationPage { conversations: page.conversations, next_cursor: page.next.map(Cursor::encode), totals }))
+    let next_cursor = page.next.map(Cursor::encode);
+    // The next cursor also as a header, read before the body: a client can ask for the
+    // next page while this one is still arriving. (Cursors are URL-safe base64.)
+    let header = HeaderValue::from_str(next_cursor.as_deref().unwrap_or("")).map_err(|e| ApiError::Internal(e.into()))?;
+    let headers = [(HeaderName::from_static(NEXT_CURSOR), header)];
+    Ok((headers, Json(ConversationPage { conversations: page.conversations, next_cursor, totals })))
 }

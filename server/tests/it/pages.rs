@@ -57,8 +57,12 @@ async fn fetch_all_pages(
         if let Some(c) = &cursor {
             url.push_str(&format!("&cursor={c}"));
         }
-        let (status, body) = json_of(client.get(app.url(&url)).send().await.unwrap()).await;
+        let response = client.get(app.url(&url)).send().await.unwrap();
+        let header = response.headers().get("next-cursor").map(|v| v.to_str().unwrap().to_string());
+        let (status, body) = json_of(response).await;
         assert_eq!(status, 200, "{body}");
+        // The next cursor comes first as a header (empty on the last page).
+        assert_eq!(header.as_deref(), Some(body["next_cursor"].as_str().unwrap_or("")));
         if pages == 0 {
             totals = body["totals"].clone();
         } else {
