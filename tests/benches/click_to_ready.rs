@@ -10,7 +10,7 @@
 
 use convo_e2e::{Browser, BrowserOptions, workspace_root};
 use convo_server::clock::Clock;
-use convo_testkit::{Db, Options, TestApp};
+use convo_testkit::{Db, Options, TestApp, create_export};
 use fantoccini::Locator;
 use fantoccini::wd::TimeoutConfiguration;
 use std::time::{Duration, Instant};
@@ -105,16 +105,7 @@ async fn on_the_server(base: &str) -> (String, f64) {
     let list: serde_json::Value = client.get(format!("{base}/api/exports")).send().await.unwrap().json().await.unwrap();
     let renderer = list["exports"][0]["renderer"].as_str().unwrap_or_default().to_string();
     let t = Instant::now();
-    let created: serde_json::Value = client
-        .post(format!("{base}/api/exports"))
-        .json(&serde_json::json!({"assistant_id": "bench-bot", "days": 365, "render": "server"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let id = created["export"]["id"].as_str().unwrap().to_string();
+    let id = create_export(&client, base, serde_json::json!({"assistant_id": "bench-bot", "days": 365, "render": "server"})).await;
     loop {
         let e: serde_json::Value = client.get(format!("{base}/api/exports/{id}")).send().await.unwrap().json().await.unwrap();
         if e["status"] == "ready" {

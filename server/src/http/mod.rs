@@ -2,6 +2,7 @@
 //! SPA fallback). [`app`] builds it all, so tests serve it on port 0.
 
 mod activity;
+mod connection;
 mod conversations;
 mod error;
 pub(crate) mod exports;
@@ -68,6 +69,7 @@ pub fn app(state: AppState) -> Router {
             tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
         }))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .layer(axum::middleware::from_fn(connection::close_after_refusal))
         // A body that stops arriving (an upload trickling forever) ends after a minute
         // without a byte; the handler sees it broke off.
         .layer(MapRequestBodyLayer::new(axum::body::Body::new))

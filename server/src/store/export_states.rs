@@ -41,17 +41,7 @@ impl Store {
     /// A server render's heartbeat (and progress, when given), which renews its lease;
     /// false when the export is no longer the server's, or another process took it over.
     pub async fn server_heartbeat(&self, id: &str, owner: &str, done: Option<i64>, now: Timestamp) -> Result<bool> {
-        let r = sqlx::query(
-            "UPDATE exports SET progress_done = COALESCE($1, progress_done), heartbeat_at = $2, lease_owner = $3 \
-             WHERE id = $4 AND status = 'processing' AND renderer = 'server' AND (lease_owner IS NULL OR lease_owner = $3)",
-        )
-        .bind(done)
-        .bind(ms(now))
-        .bind(owner)
-        .bind(id)
-        .execute(&self.pool)
-        .await?;
-        Ok(r.rows_affected() == 1)
+        self.beat(id, owner, done, None, now).await
     }
 
     /// Marks a processing export ready with its file, if `renderer` still renders it;
@@ -93,11 +83,19 @@ impl Store {
     /// A server render waits for a core, or starts; either way its heartbeat is fresh, so
     /// no process takes a waiting export over. False when it is no longer the server's.
     pub async fn set_waiting(&self, id: &str, owner: &str, waiting: bool, now: Timestamp) -> Result<bool> {
+        self.beat(id, owner, None, Some(waiting), now).await
+    }
+
+    /// Renews a server render's lease (taking it when free), with its progress or its
+    /// waiting flag when given.
+    async fn beat(&self, id: &str, owner: &str, done: Option<i64>, waiting: Option<bool>, now: Timestamp) -> Result<bool> {
         let r = sqlx::query(
-            "UPDATE exports SET waiting = $1, heartbeat_at = $2, lease_owner = $3 \
-             WHERE id = $4 AND status = 'processing' AND renderer = 'server' AND (lease_owner IS NULL OR lease_owner = $3)",
+            "UPDATE exports SET progress_done = COALESCE($1, progress_done), waiting = COALESCE($2, waiting), heartbeat_at = $3, \
+             lease_owner = $4 \
+             WHERE id = $5 AND status = 'processing' AND renderer = 'server' AND (lease_owner IS NULL OR lease_owner = $4)",
         )
-        .bind(i64::from(waiting))
+        .bind(done)
+        .bind(waiting.map(i64::from))
         .bind(ms(now))
         .bind(owner)
         .bind(id)

@@ -232,6 +232,22 @@ pub async fn login(base: &str, (email, password): (&str, &str)) -> reqwest::Clie
     client
 }
 
+/// Creates an export at `base` (`POST /api/exports` with `body`); panics unless it is
+/// created, and returns its id.
+pub async fn create_export(client: &reqwest::Client, base: &str, body: serde_json::Value) -> String {
+    let r = client.post(format!("{base}/api/exports")).json(&body).send().await.expect("create answered");
+    let status = r.status();
+    let created: serde_json::Value = r.json().await.expect("a JSON answer");
+    assert_eq!(status, 201, "create {body}: {created}");
+    created["export"]["id"].as_str().expect("an export id").to_string()
+}
+
+/// Uploads `file` whole as export `id`'s rendering (`PUT …/content` with its digest).
+pub async fn upload(client: &reqwest::Client, base: &str, id: &str, file: &[u8]) -> reqwest::Response {
+    let url = format!("{base}/api/exports/{id}/content");
+    client.put(url).header("content-digest", content_digest(file)).body(file.to_vec()).send().await.expect("upload answered")
+}
+
 /// JSON Lines of `conversations` demo conversations of `assistant`, ending at `end`.
 pub fn import_lines(
     assistant: &str,

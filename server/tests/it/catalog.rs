@@ -3,7 +3,7 @@
 //! export evicting the oldest.
 
 use crate::{error_of, json_of};
-use convo_testkit::{ALICE, BOB, Db, TestApp, content_digest, on_both_databases};
+use convo_testkit::{ALICE, BOB, Db, TestApp, content_digest, on_both_databases, upload};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -53,30 +53,12 @@ async fn export_lifecycle(db: Db) {
         json_of(alice.post(app.url(&format!("/api/exports/{id}/progress"))).json(&json!({"done": -1})).send().await.unwrap()).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     let file = b"<!DOCTYPE html><title>export</title>".repeat(1000);
-    let (status, body) = json_of(
-        alice
-            .put(app.url(&format!("/api/exports/{id}/content")))
-            .header("content-digest", content_digest(&file))
-            .body(file.clone())
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = json_of(upload(&alice, &app.base, &id, &file).await).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["status"], "ready");
     assert_eq!(body["size_bytes"], file.len());
     // A ready export takes no second upload and no more progress.
-    let (status, _) = json_of(
-        alice
-            .put(app.url(&format!("/api/exports/{id}/content")))
-            .header("content-digest", content_digest(b"x"))
-            .body("x")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, _) = json_of(upload(&alice, &app.base, &id, b"x").await).await;
     assert_eq!(status, StatusCode::CONFLICT);
     let (status, _) =
         json_of(alice.post(app.url(&format!("/api/exports/{id}/progress"))).json(&json!({"done": 1})).send().await.unwrap()).await;

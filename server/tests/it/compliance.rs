@@ -4,7 +4,7 @@
 
 use crate::{error_of, json_of};
 use convo_server::settings::Settings;
-use convo_testkit::{ALICE, BOB, Db, Options, TestApp, content_digest, on_both_databases};
+use convo_testkit::{ALICE, BOB, Db, Options, TestApp, on_both_databases, upload};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -34,13 +34,7 @@ async fn long_sessions(db: Db) -> TestApp {
 /// Uploads a small file as the browser's rendering; returns the ready export.
 async fn make_ready(app: &TestApp, client: &reqwest::Client, id: &str) -> Value {
     let file = format!("<!DOCTYPE html><title>{id}</title>").into_bytes();
-    let r = client
-        .put(app.url(&format!("/api/exports/{id}/content")))
-        .header("content-digest", content_digest(&file))
-        .body(file)
-        .send()
-        .await
-        .unwrap();
+    let r = upload(client, &app.base, id, &file).await;
     assert_eq!(r.status(), 200);
     r.json().await.unwrap()
 }

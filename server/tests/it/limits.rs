@@ -2,7 +2,7 @@
 //! clock, server-side rendering (asked for, and taken over from a browser that went
 //! away), and no internal field in any export.
 
-use convo_testkit::{ALICE, Db, TestApp, assert_no_canary, content_digest, on_both_databases};
+use convo_testkit::{ALICE, Db, TestApp, assert_no_canary, create_export, on_both_databases, upload};
 use serde_json::{Value, json};
 use std::time::Duration;
 
@@ -75,16 +75,7 @@ async fn retention_hides_at_once_and_the_sweeper_deletes(db: Db) {
     let app = TestApp::start_with(db, settings).await;
     app.seed(5).await;
     let alice = app.login(ALICE).await;
-    let created: Value = alice
-        .post(app.url("/api/exports"))
-        .json(&json!({"assistant_id": "support-bot", "days": 7, "render": "server"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let id = created["export"]["id"].as_str().unwrap().to_string();
+    let id = create_export(&alice, &app.base, json!({"assistant_id": "support-bot", "days": 7, "render": "server"})).await;
     settle(&app, &alice).await;
     assert_eq!(app.objects(Some(&id)).await.len(), 1);
     // A file no export owns (a crash between delete and unlink) is swept too.
@@ -155,16 +146,7 @@ async fn server_side_exports_match_the_renderer_and_leak_nothing(db: Db) {
     let app = TestApp::start_with(db, settings).await;
     app.seed(60).await;
     let alice = app.login(ALICE).await;
-    let created: Value = alice
-        .post(app.url("/api/exports"))
-        .json(&json!({"assistant_id": "support-bot", "days": 45, "render": "server"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let id = created["export"]["id"].as_str().unwrap().to_string();
+    let id = create_export(&alice, &app.base, json!({"assistant_id": "support-bot", "days": 45, "render": "server"})).await;
     settle(&app, &alice).await;
     let export = get_json(&alice, app.url(&format!("/api/exports/{id}"))).await;
     assert_eq!(export["status"], "ready", "{export}");
@@ -182,16 +164,7 @@ async fn an_export_in_a_browser(db: Db) -> (TestApp, reqwest::Client, String) {
     let app = TestApp::start(db).await;
     app.seed(20).await;
     let alice = app.login(ALICE).await;
-    let created: Value = alice
-        .post(app.url("/api/exports"))
-        .json(&json!({"assistant_id": "sales-bot", "days": 30}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let id = created["export"]["id"].as_str().unwrap().to_string();
+    let id = create_export(&alice, &app.base, json!({"assistant_id": "sales-bot", "days": 30})).await;
     (app, alice, id)
 }
 
@@ -217,13 +190,7 @@ async fn an_export_whose_browser_went_away_is_finished_by_the_server(db: Db) {
     assert!(file == render_like_a_browser(&app, &alice, &export).await);
 
     // A late browser cannot overwrite it.
-    let r = alice
-        .put(app.url(&format!("/api/exports/{id}/content")))
-        .header("content-digest", content_digest(b"late"))
-        .body("late")
-        .send()
-        .await
-        .unwrap();
+    let r = upload(&alice, &app.base, &id, b"late").await;
     assert_eq!(r.status(), 409);
     let r = alice.post(&progress).json(&json!({"done": 9})).send().await.unwrap();
     assert_eq!(r.status(), 409);
@@ -251,13 +218,7 @@ async fn an_export_too_big_for_its_browser_is_handed_to_the_server(db: Db) {
     // nor upload, and the audit trail says why the server rendered it.
     let r = alice.post(&handover).json(&json!({"reason": "again"})).send().await.unwrap();
     assert_eq!(r.status(), 409);
-    let r = alice
-        .put(app.url(&format!("/api/exports/{id}/content")))
-        .header("content-digest", content_digest(b"late"))
-        .body("late")
-        .send()
-        .await
-        .unwrap();
+    let r = upload(&alice, &app.base, &id, b"late").await;
     assert_eq!(r.status(), 409);
     let trail = app.state.store.audit_trail(&id).await.unwrap();
     assert_eq!(

@@ -4,10 +4,16 @@
 //! and uploads that cannot hang the server, and a shutdown that always ends.
 
 use crate::BIN;
-use convo_testkit::{ALICE, Db, ServerProcess, TestApp, cli, content_digest, import_lines, ok};
+use convo_testkit::{ALICE, Db, ServerProcess, TestApp, cli, content_digest, create_export, import_lines, ok};
 use serde_json::json;
 use std::io::{Read, Write};
 use std::time::{Duration, Instant};
+
+/// The demo account's login at `base`.
+async fn demo_login(base: &str) -> reqwest::Response {
+    let body = json!({"email": "demo@example.com", "password": "demo-password"});
+    reqwest::Client::new().post(format!("{base}/api/login")).json(&body).send().await.unwrap()
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn demo_data_only_with_demo_and_an_empty_server_says_how_to_add_an_account() {
@@ -28,12 +34,7 @@ async fn demo_data_only_with_demo_and_an_empty_server_says_how_to_add_an_account
         said.push_str(&String::from_utf8_lossy(&buf[..n]));
     }
     let base = said.lines().next().unwrap().rsplit(' ').next().unwrap().trim_end_matches('/').to_string();
-    let r = reqwest::Client::new()
-        .post(format!("{base}/api/login"))
-        .json(&json!({"email": "demo@example.com", "password": "demo-password"}))
-        .send()
-        .await
-        .unwrap();
+    let r = demo_login(&base).await;
     let _ = plain.kill();
     let _ = plain.wait();
     assert_eq!(r.status(), 401, "no published demo login on a plain start");
@@ -56,12 +57,7 @@ async fn demo_data_only_with_demo_and_an_empty_server_says_how_to_add_an_account
     std::io::BufRead::read_line(&mut reader, &mut first).unwrap();
     std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
     let base = first.trim().rsplit(' ').next().unwrap().trim_end_matches('/').to_string();
-    let r = reqwest::Client::new()
-        .post(format!("{base}/api/login"))
-        .json(&json!({"email": "demo@example.com", "password": "demo-password"}))
-        .send()
-        .await
-        .unwrap();
+    let r = demo_login(&base).await;
     let _ = demo.kill();
     let _ = demo.wait();
     assert_eq!(r.status(), 200);
@@ -205,16 +201,7 @@ async fn silent_connections_and_stalled_uploads_are_closed() {
     }
     // An upload that stops arriving ends as a broken upload; the export stays processing.
     let alice = app.login(ALICE).await;
-    let created: serde_json::Value = alice
-        .post(app.url("/api/exports"))
-        .json(&json!({"assistant_id": "support-bot", "days": 30}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let id = created["export"]["id"].as_str().unwrap().to_string();
+    let id = create_export(&alice, &app.base, json!({"assistant_id": "support-bot", "days": 30})).await;
     let cookie = session_cookie(&app).await;
     let mut socket = std::net::TcpStream::connect(&addr).unwrap();
     let head = format!(
@@ -258,16 +245,7 @@ async fn a_shutdown_ends_within_its_grace_period_whatever_clients_do() {
     // An upload whose body trickles in, two bytes a second, forever.
     let cookie = session_cookie(&app).await;
     let alice = app.login(ALICE).await;
-    let created: serde_json::Value = alice
-        .post(app.url("/api/exports"))
-        .json(&json!({"assistant_id": "support-bot", "days": 30}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let id = created["export"]["id"].as_str().unwrap().to_string();
+    let id = create_export(&alice, &app.base, json!({"assistant_id": "support-bot", "days": 30})).await;
     let mut socket = tokio::net::TcpStream::connect(addr).await.unwrap();
     let head = format!(
         "PUT /api/exports/{id}/content HTTP/1.1\r\nHost: x\r\nCookie: {cookie}\r\nContent-Length: 1000000\r\nContent-Digest: {}\r\n\r\n",

@@ -3,24 +3,15 @@
 //! the bytes sent; every bad request is a 4xx that leaves the export not ready.
 
 use crate::{error_of, json_of};
-use convo_testkit::{ALICE, BOB, Db, TestApp, content_digest, on_both_databases};
+use convo_testkit::{ALICE, BOB, Db, TestApp, content_digest, create_export, on_both_databases};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-on_both_databases!(a_file_uploaded_in_parts_is_exactly_the_parts_joined, bad_parts_are_refused_and_change_nothing);
-
-async fn new_export(app: &TestApp, client: &reqwest::Client) -> String {
-    let created: Value = client
-        .post(app.url("/api/exports"))
-        .json(&json!({"assistant_id": "support-bot", "days": 30}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    created["export"]["id"].as_str().unwrap().to_string()
-}
+on_both_databases!(
+    a_file_uploaded_in_parts_is_exactly_the_parts_joined,
+    bad_parts_are_refused_and_change_nothing,
+    a_refused_upload_asks_its_client_to_close_the_connection
+);
 
 async fn put_part(app: &TestApp, client: &reqwest::Client, id: &str, n: &str, bytes: &[u8], digest_of: &[u8]) -> (StatusCode, Value) {
     let url = app.url(&format!("/api/exports/{id}/parts/{n}"));
@@ -44,7 +35,7 @@ async fn a_file_uploaded_in_parts_is_exactly_the_parts_joined(db: Db) {
     let app = TestApp::start(db).await;
     app.seed(3).await;
     let alice = app.login(ALICE).await;
-    let id = new_export(&app, &alice).await;
+    let id = create_export(&alice, &app.base, json!({"assistant_id": "support-bot", "days": 30})).await;
     let parts = parts();
     // Parts 2, 3, 4 in order as they are rendered, the head (part 1) last; a retry of a
     // part with the same bytes is harmless.
@@ -88,7 +79,7 @@ async fn bad_parts_are_refused_and_change_nothing(db: Db) {
     let app = TestApp::start(db).await;
     app.seed(3).await;
     let alice = app.login(ALICE).await;
-    let id = new_export(&app, &alice).await;
+    let id = create_export(&alice, &app.base, json!({"assistant_id": "support-bot", "days": 30})).await;
     let parts = parts();
     for (n, bytes, digest_of, status, expected) in [
         ("2", &parts[1], &parts[2], 400, "Content-Digest does not match"),
@@ -129,4 +120,26 @@ async fn bad_parts_are_refused_and_change_nothing(db: Db) {
     let failure = alice.post(app.url(&format!("/api/exports/{id}/failure"))).json(&json!({"reason": "tab closed"})).send().await.unwrap();
     assert_eq!(failure.status(), 200);
     assert_eq!(put_part(&app, &alice, &id, "3", &parts[2], &parts[2]).await.0, StatusCode::CONFLICT);
+}
+
+/// A refusal sent before the body is read ends the connection; saying so keeps a client
+/// from sending its next request down a connection the server is closing (seen as
+/// `IncompleteMessage` from reqwest's pool before the header).
+async fn a_refused_upload_asks_its_client_to_close_the_connection(db: Db) {
+    let app = TestApp::start(db).await;
+    app.seed(3).await;
+    let alice = app.login(ALICE).await;
+    let bob = app.login(BOB).await;
+    let id = create_export(&alice, &app.base, json!({"assistant_id": "support-bot", "days": 30})).await;
+    let big = vec![b'b'; 3 << 20];
+    for (client, n, status) in [(&bob, 2, StatusCode::NOT_FOUND), (&alice, 3, StatusCode::CONFLICT)] {
+        for _ in 0..5 {
+            let url = app.url(&format!("/api/exports/{id}/parts/{n}"));
+            let r = client.put(url).header("content-digest", content_digest(&big)).body(big.clone()).send().await.unwrap();
+            assert_eq!(r.status(), status);
+            assert_eq!(r.headers().get("connection").map(|v| v.to_str().unwrap()), Some("close"), "part {n}");
+            let (next, _) = json_of(client.get(app.url("/api/exports")).send().await.unwrap()).await;
+            assert_eq!(next, StatusCode::OK, "the next request on a fresh connection");
+        }
+    }
 }

@@ -2,7 +2,7 @@
 //! export), two server processes on one PostgreSQL, and a server killed mid-upload.
 
 use crate::BIN;
-use convo_testkit::{Garage, PgDatabase, ServerProcess, cli, content_digest, import_lines, ok};
+use convo_testkit::{Garage, PgDatabase, ServerProcess, cli, content_digest, create_export, import_lines, ok, upload};
 use serde_json::{Value, json};
 use std::path::Path;
 
@@ -154,30 +154,15 @@ async fn two_server_processes_on_one_postgres_and_one_bucket_behave_as_one() {
     let (mut a, _a_dir) = shared_server(&garage, &pg, "shared");
     let (b, _b_dir) = shared_server(&garage, &pg, "shared");
     let (ca, cb) = (a.login(OPS).await, b.login(OPS).await);
-    let create = |client: &reqwest::Client, server: &ServerProcess, body: Value| {
-        let (client, url) = (client.clone(), server.url("/api/exports"));
-        async move {
-            let r = client.post(url).json(&body).send().await.unwrap();
-            assert_eq!(r.status(), 201);
-            let created: Value = r.json().await.unwrap();
-            created["export"]["id"].as_str().unwrap().to_string()
-        }
-    };
 
     // Uploaded through one, downloaded through the other: whole, and in parts sent to
     // both in turn.
-    let whole = create(&ca, &a, json!({"assistant_id": "shared-bot", "days": 1})).await;
+    let whole = create_export(&ca, &a.base, json!({"assistant_id": "shared-bot", "days": 1})).await;
     let file = b"<!DOCTYPE html><title>shared</title>".repeat(5000);
-    let r = ca
-        .put(a.url(&format!("/api/exports/{whole}/content")))
-        .header("content-digest", content_digest(&file))
-        .body(file.clone())
-        .send()
-        .await
-        .unwrap();
+    let r = upload(&ca, &a.base, &whole, &file).await;
     assert_eq!(r.status(), 200);
     assert_eq!(cb.get(b.url(&format!("/api/exports/{whole}/content"))).send().await.unwrap().bytes().await.unwrap().as_ref(), &file[..]);
-    let in_parts = create(&cb, &b, json!({"assistant_id": "shared-bot", "days": 1})).await;
+    let in_parts = create_export(&cb, &b.base, json!({"assistant_id": "shared-bot", "days": 1})).await;
     let parts: Vec<Vec<u8>> = (1..=4u8).map(|i| vec![b'0' + i; 100_000 * usize::from(i)]).collect();
     for (n, (client, server)) in [(2, (&ca, &a)), (3, (&cb, &b)), (4, (&ca, &a)), (1, (&cb, &b))] {
         let bytes = &parts[n - 1];
@@ -192,7 +177,7 @@ async fn two_server_processes_on_one_postgres_and_one_bucket_behave_as_one() {
     );
 
     // A server render whose process is killed half way is finished by the other.
-    let rendered = create(&ca, &a, json!({"assistant_id": "shared-bot", "days": 30, "render": "server"})).await;
+    let rendered = create_export(&ca, &a.base, json!({"assistant_id": "shared-bot", "days": 30, "render": "server"})).await;
     let status = |client: &reqwest::Client, server: &ServerProcess| {
         let (client, url) = (client.clone(), server.url(&format!("/api/exports/{rendered}")));
         async move { client.get(url).send().await.unwrap().json::<Value>().await.unwrap() }
@@ -247,31 +232,13 @@ async fn a_server_killed_mid_upload_serves_every_ready_export_intact_after_resta
     provision(dir.path(), None, "crash-bot");
     let mut server = ServerProcess::start(BIN, dir.path(), None, &[]);
     let client = server.login(OPS).await;
-    let create = |client: reqwest::Client, base: String| async move {
-        let created: Value = client
-            .post(format!("{base}/api/exports"))
-            .json(&json!({"assistant_id": "crash-bot", "days": 10}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        created["export"]["id"].as_str().unwrap().to_string()
-    };
-    let ready_id = create(client.clone(), server.base.clone()).await;
+    let ready_id = create_export(&client, &server.base, json!({"assistant_id": "crash-bot", "days": 10})).await;
     let file: Vec<u8> = (0..2_000_000u32).map(|i| (i % 251) as u8).collect();
-    let r = client
-        .put(format!("{}/api/exports/{ready_id}/content", server.base))
-        .header("content-digest", content_digest(&file))
-        .body(file.clone())
-        .send()
-        .await
-        .unwrap();
+    let r = upload(&client, &server.base, &ready_id, &file).await;
     assert_eq!(r.status(), 200);
 
     // A second upload trickles in; the server is killed half way through it.
-    let cut_id = create(client.clone(), server.base.clone()).await;
+    let cut_id = create_export(&client, &server.base, json!({"assistant_id": "crash-bot", "days": 10})).await;
     let chunks: Vec<Vec<u8>> = file.chunks(100_000).map(<[u8]>::to_vec).collect();
     let stream = futures_util::stream::unfold(0usize, move |i| {
         let chunks = chunks.clone();

@@ -4,9 +4,9 @@
 
 use crate::json_of;
 use convo_server::files::Storage;
-use convo_testkit::{ALICE, Db, Garage, Options, TestApp, content_digest, on_both_databases};
+use convo_testkit::{ALICE, Db, Garage, Options, TestApp, content_digest, create_export, on_both_databases, upload};
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::json;
 
 on_both_databases!(exports_live_in_an_s3_bucket);
 
@@ -16,26 +16,13 @@ async fn exports_live_in_an_s3_bucket(db: Db) {
     let app = TestApp::serve(db, Options { storage: Some((storage, garage.s3())), ..Options::default() }).await;
     app.seed(20).await;
     let alice = app.login(ALICE).await;
-    let create = |body: Value| {
-        let (alice, url) = (alice.clone(), app.url("/api/exports"));
-        async move {
-            let created: Value = alice.post(url).json(&body).send().await.unwrap().json().await.unwrap();
-            created["export"]["id"].as_str().unwrap().to_string()
-        }
-    };
 
     // Whole, in parts, and rendered by the server.
-    let whole = create(json!({"assistant_id": "support-bot", "days": 30})).await;
+    let whole = create_export(&alice, &app.base, json!({"assistant_id": "support-bot", "days": 30})).await;
     let file = b"<!DOCTYPE html><title>whole</title>".repeat(1000);
-    let r = alice
-        .put(app.url(&format!("/api/exports/{whole}/content")))
-        .header("content-digest", content_digest(&file))
-        .body(file.clone())
-        .send()
-        .await
-        .unwrap();
+    let r = upload(&alice, &app.base, &whole, &file).await;
     assert_eq!(r.status(), 200);
-    let in_parts = create(json!({"assistant_id": "support-bot", "days": 30})).await;
+    let in_parts = create_export(&alice, &app.base, json!({"assistant_id": "support-bot", "days": 30})).await;
     let parts: Vec<Vec<u8>> = vec![b"<!DOCTYPE html>".to_vec(), vec![b'p'; 6 << 20], vec![b'q'; 3 << 20]];
     for n in [2, 3, 1] {
         let bytes = &parts[n - 1];
@@ -51,7 +38,7 @@ async fn exports_live_in_an_s3_bucket(db: Db) {
     let (status, body) =
         json_of(alice.post(app.url(&format!("/api/exports/{in_parts}/complete"))).json(&json!({"parts": 3})).send().await.unwrap()).await;
     assert_eq!(status, 200, "{body}");
-    let rendered = create(json!({"assistant_id": "support-bot", "days": 30, "render": "server"})).await;
+    let rendered = create_export(&alice, &app.base, json!({"assistant_id": "support-bot", "days": 30, "render": "server"})).await;
     let rendered_export = crate::limits::settle_one(&app, &alice, &rendered).await;
 
     let get = |id: String| {

@@ -3,7 +3,7 @@
 //! non-zero exit; a chain and a receipt are checked, and another server's key refused.
 
 use crate::BIN;
-use convo_testkit::{ALICE, Db, TestApp};
+use convo_testkit::{ALICE, Db, TestApp, create_export};
 use serde_json::{Value, json};
 use std::path::Path;
 use std::process::Command;
@@ -15,8 +15,8 @@ fn verify(args: &[&dyn AsRef<std::ffi::OsStr>]) -> (bool, String) {
 }
 
 async fn server_export(app: &TestApp, client: &reqwest::Client, body: Value) -> Value {
-    let created: Value = client.post(app.url("/api/exports")).json(&body).send().await.unwrap().json().await.unwrap();
-    crate::limits::settle_one(app, client, created["export"]["id"].as_str().unwrap()).await
+    let id = create_export(client, &app.base, body).await;
+    crate::limits::settle_one(app, client, &id).await
 }
 
 async fn save(app: &TestApp, client: &reqwest::Client, path: &str, to: &Path) -> Vec<u8> {

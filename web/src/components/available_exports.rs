@@ -2,6 +2,7 @@
 //! tab's own, else the server's), expiry, and Download, Open and Delete (which asks
 //! first).
 
+use super::confirm_delete::ConfirmDelete;
 use crate::api;
 use crate::format;
 use crate::state::{Rendered, Running, Toasts};
@@ -163,16 +164,7 @@ fn ExportRow(export: ExportInfo, exports: RwSignal<Vec<ExportInfo>>) -> impl Int
             <td>{e.size_bytes.map(format::size).unwrap_or_else(|| "—".into())}</td>
             <td>{status_view}<br/>{expiry}</td>
             <td class="actions">
-                <Show when=move || !confirming.get() fallback=move || {
-                    let delete = delete.clone();
-                    view! {
-                        <span class="confirm" role="group" aria-label="Confirm delete">
-                            "Delete permanently? "
-                            <button type="button" class="danger confirm-delete" on:click=delete>"Delete"</button>
-                            <button type="button" on:click=move |_| confirming.set(false)>"Cancel"</button>
-                        </span>
-                    }
-                }>
+                <ConfirmDelete question="Delete permanently?" confirming=confirming on_delete=Callback::new(delete)>
                     <a class="button download" href=e.content_url.clone() download=e.filename.clone() aria-disabled=(!ready).to_string()
                         on:click=download.clone()>"Download"</a>
                     <a class="button open" href=e.open_url.clone() target="_blank" rel="noopener noreferrer" aria-disabled=(!ready).to_string()>"Open"</a>
@@ -182,7 +174,7 @@ fn ExportRow(export: ExportInfo, exports: RwSignal<Vec<ExportInfo>>) -> impl Int
                         <svg aria-hidden="true" viewBox="0 0 24 24" width="16" height="16"><path d="M4 7h16M9 7V4h6v3m-8 0l1 13h8l1-13" fill="none" stroke="currentColor" stroke-width="2"/></svg>
                         " Delete"
                     </button>
-                </Show>
+                </ConfirmDelete>
             </td>
         </tr>
     }

@@ -2,6 +2,7 @@
 //! assistant, each exported by the server once its period is complete. Create (errors
 //! next to the field), pause or resume, run now, delete (asks first), and the next run.
 
+use super::confirm_delete::ConfirmDelete;
 use super::filter_fields::FilterFields;
 use crate::api;
 use crate::format;
@@ -180,20 +181,11 @@ fn ScheduleRow(schedule: ScheduleInfo, version: RwSignal<u32>) -> impl IntoView 
             <td class="next-run">{next}</td>
             <td>{last}</td>
             <td class="actions">
-                <Show when=move || !confirming.get() fallback=move || {
-                    let delete = delete.clone();
-                    view! {
-                        <span class="confirm" role="group" aria-label="Confirm delete">
-                            "Delete this schedule? "
-                            <button type="button" class="danger confirm-delete" on:click=delete>"Delete"</button>
-                            <button type="button" on:click=move |_| confirming.set(false)>"Cancel"</button>
-                        </span>
-                    }
-                }>
+                <ConfirmDelete question="Delete this schedule?" confirming=confirming on_delete=Callback::new(delete)>
                     <button type="button" class="pause" on:click=pause.clone()>{if paused { "Resume" } else { "Pause" }}</button>
                     <button type="button" class="run" on:click=run.clone()>"Run now"</button>
                     <button type="button" class="delete" on:click=move |_| confirming.set(true)>"Delete"</button>
-                </Show>
+                </ConfirmDelete>
             </td>
         </tr>
     }
