@@ -3,7 +3,8 @@
 //! of order, too big); hyper then closes the connection rather than read megabytes
 //! nobody wants, but without `Connection: close` a keep-alive client may already be
 //! sending its next request down it and sees the connection cut (reqwest's pool did in
-//! our parts test: `IncompleteMessage` on the request after a refused part).
+//! our parts test: `IncompleteMessage` on the request after a refused part). That the
+//! client can read this answer at all while still sending is `linger.rs`'s job.
 
 use axum::extract::Request;
 use axum::http::header::{CONNECTION, CONTENT_LENGTH, TRANSFER_ENCODING};

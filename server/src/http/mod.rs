@@ -8,6 +8,7 @@ mod error;
 pub(crate) mod exports;
 mod extract;
 mod files;
+mod linger;
 mod schedules;
 mod serve;
 mod session;

@@ -2,9 +2,11 @@
 //! bounded number of connections, request headers within 30 s (a connection that sends
 //! nothing is closed then), request bodies idle for at most 60 s (the body layer in
 //! `app`), and a shutdown that lets requests in flight finish but ends within 30 s
-//! whatever clients do. HTTP/1.1 only: its header timeout starts with the connection,
+//! whatever clients do; a closed connection lingers to let its client read the answer
+//! (`linger.rs`). HTTP/1.1 only: its header timeout starts with the connection,
 //! while HTTP/2 detection would wait for a first byte without one.
 
+use super::linger::Lingering;
 use crate::settings::Settings;
 use axum::Router;
 use axum::extract::ConnectInfo;
@@ -45,10 +47,10 @@ pub async fn serve(listener: TcpListener, router: Router, limits: &Settings, shu
             request.extensions_mut().insert(ConnectInfo(addr));
             router.clone().oneshot(request)
         });
-        let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+        // The connection's slot is freed once its socket has lingered (`linger.rs`).
+        let connection = graceful.watch(http.serve_connection(TokioIo::new(Lingering::new(stream, permit)), service));
         tokio::spawn(async move {
             let _ = connection.await;
-            drop(permit);
         });
     }
     drop(listener);

@@ -6,11 +6,12 @@ use crate::{error_of, json_of};
 use convo_testkit::{ALICE, BOB, Db, TestApp, content_digest, create_export, on_both_databases};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 on_both_databases!(
     a_file_uploaded_in_parts_is_exactly_the_parts_joined,
     bad_parts_are_refused_and_change_nothing,
-    a_refused_upload_asks_its_client_to_close_the_connection
+    a_refused_upload_reaches_its_client_whole_and_closes_the_connection
 );
 
 async fn put_part(app: &TestApp, client: &reqwest::Client, id: &str, n: &str, bytes: &[u8], digest_of: &[u8]) -> (StatusCode, Value) {
@@ -122,24 +123,50 @@ async fn bad_parts_are_refused_and_change_nothing(db: Db) {
     assert_eq!(put_part(&app, &alice, &id, "3", &parts[2], &parts[2]).await.0, StatusCode::CONFLICT);
 }
 
-/// A refusal sent before the body is read ends the connection; saying so keeps a client
-/// from sending its next request down a connection the server is closing (seen as
-/// `IncompleteMessage` from reqwest's pool before the header).
-async fn a_refused_upload_asks_its_client_to_close_the_connection(db: Db) {
+/// A refusal sent before the body is read ends the connection. The answer must reach the
+/// client whole, and say so: without `Connection: close` a keep-alive client may send its
+/// next request down a connection the server is closing (`IncompleteMessage` from
+/// reqwest's pool), and a server that closes with the body still arriving resets the
+/// connection, so the client loses the answer it was sent (`BrokenPipe` while writing the
+/// body, seen once in CI on a 220 KB part).
+async fn a_refused_upload_reaches_its_client_whole_and_closes_the_connection(db: Db) {
     let app = TestApp::start(db).await;
     app.seed(3).await;
     let alice = app.login(ALICE).await;
     let bob = app.login(BOB).await;
     let id = create_export(&alice, &app.base, json!({"assistant_id": "support-bot", "days": 30})).await;
-    let big = vec![b'b'; 3 << 20];
-    for (client, n, status) in [(&bob, 2, StatusCode::NOT_FOUND), (&alice, 3, StatusCode::CONFLICT)] {
-        for _ in 0..5 {
-            let url = app.url(&format!("/api/exports/{id}/parts/{n}"));
-            let r = client.put(url).header("content-digest", content_digest(&big)).body(big.clone()).send().await.unwrap();
-            assert_eq!(r.status(), status);
-            assert_eq!(r.headers().get("connection").map(|v| v.to_str().unwrap()), Some("close"), "part {n}");
-            let (next, _) = json_of(client.get(app.url("/api/exports")).send().await.unwrap()).await;
-            assert_eq!(next, StatusCode::OK, "the next request on a fresh connection");
+    for size in [220_000, 3 << 20] {
+        let body = vec![b'b'; size];
+        for (client, n, status) in [(&bob, 2, StatusCode::NOT_FOUND), (&alice, 3, StatusCode::CONFLICT)] {
+            for attempt in 0..15 {
+                let url = app.url(&format!("/api/exports/{id}/parts/{n}"));
+                let sent = client.put(url).header("content-digest", content_digest(&body)).body(body.clone()).send().await;
+                let r = sent.unwrap_or_else(|e| panic!("{size} bytes to part {n}, attempt {attempt}: the answer was lost: {e:?}"));
+                assert_eq!(r.status(), status);
+                assert_eq!(r.headers().get("connection").map(|v| v.to_str().unwrap()), Some("close"), "part {n}");
+                let (next, _) = json_of(client.get(app.url("/api/exports")).send().await.unwrap()).await;
+                assert_eq!(next, StatusCode::OK, "the next request on a fresh connection");
+            }
         }
+    }
+    // A client still sending after the answer came: headers and 1 MiB of a declared
+    // 3 MiB, a pause in which the server answers and closes, then the rest. The rest
+    // must not meet a reset connection, and the answer must still be there to read.
+    for attempt in 0..3 {
+        let address = app.base.trim_start_matches("http://");
+        let mut raw = tokio::net::TcpStream::connect(address).await.unwrap();
+        let head = format!("PUT /api/exports/{id}/parts/2 HTTP/1.1\r\nhost: {address}\r\ncontent-length: {}\r\n\r\n", 3 << 20);
+        raw.write_all(head.as_bytes()).await.unwrap();
+        let mib = vec![b'r'; 1 << 20];
+        raw.write_all(&mib).await.unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        for _ in 0..2 {
+            raw.write_all(&mib).await.unwrap_or_else(|e| panic!("attempt {attempt}: the server reset the connection: {e}"));
+        }
+        let mut answer = Vec::new();
+        raw.read_to_end(&mut answer).await.unwrap_or_else(|e| panic!("attempt {attempt}: the answer was lost: {e}"));
+        let answer = String::from_utf8_lossy(&answer);
+        assert!(answer.starts_with("HTTP/1.1 401"), "attempt {attempt}: {answer}");
+        assert!(answer.to_ascii_lowercase().contains("connection: close"), "{answer}");
     }
 }

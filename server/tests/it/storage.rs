@@ -58,8 +58,13 @@ async fn exports_live_in_an_s3_bucket(db: Db) {
     assert!(!app.objects(Some(&in_parts)).await.is_empty());
     alice.delete(app.url(&format!("/api/exports/{in_parts}"))).send().await.unwrap();
     assert!(app.objects(Some(&in_parts)).await.is_empty(), "its parts went with it");
+    // An object of an export that is gone (a crash between delete and unlink).
+    let orphan = futures_util::stream::iter([Ok::<_, std::io::Error>(bytes::Bytes::from_static(b"orphan"))]);
+    app.state.files().write(&"f".repeat(32), orphan, 1 << 20, None).await.unwrap();
+    assert_eq!(app.objects(Some(&"f".repeat(32))).await.len(), 1);
     app.state.clock.advance(chrono::Duration::days(31));
     let sweep = app.state.jobs.sweep_once().await.unwrap();
     assert_eq!(sweep.expired, 2);
+    assert_eq!(sweep.orphan_files, 1);
     assert!(app.objects(None).await.is_empty(), "{:?}", app.objects(None).await);
 }
