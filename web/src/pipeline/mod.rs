@@ -1,0 +1,171 @@
+//! The in-browser export: fetch the export's conversation pages, render each with the
+//! shared rendering crate, and upload the file in parts as it grows: a part is sent with
+//! its own SHA-256 as soon as it is full, while the next pages render. The tab holds at
+//! most a few parts at a time (WASM memory stays bounded by one part and one page,
+//! whatever the export's size) and hashes each byte once. The file's head, with the
+//! statistics, is only known at the end: it is part 1, sent last; `complete` has the
+//! server join the parts in order. Progress is reported to the server as it goes, so
+//! every tab shows it and the server can finish the export if this tab goes away.
+//!
+//! `pager.rs` reads the pages ahead, `parts.rs` hashes and sends the parts, `timing.rs`
+//! records where the time went for the click_to_ready bench.
+
+mod pager;
+mod parts;
+mod timing;
+
+use crate::api::{self, ApiError, with_retry};
+use convo_model::api::ExportInfo;
+use convo_render::{ExportHeader, ExportRenderer};
+use pager::Pager;
+use parts::{Parts, take_full_parts, upload_part};
+use std::cell::RefCell;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::Poll;
+use timing::{Phase, Spent, mark, record_wasm_memory};
+use wasm_bindgen::JsValue;
+
+/// Set to stop an export in flight.
+#[derive(Clone, Default)]
+pub struct Cancel(Arc<AtomicBool>);
+
+impl Cancel {
+    pub fn cancel(&self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+pub enum Outcome {
+    /// Ready; with the file as a Blob when it was small enough for the tab to keep (a
+    /// click on Download then saves it without a round trip).
+    Uploaded(Box<ExportInfo>, Option<web_sys::Blob>),
+    Cancelled,
+}
+/// Bytes of a part. Each costs a request, and the tab holds up to
+/// [`PARTS_IN_FLIGHT`] of them besides the one filling: 4 MiB keeps requests few and the
+/// memory small (the click_to_ready bench).
+pub const PART_BYTES: usize = 4 << 20;
+/// Lets the browser handle input and paint: a message task, which, unlike a zero
+/// timeout, is never clamped to 4 ms.
+async fn yield_to_browser() {
+    let Ok(channel) = web_sys::MessageChannel::new() else { return };
+    let woken = js_sys::Promise::new(&mut |resolve, _| channel.port1().set_onmessage(Some(&resolve)));
+    if channel.port2().post_message(&JsValue::NULL).is_ok() {
+        let _ = wasm_bindgen_futures::JsFuture::from(woken).await;
+    }
+}
+
+type LocalBoxFuture<T> = Pin<Box<dyn Future<Output = T>>>;
+
+/// Runs `work` on its own (the next page downloads, and parts hash and upload, while
+/// this one renders) and hands back its result to await later. Merely polling such
+/// futures once got them on the wire but left every later step (reading a page,
+/// sending a part once hashed) waiting for the render loop: 4.4 s of 9 s at 1,000,000
+/// messages (the click_to_ready bench).
+fn spawned<T: 'static>(work: impl Future<Output = T> + 'static) -> LocalBoxFuture<T> {
+    type Slot<T> = Rc<RefCell<(Option<T>, Option<std::task::Waker>)>>;
+    let slot: Slot<T> = Rc::new(RefCell::new((None, None)));
+    let filled = slot.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        let value = work.await;
+        let mut slot = filled.borrow_mut();
+        slot.0 = Some(value);
+        if let Some(waker) = slot.1.take() {
+            waker.wake();
+        }
+    });
+    Box::pin(std::future::poll_fn(move |cx| {
+        let mut slot = slot.borrow_mut();
+        match slot.0.take() {
+            Some(value) => Poll::Ready(value),
+            None => {
+                slot.1 = Some(cx.waker().clone());
+                Poll::Pending
+            }
+        }
+    }))
+}
+/// Renders and uploads `export`; `on_progress` gets messages rendered so far.
+pub async fn run(export: ExportInfo, cancel: Cancel, on_progress: impl Fn(i64)) -> Result<Outcome, ApiError> {
+    let outcome = render_and_upload(export, cancel, on_progress).await;
+    record_wasm_memory();
+    outcome
+}
+
+async fn render_and_upload(export: ExportInfo, cancel: Cancel, on_progress: impl Fn(i64)) -> Result<Outcome, ApiError> {
+    let mut renderer = ExportRenderer::new(ExportHeader::for_export(&export));
+    let pages = Pager::start(&export);
+    let mut parts = Parts::new(&export.id);
+    let mut spent = Spent::default();
+    let mut body = String::new();
+    let mut part: Vec<u8> = Vec::with_capacity(PART_BYTES + (1 << 20));
+    let mut last_report = 0.0;
+    let mut last_yield = js_sys::Date::now();
+    loop {
+        if cancel.is_cancelled() {
+            return Ok(Outcome::Cancelled);
+        }
+        let t = js_sys::Date::now();
+        let Some(bytes) = pages.next().await else { break };
+        let t = spent.add(Phase::Wait, t);
+        let page = api::parse_page(&bytes?)?;
+        let t = spent.add(Phase::Parse, t);
+        renderer.push_page(&page.conversations, &mut body);
+        drop(page);
+        let t = spent.add(Phase::Render, t);
+        part.extend_from_slice(body.as_bytes());
+        body.clear();
+        for full in take_full_parts(&mut part, PART_BYTES) {
+            parts.send_body(full).await?;
+        }
+        spent.add(Phase::Parts, t);
+        let done = renderer.messages() as i64;
+        on_progress(done);
+        let now = js_sys::Date::now();
+        if now - last_report > 1_000.0 {
+            last_report = now;
+            if let Err(e) = api::report_progress(&export.id, done).await
+                && e.status == 409
+            {
+                return Err(e);
+            }
+        }
+        // Keep every task short: let the page breathe when this one has run a while.
+        if now - last_yield > 16.0 {
+            yield_to_browser().await;
+            last_yield = js_sys::Date::now();
+        }
+    }
+    mark("convo:rendered");
+    spent.record();
+    let finished = renderer.finish();
+    part.extend_from_slice(finished.tail.as_bytes());
+    parts.send_body(part).await?;
+    let count = parts.sent + 1;
+    // The head (the statistics are known now): part 1, first in the file.
+    let head_array = upload_part(export.id.clone(), 1, finished.head.into_bytes()).await?;
+    parts.settle_all().await?;
+    mark("convo:hashed");
+    if cancel.is_cancelled() {
+        return Ok(Outcome::Cancelled);
+    }
+    let ready = with_retry(|| api::complete(&export.id, count)).await?;
+    mark("convo:uploaded");
+    let blob = parts.kept.and_then(|body| {
+        let all = js_sys::Array::of1(&head_array);
+        for array in body.iter() {
+            all.push(&array);
+        }
+        let options = web_sys::BlobPropertyBag::new();
+        options.set_type("text/html;charset=utf-8");
+        web_sys::Blob::new_with_u8_array_sequence_and_options(&all, &options).ok()
+    });
+    Ok(Outcome::Uploaded(Box::new(ready), blob))
+}
