@@ -6,6 +6,8 @@ mod throttle;
 
 pub use throttle::{Policy, Throttle};
 
+use crate::store::throttle::ATTEMPTS_KEPT as THROTTLE_WINDOW;
+
 use crate::clock::Clock;
 use crate::settings::Settings;
 use crate::store::{AccountRef, ApiToken, Store};
@@ -37,8 +39,8 @@ impl From<crate::store::StoreError> for LoginError {
 }
 
 /// Failures of one account (by email, known or not) and of one client address.
-const PER_ACCOUNT: Policy = Policy { free: 5, window: chrono::Duration::minutes(15), max_block: chrono::Duration::minutes(15) };
-const PER_CLIENT: Policy = Policy { free: 20, window: chrono::Duration::minutes(15), max_block: chrono::Duration::minutes(15) };
+const PER_ACCOUNT: Policy = Policy { free: 5, window: THROTTLE_WINDOW, max_block: chrono::Duration::minutes(15) };
+const PER_CLIENT: Policy = Policy { free: 20, window: THROTTLE_WINDOW, max_block: chrono::Duration::minutes(15) };
 
 /// Passwords longer than this are refused before hashing.
 const MAX_PASSWORD_BYTES: usize = 1024;
@@ -60,7 +62,7 @@ pub struct Accounts {
     store: Store,
     clock: Clock,
     settings: Arc<Settings>,
-    throttle: Arc<Throttle>,
+    throttle: Throttle,
     hashing: Arc<Semaphore>,
     waiting: Arc<Semaphore>,
     /// One argon2 work buffer per hashing slot, reused by every login.
@@ -77,10 +79,10 @@ impl Accounts {
     pub fn new(store: Store, clock: Clock, settings: Arc<Settings>) -> Accounts {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Accounts {
-            store,
             clock,
             settings,
-            throttle: Arc::new(Throttle::default()),
+            throttle: Throttle::new(store.clone()),
+            store,
             hashing: Arc::new(Semaphore::new(cores)),
             waiting: Arc::new(Semaphore::new(cores * WAITING_PER_CORE)),
             buffers: Arc::new(std::sync::Mutex::new((0..cores).map(|_| Vec::new()).collect())),
@@ -97,21 +99,21 @@ impl Accounts {
             return Err(LoginError::TooLong);
         }
         let (account_key, client_key) = (format!("account:{email}"), format!("client:{client}"));
+        // Counted before the password is checked: parallel guesses are no cheaper.
         let now = self.clock.now();
-        let blocked = [&account_key, &client_key].into_iter().filter_map(|k| self.throttle.blocked(k, now)).max();
-        if let Some(wait) = blocked {
+        let by_account = self.throttle.attempt(&account_key, PER_ACCOUNT, now).await?;
+        let by_client = self.throttle.attempt(&client_key, PER_CLIENT, now).await?;
+        if let Some(wait) = by_account.max(by_client) {
             return Err(LoginError::Throttled(wait));
         }
         let found = self.store.account_by_email(&email).await?;
         let hash = found.as_ref().map_or_else(|| decoy_hash().to_string(), |(_, hash)| hash.clone());
         let matches = self.verify(password, hash).await?;
         let Some((account, _)) = found.filter(|_| matches) else {
-            let now = self.clock.now();
-            self.throttle.failed(&account_key, PER_ACCOUNT, now);
-            self.throttle.failed(&client_key, PER_CLIENT, now);
             return Err(LoginError::Wrong);
         };
-        self.throttle.succeeded(&account_key);
+        self.throttle.succeeded(&account_key).await?;
+        self.throttle.refund(&client_key, PER_CLIENT, now).await?;
         let token = crate::auth::new_token("s_");
         let now = self.clock.now();
         self.store.create_session(&crate::auth::token_hash(&token), account.id, now, now + self.settings.session_ttl).await?;

@@ -4,7 +4,7 @@
 //! report never undoes the server's work.
 
 use super::{Catalog, CatalogError, Result};
-use crate::store::{AccountRef, ExportRow};
+use crate::store::{AccountRef, ExportRow, Owner};
 use convo_model::api::{AuditAction, Renderer};
 
 /// Reasons are shown in Available Exports: kept short.
@@ -30,7 +30,7 @@ impl Catalog {
     /// The browser could not finish: the export fails with its reason.
     pub async fn browser_failed(&self, account: &AccountRef, id: &str, reason: &str) -> Result<ExportRow> {
         self.browsers(account, id).await?;
-        if self.store.fail_export(id, Some(Renderer::Browser), &short(reason), self.clock.now()).await? {
+        if self.store.fail_export(id, Owner::Browser, &short(reason), self.clock.now()).await? {
             self.store.audit(Some(account.id), id, AuditAction::Failed, &account.email, Some(&short(reason)), self.clock.now()).await?;
         }
         self.get(account, id).await
@@ -66,10 +66,11 @@ impl Catalog {
         Ok(self.store.set_waiting(&export.id, &self.instance, waiting, self.clock.now()).await?)
     }
 
-    /// A server render failed: said without internals.
+    /// A server render of this process failed: said without internals. A process whose
+    /// lease was taken over cannot fail the export its successor renders.
     pub async fn server_failed(&self, export: &ExportRow) -> Result<()> {
         let reason = "the server could not render this export";
-        if self.store.fail_export(&export.id, Some(Renderer::Server), reason, self.clock.now()).await? {
+        if self.store.fail_export(&export.id, Owner::Server { lease_owner: &self.instance }, reason, self.clock.now()).await? {
             self.store.audit(Some(export.account_id), &export.id, AuditAction::Failed, "server", Some(reason), self.clock.now()).await?;
         }
         Ok(())

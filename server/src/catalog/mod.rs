@@ -9,6 +9,7 @@
 //! about HTTP or the command line.
 
 mod activity;
+mod checks;
 mod create;
 mod download;
 mod holds;
@@ -20,6 +21,7 @@ mod retention;
 mod schedules;
 mod upload;
 
+pub use checks::CheckOutcome;
 pub use create::{Created, ExportRequest, Span};
 pub use download::{FileRead, Reading};
 pub use parts::{MAX_PART_BYTES, MAX_PARTS};
@@ -51,8 +53,14 @@ pub enum CatalogError {
     NotTheBrowsers(ExportStatus),
     #[error("this export is {0}, not ready")]
     NotReady(ExportStatus),
+    /// A browser's upload the server is still reproducing before it vouches for it.
+    #[error("the server is still reproducing this file from its own data before it vouches for it: ask again in a moment")]
+    BeingVerified,
     #[error("{0}")]
     BadInput(String),
+    /// Well-formed, but not acceptable as what it claims to be (422).
+    #[error("{0}")]
+    Unprocessable(String),
     #[error("an export may be at most {0} bytes")]
     TooLarge(u64),
     #[error("internal error: {0:#}")]

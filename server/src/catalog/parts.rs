@@ -4,11 +4,19 @@
 //! ready with exactly those bytes. Part 1 is the file's beginning, which a renderer only
 //! knows at the end (its statistics): it may come at any time; parts 2, 3 … come in
 //! order. A part once stored is never replaced.
+//!
+//! Retries are normal (a proxy that timed out, the web app's own retries): every attempt
+//! at a part writes an object under a key of its own, so the attempt that loses the
+//! race for the part's row deletes only its own object, never the one the row points
+//! to; `complete` sent twice at once, or again after it succeeded, answers the ready
+//! export and deletes nothing.
 
+use super::checks::ManifestClaim;
+use super::upload::{By, Layout};
 use super::{Catalog, CatalogError, Digest, Result, UploadBody};
 use crate::files::Written;
 use crate::store::{AccountRef, ExportRow, StoredPart};
-use convo_model::api::{PartReceived, Renderer};
+use convo_model::api::{ExportStatus, PartReceived, Renderer};
 use futures_util::TryStreamExt;
 use sha2::Digest as _;
 
@@ -55,15 +63,17 @@ impl Catalog {
         }
         let so_far: u64 = parts.iter().map(|p| p.size.max(0) as u64).sum();
         let room = self.settings.max_upload_bytes.saturating_sub(so_far);
-        let upload = self.store.upload_id(id, &crate::auth::new_export_id()[..16]).await?;
-        let key = format!("{id}/{upload}/{n:05}.part");
+        let upload = self.store.upload_id(id, &fresh_upload_id()).await?;
+        // This attempt's own key: a concurrent retry of the same part writes another.
+        let key = format!("{id}/{upload}/{n:05}-{}.part", &crate::auth::new_export_id()[..12]);
         let written = self.files.write_to(&key, body, MAX_PART_BYTES.min(room), Some(expected.0)).await.map_err(|e| match e {
             crate::files::WriteError::TooLarge(_) if room < MAX_PART_BYTES => CatalogError::TooLarge(self.settings.max_upload_bytes),
             e => e.into(),
         })?;
         let part = StoredPart { n, key, size: written.size as i64, sha256: expected_hex.clone() };
         if !self.store.add_part(id, &part, self.clock.now()).await? {
-            // The same part arrived twice at once: one stored, the other compares.
+            // The same part arrived twice at once: one row stored, and this attempt's
+            // object (no row points to it) goes; the bytes are compared.
             self.files.delete(&part.key).await?;
             let parts = self.store.parts(id).await?;
             let stored = parts.iter().find(|p| p.n == n).ok_or_else(|| anyhow::anyhow!("part {n} vanished"))?;
@@ -80,11 +90,18 @@ impl Catalog {
         Err(CatalogError::Conflict(format!("part {} was uploaded already, with other bytes: parts are never replaced", stored.n)))
     }
 
-    /// Joins parts 1 to `count` in order into the export's file and makes it ready.
+    /// Joins parts 1 to `count` in order into the export's file and makes it ready. Sent
+    /// again (at once, or after it succeeded), it answers the ready export.
     pub async fn complete_parts(&self, account: &AccountRef, id: &str, count: i64) -> Result<ExportRow> {
-        let export = self.browsers(account, id).await?;
         if !(1..=MAX_PARTS).contains(&count) {
             return Err(CatalogError::BadInput(format!("a file has from 1 to {MAX_PARTS} parts, not {count}")));
+        }
+        let export = self.get(account, id).await?;
+        if completed(&export, count) {
+            return Ok(export);
+        }
+        if export.status != ExportStatus::Processing || export.renderer != Renderer::Browser {
+            return Err(CatalogError::NotTheBrowsers(export.status));
         }
         let parts = self.store.parts(id).await?;
         let missing: Vec<i64> = (1..=count).filter(|n| !parts.iter().any(|p| p.n == *n)).collect();
@@ -96,8 +113,10 @@ impl Catalog {
             return Err(CatalogError::BadInput(format!("parts {} were uploaded, but the file has {count}", numbers(&extra))));
         }
         // The whole file's SHA-256, reading each part back once, in order: what is
-        // recorded is what is stored, whatever any client said.
+        // recorded is what is stored, whatever any client said. The manifest is read on
+        // the way.
         let mut whole = sha2::Sha256::new();
+        let mut claim = ManifestClaim::default();
         let mut size = 0u64;
         for part in &parts {
             let (_, mut body) = self.files.read(&part.key, None).await?;
@@ -105,21 +124,40 @@ impl Catalog {
             while let Some(chunk) = body.try_next().await? {
                 whole.update(&chunk);
                 own.update(&chunk);
+                claim.feed(&chunk);
                 size += chunk.len() as u64;
             }
             if hex::encode(own.finalize()) != part.sha256 {
                 return Err(CatalogError::Internal(anyhow::anyhow!("part {} of export {id} changed in storage", part.n)));
             }
         }
-        let upload = self.store.upload_id(id, "").await?;
+        if let Err(refused) = claim.check(&export) {
+            // Nothing of the refused file stays: its rows first, then their objects.
+            for key in self.store.discard_parts(id).await? {
+                self.files.delete(&key).await?;
+            }
+            return Err(refused);
+        }
+        let upload = self.store.upload_id(id, &fresh_upload_id()).await?;
         let written = Written { key: format!("{id}/{upload}/"), size, sha256: whole.finalize().into() };
-        if !self.finish_parts(&export, &written, count, &account.email).await? {
-            return Err(CatalogError::NotTheBrowsers(self.get(account, id).await?.status));
+        if !self.finish(&export, By::Browser { actor: &account.email }, &written, Layout::Parts(count)).await? {
+            // A concurrent `complete` of the same parts made it ready: the same answer.
+            let now = self.get(account, id).await?;
+            if completed(&now, count) {
+                return Ok(now);
+            }
+            return Err(CatalogError::NotTheBrowsers(now.status));
         }
         self.get(account, id).await
     }
+}
 
-    async fn finish_parts(&self, export: &ExportRow, written: &Written, count: i64, actor: &str) -> Result<bool> {
-        self.finish_with_parts(export, Renderer::Browser, written, Some(count), actor).await
-    }
+/// An upload id for an export that has none yet (the first one stored wins).
+fn fresh_upload_id() -> String {
+    crate::auth::new_export_id()[..16].to_string()
+}
+
+/// Whether `export` is ready as the browser's upload of `count` parts.
+fn completed(export: &ExportRow, count: i64) -> bool {
+    export.status == ExportStatus::Ready && export.renderer == Renderer::Browser && export.file_parts == Some(count)
 }

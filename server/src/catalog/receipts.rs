@@ -6,7 +6,7 @@
 use super::{Catalog, CatalogError, Result};
 use crate::store::{AccountRef, StoredKey};
 use base64::Engine;
-use convo_model::api::{ExportStatus, Receipt, SigningKey};
+use convo_model::api::{ExportStatus, Receipt, SigningKey, Verification};
 use convo_model::{TimeRange, Timestamp};
 use ed25519_dalek::{Signer, Verifier};
 use serde::Serialize;
@@ -23,6 +23,9 @@ struct Signed<'a> {
     range: TimeRange,
     created_at: Timestamp,
     key_id: &'a str,
+    /// Signed when true (receipts from before checks were made carry none).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    verified: bool,
 }
 
 fn signed_bytes(r: &Receipt) -> Vec<u8> {
@@ -34,6 +37,7 @@ fn signed_bytes(r: &Receipt) -> Vec<u8> {
         range: r.range,
         created_at: r.created_at,
         key_id: &r.key_id,
+        verified: r.verified,
     };
     serde_json::to_vec(&signed).unwrap_or_default()
 }
@@ -106,12 +110,23 @@ impl Catalog {
         Ok(SigningKey { key_id: stored.key_id, public_key: stored.public_key })
     }
 
-    /// A signed receipt for the account's ready export.
+    /// A signed receipt for the account's ready export, once the server has reproduced
+    /// its file (a server render is; a browser's upload is checked first).
     pub async fn receipt(&self, account: &AccountRef, id: &str) -> Result<Receipt> {
         let export = self.get(account, id).await?;
         let (Some(sha256), Some(size_bytes), ExportStatus::Ready) = (export.sha256.clone(), export.size_bytes, export.status) else {
             return Err(CatalogError::NotReady(export.status));
         };
+        match export.verification {
+            Some(Verification::Verified) => {}
+            Some(Verification::Mismatch) => {
+                let why = export.verification_note.as_deref().unwrap_or("the file is not what the server renders for this export");
+                return Err(CatalogError::Conflict(format!("no receipt: the server could not reproduce this file ({why})")));
+            }
+            Some(Verification::Pending) | None => {
+                return Err(CatalogError::BeingVerified);
+            }
+        }
         let (key, stored) = self.key().await?;
         let mut receipt = Receipt {
             export_id: export.id,
@@ -121,6 +136,7 @@ impl Catalog {
             range: export.range,
             created_at: export.created_at,
             key_id: stored.key_id,
+            verified: true,
             signature: String::new(),
         };
         receipt.signature = B64.encode(key.sign(&signed_bytes(&receipt)).to_bytes());
@@ -144,6 +160,7 @@ mod tests {
             range: TimeRange { from: "2026-10-01T00:00:00Z".parse().unwrap(), to: "2026-10-31T23:59:59.999Z".parse().unwrap() },
             created_at: "2026-11-01T00:00:00Z".parse().unwrap(),
             key_id: stored.key_id.clone(),
+            verified: true,
             signature: String::new(),
         };
         r.signature = B64.encode(key.sign(&signed_bytes(&r)).to_bytes());

@@ -12,6 +12,7 @@ pub struct Sweep {
     pub orphan_files: usize,
     pub taken_over: usize,
     pub scheduled: usize,
+    pub checks: usize,
     pub sessions_and_tokens: u64,
 }
 
@@ -40,6 +41,8 @@ impl Catalog {
             sweep.expired += 1;
         }
         let recorded = self.store.file_keys().await?;
+        // Parts are recorded by their rows: no sweep deletes an object a row points to.
+        let parts = self.store.part_keys().await?;
         let old_before = now - chrono::Duration::from_std(LEFTOVER_AGE).unwrap_or_default();
         for object in self.files.list(None).await? {
             let orphan = match crate::files::export_of(&object.key).map(|id| recorded.get(id)) {
@@ -50,7 +53,7 @@ impl Catalog {
                 Some(Some(key)) => {
                     // A ready file is one object, or parts under a prefix ending in `/`.
                     let recorded = key.as_deref().is_some_and(|k| k == object.key || (k.ends_with('/') && object.key.starts_with(k)));
-                    !recorded && object.modified < old_before
+                    !recorded && !parts.contains(&object.key) && object.modified < old_before
                 }
             };
             if orphan {

@@ -3,12 +3,13 @@
 //! statement that makes the export ready records it. A broken, mismatched or late
 //! upload never leaves a ready export, and never touches a ready export's bytes.
 
+use super::checks::ManifestClaim;
 use super::{Catalog, CatalogError, Result};
 use crate::files::{WriteError, Written};
-use crate::store::{AccountRef, ExportRow, FinishedFile};
+use crate::store::{AccountRef, ExportRow, FinishedFile, Owner};
 use bytes::Bytes;
-use convo_model::api::{AuditAction, Renderer};
-use futures_util::Stream;
+use convo_model::api::AuditAction;
+use futures_util::{Stream, TryStreamExt};
 
 /// A SHA-256 digest a client declared for what it sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,9 +42,26 @@ impl From<WriteError> for CatalogError {
     }
 }
 
+/// How a ready file is stored: one object, or the parts of an upload in parts (the
+/// written key is then their common prefix).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    Whole,
+    Parts(i64),
+}
+
+/// Who finishes an export: the browser that uploaded it (the counts fixed at creation
+/// stay), or this process's server render (with the counts it rendered).
+#[derive(Debug, Clone, Copy)]
+pub enum By<'a> {
+    Browser { actor: &'a str },
+    Server { conversations: i64, messages: i64 },
+}
+
 impl Catalog {
     /// Receives the file a browser rendered. `declared_len` (Content-Length) refuses an
-    /// oversized upload before a byte is read.
+    /// oversized upload before a byte is read; a file whose manifest names another export
+    /// is refused (422) and its object deleted before anything points to it.
     pub async fn receive_upload(
         &self,
         account: &AccountRef,
@@ -57,67 +75,49 @@ impl Catalog {
         if declared_len.is_some_and(|len| len > max) {
             return Err(CatalogError::TooLarge(max));
         }
+        let mut claim = ManifestClaim::default();
+        let body = body.inspect_ok(|chunk| claim.feed(chunk));
         let written = self.files.write(id, body, max, Some(expected.0)).await?;
-        if !self.finish(&export, Renderer::Browser, &written, None, &account.email).await? {
+        if let Err(refused) = claim.check(&export) {
+            self.files.delete(&written.key).await?;
+            return Err(refused);
+        }
+        if !self.finish(&export, By::Browser { actor: &account.email }, &written, Layout::Whole).await? {
             // Deleted, evicted or taken over while the body was arriving.
             return Err(CatalogError::NotTheBrowsers(self.get(account, id).await?.status));
         }
         self.get(account, id).await
     }
 
-    /// Makes `written` the export's file and the export ready, if `renderer` still owns
-    /// it; `counts` (conversations, messages) replaces the ones fixed at creation. False
-    /// (and the object deleted) when the export was deleted or taken from this renderer
-    /// meanwhile.
-    pub async fn finish(
-        &self,
-        export: &ExportRow,
-        renderer: Renderer,
-        written: &Written,
-        counts: Option<(i64, i64)>,
-        actor: &str,
-    ) -> Result<bool> {
-        let (conversations, messages) = counts.unwrap_or((export.conversations.unwrap_or(0), export.messages.unwrap_or(0)));
-        self.finish_file(export, renderer, written, (conversations, messages), None, actor).await
+    /// A server render of this process is done: its file becomes the export's, if the
+    /// export is still this process's to render.
+    pub async fn finish_render(&self, export: &ExportRow, written: &Written, (conversations, messages): (i64, i64)) -> Result<bool> {
+        self.finish(export, By::Server { conversations, messages }, written, Layout::Whole).await
     }
 
-    /// As [`Catalog::finish`], for a file of `parts` parts (then `written.key` is their
-    /// prefix) or of one object.
-    pub(super) async fn finish_with_parts(
-        &self,
-        export: &ExportRow,
-        renderer: Renderer,
-        written: &Written,
-        parts: Option<i64>,
-        actor: &str,
-    ) -> Result<bool> {
-        let counts = (export.conversations.unwrap_or(0), export.messages.unwrap_or(0));
-        self.finish_file(export, renderer, written, counts, parts, actor).await
-    }
-
-    async fn finish_file(
-        &self,
-        export: &ExportRow,
-        renderer: Renderer,
-        written: &Written,
-        (conversations, messages): (i64, i64),
-        parts: Option<i64>,
-        actor: &str,
-    ) -> Result<bool> {
+    /// Makes `written` the export's file and the export ready, if `by` still renders it
+    /// (a server render: if this process still holds its lease). False when the export
+    /// was deleted or taken meanwhile; a whole object of this write is then deleted (its
+    /// key is its own), parts are left to the sweep (their rows point to them).
+    pub(super) async fn finish(&self, export: &ExportRow, by: By<'_>, written: &Written, layout: Layout) -> Result<bool> {
+        let (owner, (conversations, messages), actor) = match by {
+            By::Browser { actor } => (Owner::Browser, (export.conversations.unwrap_or(0), export.messages.unwrap_or(0)), actor),
+            By::Server { conversations, messages } => (Owner::Server { lease_owner: &self.instance }, (conversations, messages), "server"),
+        };
+        let parts = match layout {
+            Layout::Whole => None,
+            Layout::Parts(n) => Some(n),
+        };
         let sha256 = hex::encode(written.sha256);
         let file = FinishedFile { key: &written.key, size: written.size as i64, sha256: &sha256, conversations, messages, parts };
-        let done = self.store.finish_export(&export.id, renderer, file, self.clock.now()).await?;
+        let done = self.store.finish_export(&export.id, owner, file, self.clock.now()).await?;
         if done {
-            let by = match renderer {
-                Renderer::Browser => "uploaded by the browser",
-                Renderer::Server => "rendered by the server",
+            let how = match owner {
+                Owner::Browser => "uploaded by the browser",
+                Owner::Server { .. } => "rendered by the server",
             };
-            self.store.audit(Some(export.account_id), &export.id, AuditAction::Ready, actor, Some(by), self.clock.now()).await?;
-        } else if parts.is_some() {
-            for part in self.store.parts(&export.id).await? {
-                self.files.delete(&part.key).await?;
-            }
-        } else {
+            self.store.audit(Some(export.account_id), &export.id, AuditAction::Ready, actor, Some(how), self.clock.now()).await?;
+        } else if layout == Layout::Whole {
             self.files.delete(&written.key).await?;
         }
         Ok(done)

@@ -24,6 +24,8 @@ pub enum ApiError {
     #[error("{0}")]
     TooLarge(String),
     #[error("{0}")]
+    Unprocessable(String),
+    #[error("{0}")]
     RangeNotSatisfiable(String),
     /// 429 with `Retry-After`.
     #[error("{message}")]
@@ -45,7 +47,10 @@ impl From<CatalogError> for ApiError {
             CatalogError::NoSuchExport => ApiError::NotFound("no such export"),
             CatalogError::NoSuchSchedule => ApiError::NotFound("no such schedule"),
             CatalogError::Conflict(message) => ApiError::Conflict(message),
-            e @ (CatalogError::NotTheBrowsers(_) | CatalogError::NotReady(_)) => ApiError::Conflict(e.to_string()),
+            e @ (CatalogError::NotTheBrowsers(_) | CatalogError::NotReady(_) | CatalogError::BeingVerified) => {
+                ApiError::Conflict(e.to_string())
+            }
+            CatalogError::Unprocessable(message) => ApiError::Unprocessable(message),
             CatalogError::BadInput(message) => ApiError::BadRequest(message),
             e @ CatalogError::TooLarge(_) => ApiError::TooLarge(e.to_string()),
             CatalogError::Internal(e) => ApiError::Internal(e),
@@ -73,6 +78,7 @@ impl IntoResponse for ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::TooMany { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::RangeNotSatisfiable(_) => StatusCode::RANGE_NOT_SATISFIABLE,
             ApiError::Internal(e) => {

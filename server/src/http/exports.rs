@@ -145,7 +145,10 @@ pub async fn complete(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<CompleteUpload>,
 ) -> Result<Json<ExportInfo>, ApiError> {
-    Ok(Json(export_info(state.catalog.complete_parts(&account, &id, body.parts).await?)))
+    let export = state.catalog.complete_parts(&account, &id, body.parts).await?;
+    // The server reproduces the upload before any receipt vouches for it.
+    state.jobs.spawn_check(export.clone());
+    Ok(Json(export_info(export)))
 }
 
 /// Keep: a held export is neither evicted nor expired.
@@ -195,5 +198,6 @@ pub async fn upload(
     let expected = expected_digest(&headers)?;
     let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     let export = state.catalog.receive_upload(&account, &id, expected, declared, body.into_data_stream()).await?;
+    state.jobs.spawn_check(export.clone());
     Ok(Json(export_info(export)))
 }

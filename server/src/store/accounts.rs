@@ -142,6 +142,8 @@ impl Store {
             .bind(ms(now))
             .execute(&self.pool)
             .await?;
+        // Login attempts that count no more go too (not counted: they are no session).
+        self.sweep_attempts(now - super::throttle::ATTEMPTS_KEPT, now).await?;
         Ok(sessions.rows_affected() + tokens.rows_affected())
     }
 }

@@ -7,7 +7,7 @@ use super::audit::{Audit, insert_audit};
 use super::{ExportRow, Result, Store};
 use crate::clock::ms;
 use convo_model::Timestamp;
-use convo_model::api::{AuditAction, Renderer};
+use convo_model::api::{AuditAction, Renderer, Verification};
 use sqlx::Row;
 
 /// A ready export's file, as recorded in the same statement that makes it ready.
@@ -20,6 +20,36 @@ pub struct FinishedFile<'a> {
     pub messages: i64,
     /// For a file uploaded in parts: how many (`key` is their prefix).
     pub parts: Option<i64>,
+}
+
+/// Who may change a processing export: the browser rendering it, or the server process
+/// that holds its lease (a process whose lease lapsed and was taken is no longer it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Owner<'a> {
+    Browser,
+    Server { lease_owner: &'a str },
+}
+
+impl Owner<'_> {
+    pub fn renderer(self) -> Renderer {
+        match self {
+            Owner::Browser => Renderer::Browser,
+            Owner::Server { .. } => Renderer::Server,
+        }
+    }
+
+    /// The lease owner a server render must hold (bound, but unused, for a browser).
+    fn lease_owner(self) -> String {
+        match self {
+            Owner::Browser => String::new(),
+            Owner::Server { lease_owner } => lease_owner.to_string(),
+        }
+    }
+
+    /// The condition on the renderer (`$n`) and the lease (`$n+1`).
+    fn clause(self, n: usize) -> String {
+        format!("renderer = ${n} AND (renderer = 'browser' OR lease_owner = ${})", n + 1)
+    }
 }
 
 impl Store {
@@ -44,25 +74,34 @@ impl Store {
         self.beat(id, owner, done, None, now).await
     }
 
-    /// Marks a processing export ready with its file, if `renderer` still renders it;
-    /// false when it was deleted, failed or taken over meanwhile. The file, the state and
-    /// the chain entry change together.
-    pub async fn finish_export(&self, id: &str, renderer: Renderer, file: FinishedFile<'_>, now: Timestamp) -> Result<bool> {
+    /// Marks a processing export ready with its file, if `owner` still renders it; false
+    /// when it was deleted, failed or taken over meanwhile (a server render whose lease
+    /// another process took). The file, the state, its verification and the chain entry
+    /// change together.
+    pub async fn finish_export(&self, id: &str, owner: Owner<'_>, file: FinishedFile<'_>, now: Timestamp) -> Result<bool> {
+        // A server render is its own reproduction; a browser's upload waits for one.
+        let verification = match owner {
+            Owner::Browser => Verification::Pending,
+            Owner::Server { .. } => Verification::Verified,
+        };
         let mut tx = self.pool.begin().await?;
-        let r = sqlx::query(
+        let r = sqlx::query(&format!(
             "UPDATE exports SET status = 'ready', size_bytes = $1, sha256 = $2, conversations = $3, messages = $4, file_key = $5, \
-             progress_done = progress_total, heartbeat_at = $6, waiting = 0, file_parts = $9, lease_until = NULL \
-             WHERE id = $7 AND status = 'processing' AND renderer = $8",
-        )
+             progress_done = progress_total, heartbeat_at = $6, waiting = 0, file_parts = $7, lease_until = NULL, verification = $8 \
+             WHERE id = $9 AND status = 'processing' AND {}",
+            owner.clause(10)
+        ))
         .bind(file.size)
         .bind(file.sha256)
         .bind(file.conversations)
         .bind(file.messages)
         .bind(file.key)
         .bind(ms(now))
-        .bind(id)
-        .bind(renderer.as_str())
         .bind(file.parts)
+        .bind(verification.as_str())
+        .bind(id)
+        .bind(owner.renderer().as_str())
+        .bind(owner.lease_owner())
         .execute(&mut *tx)
         .await?;
         if r.rows_affected() != 1 {
@@ -110,22 +149,21 @@ impl Store {
         rows.iter().map(|r| Ok((r.try_get("id")?, r.try_get("file_key")?))).collect()
     }
 
-    /// Fails a processing export, if `renderer` (when given) still renders it; false when
-    /// it is no longer processing or another renderer took it.
-    pub async fn fail_export(&self, id: &str, renderer: Option<Renderer>, reason: &str, now: Timestamp) -> Result<bool> {
-        let sql = match renderer {
-            Some(_) => {
-                "UPDATE exports SET status = 'failed', waiting = 0, error = $1, heartbeat_at = $2 WHERE id = $3 AND status = 'processing' AND renderer = $4"
-            }
-            None => {
-                "UPDATE exports SET status = 'failed', waiting = 0, error = $1, heartbeat_at = $2 WHERE id = $3 AND status = 'processing'"
-            }
-        };
-        let mut query = sqlx::query(sql).bind(reason).bind(ms(now)).bind(id);
-        if let Some(renderer) = renderer {
-            query = query.bind(renderer.as_str());
-        }
-        let r = query.execute(&self.pool).await?;
+    /// Fails a processing export, if `owner` still renders it; false when it is no longer
+    /// processing, another renderer took it, or (a server render) another process holds
+    /// its lease now.
+    pub async fn fail_export(&self, id: &str, owner: Owner<'_>, reason: &str, now: Timestamp) -> Result<bool> {
+        let r = sqlx::query(&format!(
+            "UPDATE exports SET status = 'failed', waiting = 0, error = $1, heartbeat_at = $2 WHERE id = $3 AND status = 'processing' AND {}",
+            owner.clause(4)
+        ))
+        .bind(reason)
+        .bind(ms(now))
+        .bind(id)
+        .bind(owner.renderer().as_str())
+        .bind(owner.lease_owner())
+        .execute(&self.pool)
+        .await?;
         Ok(r.rows_affected() == 1)
     }
 

@@ -6,7 +6,7 @@
 use super::audit::{Audit, insert_audit};
 use super::{AssistantRow, Result, Store, StoreError};
 use crate::clock::{from_ms, ms};
-use convo_model::api::{AssistantRef, AuditAction, ExportInfo, ExportProgress, ExportStatus, Renderer, Totals};
+use convo_model::api::{AssistantRef, AuditAction, ExportInfo, ExportProgress, ExportStatus, Renderer, Totals, Verification};
 use convo_model::{ExportFilters, PreviousExport, TimeRange, Timestamp};
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -46,6 +46,9 @@ pub struct ExportRow {
     pub previous: Option<PreviousExport>,
     pub held: bool,
     pub schedule_id: Option<String>,
+    /// Whether the server reproduced the ready file (`None` before it is ready).
+    pub verification: Option<Verification>,
+    pub verification_note: Option<String>,
 }
 
 impl ExportRow {
@@ -66,6 +69,9 @@ impl ExportRow {
             progress: ExportProgress { done: self.progress_done, total: self.progress_total },
             size_bytes: self.size_bytes,
             sha256: self.sha256.clone(),
+            verified: self.verification == Some(Verification::Verified),
+            verification: self.verification,
+            verification_note: self.verification_note.clone(),
             waiting: self.waiting,
             error: self.error.clone(),
             conversations: self.conversations,
@@ -115,7 +121,7 @@ pub enum NotCreated {
 pub(super) const EXPORT_COLUMNS: &str = "e.id, e.account_id, e.assistant_id AS assistant_pk, a.public_id AS assistant_public_id, a.name AS assistant_name, \
      e.filename, e.days, e.range_from, e.range_to, e.created_at, e.expires_at, e.status, e.renderer, e.progress_done, e.progress_total, \
      e.heartbeat_at, e.error, e.size_bytes, e.sha256, e.conversations, e.messages, e.file_key, e.waiting, e.filters_json, e.previous_id, \
-     e.previous_sha256, e.held, e.schedule_id, e.file_parts";
+     e.previous_sha256, e.held, e.schedule_id, e.file_parts, e.verification, e.verification_note";
 
 /// Live exports: not expired, or held.
 const LIVE: &str = "(e.expires_at > $2 OR e.held = 1)";
@@ -157,6 +163,11 @@ pub(super) fn export_row(r: &AnyRow) -> Result<ExportRow> {
         previous,
         held: r.try_get::<i64, _>("held")? != 0,
         schedule_id: r.try_get("schedule_id")?,
+        verification: match r.try_get::<Option<String>, _>("verification")? {
+            Some(text) => Some(Verification::parse(&text).ok_or_else(|| StoreError::Corrupt(format!("verification = {text:?}")))?),
+            None => None,
+        },
+        verification_note: r.try_get("verification_note")?,
     })
 }
 

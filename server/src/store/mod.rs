@@ -5,7 +5,9 @@
 //! One `impl Store` block per concern: [`accounts`] (accounts, sessions, tokens),
 //! [`assistants`], [`conversations`] (pages and the import's writes), [`exports`] (the
 //! catalog's rows, holds, retention), [`export_states`] (a processing export's state
-//! changes), [`schedules`], [`signing`] (the receipt key) and [`audit`]. The rules of
+//! changes), [`verifications`] (the check of an upload against the server's own render),
+//! [`schedules`], [`signing`] (the receipt key), [`throttle`] (login attempts, shared by
+//! every process) and [`audit`]. The rules of
 //! the catalog live above, in `catalog`.
 
 pub mod accounts;
@@ -17,11 +19,13 @@ pub mod exports;
 pub mod parts;
 pub mod schedules;
 pub mod signing;
+pub mod throttle;
+pub mod verifications;
 
 pub use accounts::{AccountRef, ApiToken};
 pub use assistants::AssistantRow;
 pub use conversations::{Cursor, NewConversation, NewMessage, Page, PageLimits, Scope, StoredConversation, parse_stored};
-pub use export_states::FinishedFile;
+pub use export_states::{FinishedFile, Owner};
 pub use exports::{Evicted, ExportRow, NewExport, NotCreated, PeriodClaim};
 pub use parts::StoredPart;
 pub use schedules::{NewSchedule, ScheduleRow};

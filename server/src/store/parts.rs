@@ -17,7 +17,8 @@ pub struct StoredPart {
 }
 
 impl Store {
-    /// The export's upload id, made now if it has none (one per export, whoever asks).
+    /// The export's upload id: `fresh` if it has none yet (one per export, whoever asks
+    /// first).
     pub async fn upload_id(&self, export_id: &str, fresh: &str) -> Result<String> {
         sqlx::query("UPDATE exports SET upload_id = $1 WHERE id = $2 AND upload_id IS NULL")
             .bind(fresh)
@@ -56,5 +57,24 @@ impl Store {
         .execute(&self.pool)
         .await?;
         Ok(r.rows_affected() == 1)
+    }
+
+    /// Deletes the rows of a processing export's parts (a refused file), returning the
+    /// keys of their objects for the caller to delete once no row points to them.
+    pub async fn discard_parts(&self, export_id: &str) -> Result<Vec<String>> {
+        let keys: Vec<String> = sqlx::query_scalar(
+            "DELETE FROM export_parts WHERE export_id = $1 \
+             AND export_id IN (SELECT id FROM exports WHERE id = $1 AND status = 'processing') RETURNING object_key",
+        )
+        .bind(export_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(keys)
+    }
+
+    /// The object key of every stored part (what the sweep keeps).
+    pub async fn part_keys(&self) -> Result<std::collections::HashSet<String>> {
+        let keys: Vec<String> = sqlx::query_scalar("SELECT object_key FROM export_parts").fetch_all(&self.pool).await?;
+        Ok(keys.into_iter().collect())
     }
 }

@@ -89,7 +89,9 @@ async fn export_lifecycle(db: Db) {
     let (status, _) = json_of(alice.delete(app.url(&format!("/api/exports/{id}"))).send().await.unwrap()).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(app.objects(Some(&id)).await, Vec::<String>::new(), "the file went with the export");
-    let trail: Vec<&str> = app.state.store.audit_trail(&id).await.unwrap().into_iter().map(|(a, _)| a.as_str()).collect();
+    let mut trail: Vec<&str> = app.state.store.audit_trail(&id).await.unwrap().into_iter().map(|(a, _)| a.as_str()).collect();
+    // (Whether the server's check of this made-up file ran before the delete is a race.)
+    trail.retain(|a| *a != "verification failed");
     assert_eq!(trail, ["created", "ready", "downloaded", "opened", "deleted"]);
 }
 

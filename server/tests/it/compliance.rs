@@ -32,11 +32,25 @@ async fn long_sessions(db: Db) -> TestApp {
 }
 
 /// Uploads a small file as the browser's rendering; returns the ready export.
+/// Uploads the file an honest browser renders for the export.
 async fn make_ready(app: &TestApp, client: &reqwest::Client, id: &str) -> Value {
-    let file = format!("<!DOCTYPE html><title>{id}</title>").into_bytes();
-    let r = upload(client, &app.base, id, &file).await;
+    let (_, export) = get(app, client, &format!("/api/exports/{id}")).await;
+    let file = crate::limits::render_from_api_pages(app, client, &export).await;
+    let r = upload(client, &app.base, id, file.as_bytes()).await;
     assert_eq!(r.status(), 200);
     r.json().await.unwrap()
+}
+
+/// Waits (bounded) until the server has checked the upload; returns the export.
+async fn checked(app: &TestApp, client: &reqwest::Client, id: &str) -> Value {
+    for _ in 0..400 {
+        let (_, export) = get(app, client, &format!("/api/exports/{id}")).await;
+        if export["verification"] != "pending" {
+            return export;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("export {id} still being checked after 20 s");
 }
 
 async fn since_last_exports_chain_without_gaps(db: Db) {
@@ -134,7 +148,7 @@ async fn filters_narrow_the_preview_the_pages_and_the_file(db: Db) {
     let file = alice.get(app.url(&format!("/api/exports/{id}/content"))).send().await.unwrap().text().await.unwrap();
     assert!(file.contains("<dt>Filters</dt><dd dir=\"auto\">channels Gmail</dd>"));
     assert_eq!(file.matches("<article class=\"conv\"").count(), gmail.len());
-    assert!(file == crate::limits::render_like_a_browser(&app, &alice, &ready).await, "a browser renders the same bytes");
+    assert!(file == crate::limits::render_from_api_pages(&app, &alice, &ready).await, "a browser renders the same bytes");
 
     // Unknown channels and over-long filters are refused, and nothing is created.
     for (body, expected) in [
@@ -317,6 +331,7 @@ async fn receipts_are_signed_by_the_installations_key(db: Db) {
     let id = created["export"]["id"].as_str().unwrap();
     assert_eq!(get(&app, &alice, &format!("/api/exports/{id}/receipt")).await.0, StatusCode::CONFLICT, "not ready yet");
     make_ready(&app, &alice, id).await;
+    assert_eq!(checked(&app, &alice, id).await["verified"], true);
     let (status, receipt) = get(&app, &alice, &format!("/api/exports/{id}/receipt")).await;
     assert_eq!(status, 200, "{receipt}");
     let (_, key) = get(&app, &reqwest::Client::new(), "/api/signing-key").await;

@@ -101,8 +101,10 @@ async fn retention_hides_at_once_and_the_sweeper_deletes(db: Db) {
     assert_eq!(app.state.jobs.sweep_once().await.unwrap(), convo_server::catalog::Sweep::default());
 }
 
-/// Renders the export's conversations in-process, from the same API pages a browser uses.
-pub(crate) async fn render_like_a_browser(app: &TestApp, client: &reqwest::Client, export: &Value) -> String {
+/// Renders the export in-process from the API's pages, as an honest client would (what a
+/// real browser renders is checked by the server's reproduction, `integrity`, and the
+/// browser tests).
+pub(crate) async fn render_from_api_pages(app: &TestApp, client: &reqwest::Client, export: &Value) -> String {
     use convo_render::{ExportHeader, ExportRenderer};
     let mut renderer = ExportRenderer::new(ExportHeader::for_export(&serde_json::from_value(export.clone()).unwrap()));
     let mut body = String::new();
@@ -155,7 +157,7 @@ async fn server_side_exports_match_the_renderer_and_leak_nothing(db: Db) {
     assert_no_canary("export", &file);
     assert_eq!(file.matches("<article class=\"conv\"").count() as i64, export["conversations"].as_i64().unwrap());
     // The server and a browser, rendering the same pages, give the same bytes.
-    assert!(file == render_like_a_browser(&app, &alice, &export).await, "server and browser renderings differ");
+    assert!(file == render_from_api_pages(&app, &alice, &export).await, "server and browser renderings differ");
     assert_eq!(export["size_bytes"].as_u64().unwrap(), file.len() as u64);
 }
 
@@ -187,7 +189,7 @@ async fn an_export_whose_browser_went_away_is_finished_by_the_server(db: Db) {
     assert_eq!(export["status"], "ready");
     assert_eq!(export["renderer"], "server");
     let file = alice.get(app.url(&format!("/api/exports/{id}/content"))).send().await.unwrap().text().await.unwrap();
-    assert!(file == render_like_a_browser(&app, &alice, &export).await);
+    assert!(file == render_from_api_pages(&app, &alice, &export).await);
 
     // A late browser cannot overwrite it.
     let r = upload(&alice, &app.base, &id, b"late").await;
@@ -212,7 +214,7 @@ async fn an_export_too_big_for_its_browser_is_handed_to_the_server(db: Db) {
     let export = get_json(&alice, app.url(&format!("/api/exports/{id}"))).await;
     assert_eq!(export["status"], "ready");
     let file = alice.get(app.url(&format!("/api/exports/{id}/content"))).send().await.unwrap().text().await.unwrap();
-    assert!(file == render_like_a_browser(&app, &alice, &export).await);
+    assert!(file == render_from_api_pages(&app, &alice, &export).await);
 
     // Once handed over, it is the server's: the browser can neither hand it over again
     // nor upload, and the audit trail says why the server rendered it.

@@ -4,6 +4,7 @@
 
 mod catalog;
 mod compliance;
+mod integrity;
 mod limits;
 mod operators;
 mod pages;

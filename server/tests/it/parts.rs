@@ -69,7 +69,8 @@ async fn a_file_uploaded_in_parts_is_exactly_the_parts_joined(db: Db) {
     // Ready: no part and no completion changes it any more.
     let (status, _) = put_part(&app, &alice, &id, "5", b"more", b"more").await;
     assert_eq!(status, StatusCode::CONFLICT);
-    assert_eq!(complete(&app, &alice, &id, 4).await.0, StatusCode::CONFLICT);
+    assert_eq!(complete(&app, &alice, &id, 4).await.0, StatusCode::OK, "a retried complete answers the ready export");
+    assert_eq!(complete(&app, &alice, &id, 5).await.0, StatusCode::CONFLICT, "another file is refused");
     assert_eq!(alice.get(&url).send().await.unwrap().bytes().await.unwrap().as_ref(), &whole[..]);
     // Deleting the export deletes its parts.
     alice.delete(app.url(&format!("/api/exports/{id}"))).send().await.unwrap();

@@ -48,7 +48,7 @@ async fn exports_live_in_an_s3_bucket(db: Db) {
     assert_eq!(get(whole.clone()).await, file);
     assert_eq!(get(in_parts.clone()).await, parts.concat());
     let html = String::from_utf8(get(rendered.clone()).await).unwrap();
-    assert!(html == crate::limits::render_like_a_browser(&app, &alice, &rendered_export).await, "the same bytes as a browser's");
+    assert!(html == crate::limits::render_from_api_pages(&app, &alice, &rendered_export).await, "the same bytes as a browser's");
     let ranged =
         alice.get(app.url(&format!("/api/exports/{in_parts}/content"))).header("range", "bytes=6291450-6291470").send().await.unwrap();
     assert_eq!(ranged.status(), StatusCode::PARTIAL_CONTENT);

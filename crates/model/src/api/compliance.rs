@@ -88,6 +88,10 @@ pub struct Receipt {
     pub range: TimeRange,
     pub created_at: Timestamp,
     pub key_id: String,
+    /// The server reproduced the file from its own data before signing (receipts are
+    /// signed for nothing else); part of the signed fields.
+    #[serde(default)]
+    pub verified: bool,
     /// Base64 (standard) of the 64-byte Ed25519 signature.
     pub signature: String,
 }

@@ -29,6 +29,15 @@ pub struct ExportInfo {
     /// Lowercase hex SHA-256 of a ready export's file: always that of the bytes served.
     #[serde(default)]
     pub sha256: Option<String>,
+    /// True once the server reproduced the ready file from its own data (what a receipt
+    /// needs); a browser's upload is checked after it is ready.
+    #[serde(default)]
+    pub verified: bool,
+    /// Where that check is: pending, verified, or mismatch (with `verification_note`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verification: Option<super::Verification>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verification_note: Option<String>,
     /// A server render waiting for a free slot.
     #[serde(default)]
     pub waiting: bool,

@@ -87,6 +87,13 @@ wire_enum! {
 }
 
 wire_enum! {
+    /// Whether the server has reproduced a ready export's file from its own data: a
+    /// server render is verified as it is written; a browser's upload waits for the
+    /// server's own render of it, whose SHA-256 must be the upload's.
+    Verification { Pending = "pending", Verified = "verified", Mismatch = "mismatch" }
+}
+
+wire_enum! {
     /// What happened to an export, as the activity trail records it.
     AuditAction {
         Created = "created",
@@ -101,6 +108,8 @@ wire_enum! {
         Held = "held",
         Released = "released",
         ScheduleRan = "schedule ran",
+        Verified = "verified",
+        VerificationFailed = "verification failed",
     }
 }
 

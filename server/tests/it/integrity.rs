@@ -1,0 +1,212 @@
+//! Integrity under retries, races and forgery, on SQLite and PostgreSQL: parts and
+//! completions sent several times at once, receipts only for files the server
+//! reproduced, uploads made for another export, and server renders whose lease another
+//! process took.
+
+use crate::limits::render_from_api_pages;
+use crate::{error_of, json_of};
+use convo_testkit::{ALICE, Db, Options, TestApp, content_digest, create_export, on_both_databases, upload};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::time::Duration;
+
+on_both_databases!(
+    a_complete_sent_four_times_at_once_answers_the_ready_export_and_keeps_its_file,
+    a_part_sent_four_times_at_once_is_stored_once_and_the_export_completes,
+    a_receipt_is_signed_only_for_a_file_the_server_reproduced,
+    a_forged_upload_gets_no_receipt_and_says_why,
+    an_upload_made_for_another_export_is_refused_and_stores_nothing,
+    a_server_render_whose_lease_was_taken_can_neither_fail_nor_finish_the_export
+);
+
+async fn get(client: &reqwest::Client, app: &TestApp, path: &str) -> (StatusCode, Value) {
+    json_of(client.get(app.url(path)).send().await.unwrap()).await
+}
+
+async fn put_part(app: &TestApp, client: &reqwest::Client, id: &str, n: usize, bytes: &[u8]) -> (StatusCode, Value) {
+    let url = app.url(&format!("/api/exports/{id}/parts/{n}"));
+    json_of(client.put(url).header("content-digest", content_digest(bytes)).body(bytes.to_vec()).send().await.unwrap()).await
+}
+
+async fn complete(app: &TestApp, client: &reqwest::Client, id: &str, parts: usize) -> (StatusCode, Value) {
+    json_of(client.post(app.url(&format!("/api/exports/{id}/complete"))).json(&json!({"parts": parts})).send().await.unwrap()).await
+}
+
+/// An app with Alice's browser export of `sales-bot`, and the file an honest browser
+/// renders for it.
+async fn a_browser_export(db: Db) -> (TestApp, reqwest::Client, String, String) {
+    let app = TestApp::start(db).await;
+    app.seed(12).await;
+    let alice = app.login(ALICE).await;
+    let id = create_export(&alice, &app.base, json!({"assistant_id": "sales-bot", "days": 30})).await;
+    let (_, export) = get(&alice, &app, &format!("/api/exports/{id}")).await;
+    let file = render_from_api_pages(&app, &alice, &export).await;
+    (app, alice, id, file)
+}
+
+/// The file cut in four parts, the head (part 1) first.
+fn four_parts(file: &str) -> Vec<Vec<u8>> {
+    let bytes = file.as_bytes();
+    let q = bytes.len() / 4;
+    vec![bytes[..q].to_vec(), bytes[q..2 * q].to_vec(), bytes[2 * q..3 * q].to_vec(), bytes[3 * q..].to_vec()]
+}
+
+/// Waits (bounded) until the export's check is done; returns the export.
+async fn checked(app: &TestApp, client: &reqwest::Client, id: &str) -> Value {
+    for _ in 0..400 {
+        let (_, export) = get(client, app, &format!("/api/exports/{id}")).await;
+        if export["verification"] != "pending" {
+            return export;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("export {id} still being checked after 20 s");
+}
+
+async fn a_complete_sent_four_times_at_once_answers_the_ready_export_and_keeps_its_file(db: Db) {
+    let (app, alice, id, file) = a_browser_export(db).await;
+    let parts = four_parts(&file);
+    for n in [2, 3, 4, 1] {
+        assert_eq!(put_part(&app, &alice, &id, n, &parts[n - 1]).await.0, 200);
+    }
+    let answers = futures_util::future::join_all((0..4).map(|_| complete(&app, &alice, &id, 4))).await;
+    for (status, body) in &answers {
+        assert_eq!(*status, 200, "every complete answers the ready export: {body}");
+        assert_eq!(body["status"], "ready");
+        assert_eq!(body["size_bytes"], file.len());
+    }
+    let served = alice.get(app.url(&format!("/api/exports/{id}/content"))).send().await.unwrap().bytes().await.unwrap();
+    assert!(served.as_ref() == file.as_bytes(), "the whole file is served");
+    // Again later: the same answer, the same bytes.
+    let (status, again) = complete(&app, &alice, &id, 4).await;
+    assert_eq!((status, &again["sha256"]), (StatusCode::OK, &answers[0].1["sha256"]));
+    let served = alice.get(app.url(&format!("/api/exports/{id}/content"))).send().await.unwrap().bytes().await.unwrap();
+    assert!(served.as_ref() == file.as_bytes());
+    // A sweep keeps every part the file is made of.
+    app.state.clock.advance(chrono::Duration::days(2));
+    app.state.jobs.sweep_once().await.unwrap();
+    assert_eq!(app.file_of(&id).await.unwrap(), file.as_bytes());
+}
+
+async fn a_part_sent_four_times_at_once_is_stored_once_and_the_export_completes(db: Db) {
+    let (app, alice, id, file) = a_browser_export(db).await;
+    let parts = four_parts(&file);
+    let answers = futures_util::future::join_all((0..4).map(|_| put_part(&app, &alice, &id, 2, &parts[1]))).await;
+    for (status, body) in &answers {
+        assert_eq!(*status, 200, "a retried part is the same part: {body}");
+    }
+    for n in [3, 4, 1] {
+        assert_eq!(put_part(&app, &alice, &id, n, &parts[n - 1]).await.0, 200);
+    }
+    let (status, ready) = complete(&app, &alice, &id, 4).await;
+    assert_eq!(status, 200, "{ready}");
+    let served = alice.get(app.url(&format!("/api/exports/{id}/content"))).send().await.unwrap().bytes().await.unwrap();
+    assert!(served.as_ref() == file.as_bytes());
+    // One object per part: the losing attempts' own objects are gone.
+    assert_eq!(app.objects(Some(&id)).await.len(), 4);
+}
+
+async fn a_receipt_is_signed_only_for_a_file_the_server_reproduced(db: Db) {
+    let (app, alice, id, file) = a_browser_export(db).await;
+    let r = upload(&alice, &app.base, &id, file.as_bytes()).await;
+    let (status, ready) = json_of(r).await;
+    assert_eq!(status, 200, "{ready}");
+    // Ready at once; vouched for only once reproduced.
+    assert_eq!((&ready["status"], &ready["verified"]), (&json!("ready"), &json!(false)));
+    let export = checked(&app, &alice, &id).await;
+    assert_eq!((&export["verification"], &export["verified"]), (&json!("verified"), &json!(true)), "{export}");
+    let (status, receipt) = get(&alice, &app, &format!("/api/exports/{id}/receipt")).await;
+    assert_eq!(status, 200, "{receipt}");
+    assert_eq!((&receipt["verified"], &receipt["sha256"]), (&json!(true), &export["sha256"]));
+    let activity = alice.get(app.url("/api/audit.csv")).send().await.unwrap().text().await.unwrap();
+    assert!(activity.contains(",verified,"), "the check is in the activity trail: {activity}");
+}
+
+async fn a_forged_upload_gets_no_receipt_and_says_why(db: Db) {
+    let (app, alice, id, file) = a_browser_export(db).await;
+    // One answer rewritten; the manifest, which vouches only for itself, resealed as a
+    // forger would (here: left naming this export, so the upload is taken).
+    let answer = file.find("<li class=\"m a\">").expect("an assistant answer");
+    let at = answer + file[answer..].find("<div class=\"mb\" dir=\"auto\">").unwrap();
+    let end = at + file[at..].find("</div>").unwrap();
+    let forged = format!("{}<div class=\"mb\" dir=\"auto\">Your refund was DENIED{}", &file[..at], &file[end..]);
+    let (status, ready) = json_of(upload(&alice, &app.base, &id, forged.as_bytes()).await).await;
+    assert_eq!(status, 200, "{ready}");
+    let (status, body) = get(&alice, &app, &format!("/api/exports/{id}/receipt")).await;
+    assert!(status == StatusCode::CONFLICT || status == StatusCode::ACCEPTED, "no receipt while it is checked: {status}");
+    assert!(!error_of(&body).is_empty());
+    let export = checked(&app, &alice, &id).await;
+    assert_eq!((&export["verification"], &export["verified"]), (&json!("mismatch"), &json!(false)), "{export}");
+    assert!(export["verification_note"].as_str().unwrap().contains("not what the server renders"));
+    let (status, body) = get(&alice, &app, &format!("/api/exports/{id}/receipt")).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(error_of(&body).contains("could not reproduce"), "{body}");
+}
+
+async fn an_upload_made_for_another_export_is_refused_and_stores_nothing(db: Db) {
+    let (app, alice, first, file) = a_browser_export(db).await;
+    let other = create_export(&alice, &app.base, json!({"assistant_id": "sales-bot", "days": 30})).await;
+    // Whole…
+    let (status, body) = json_of(upload(&alice, &app.base, &other, file.as_bytes()).await).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(error_of(&body).contains(&format!("names export {first}")), "{body}");
+    // …or in parts.
+    let parts = four_parts(&file);
+    for n in [2, 3, 4, 1] {
+        assert_eq!(put_part(&app, &alice, &other, n, &parts[n - 1]).await.0, 200);
+    }
+    let (status, body) = complete(&app, &alice, &other, 4).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(app.objects(Some(&other)).await.is_empty(), "nothing of it is stored");
+    let (_, export) = get(&alice, &app, &format!("/api/exports/{other}")).await;
+    assert_eq!(export["status"], "processing");
+    // The export's own file is still taken.
+    let (_, export) = get(&alice, &app, &format!("/api/exports/{first}")).await;
+    let own = render_from_api_pages(&app, &alice, &export).await;
+    let (_, export) = get(&alice, &app, &format!("/api/exports/{other}")).await;
+    let own_other = render_from_api_pages(&app, &alice, &export).await;
+    assert_eq!(json_of(upload(&alice, &app.base, &other, own_other.as_bytes()).await).await.0, 200);
+    assert_eq!(json_of(upload(&alice, &app.base, &first, own.as_bytes()).await).await.0, 200);
+}
+
+async fn a_server_render_whose_lease_was_taken_can_neither_fail_nor_finish_the_export(db: Db) {
+    let app = TestApp::start(db).await;
+    app.seed(5).await;
+    let alice = app.login(ALICE).await;
+    let id = create_export(&alice, &app.base, json!({"assistant_id": "sales-bot", "days": 30, "render": "server"})).await;
+    crate::limits::settle_one(&app, &alice, &id).await;
+    // Another export this process starts rendering (its lease taken), then stalls.
+    let stalled_id = {
+        let sibling = app.sibling(Options::default()).await;
+        let account = sibling.store.account_by_email(ALICE.0).await.unwrap().unwrap().0;
+        let request = convo_server::catalog::ExportRequest {
+            span: convo_server::catalog::Span::Days(30.try_into().unwrap()),
+            assistant_id: "sales-bot".into(),
+            filters: Default::default(),
+            renderer: convo_model::api::Renderer::Server,
+        };
+        let stalled = sibling.catalog.create(&account, request).await.unwrap().export;
+        assert!(sibling.catalog.server_waiting(&stalled, false).await.unwrap(), "the first process holds the lease");
+        // Its lease lapses; another process takes the export over.
+        app.state.clock.advance(chrono::Duration::minutes(5));
+        sibling.clock.advance(chrono::Duration::minutes(5));
+        let taken = app.state.catalog.take_over_stale().await.unwrap();
+        assert_eq!(taken.len(), 1);
+        // The first process comes back: its failure and its file are refused.
+        sibling.catalog.server_failed(&stalled).await.unwrap();
+        let written = sibling
+            .files()
+            .write(&stalled.id, futures_util::stream::iter([Ok::<_, std::io::Error>(bytes::Bytes::from_static(b"late"))]), 100, None)
+            .await
+            .unwrap();
+        assert!(!sibling.catalog.finish_render(&stalled, &written, (1, 1)).await.unwrap());
+        stalled.id
+    };
+    let (_, export) = get(&alice, &app, &format!("/api/exports/{stalled_id}")).await;
+    assert_eq!((&export["status"], &export["renderer"]), (&json!("processing"), &json!("server")), "{export}");
+    // Its successor finishes it.
+    let row = app.state.store.export_by_id(&stalled_id).await.unwrap().unwrap();
+    app.state.jobs.render(row).await;
+    let export = crate::limits::settle_one(&app, &alice, &stalled_id).await;
+    assert_eq!(export["verified"], true, "a server render is its own reproduction");
+}
