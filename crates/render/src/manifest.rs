@@ -27,6 +27,10 @@ pub(crate) const STATS_START: &str = "<section class=\"stats\"";
 const STATS_END: &str = "</section>";
 const ARTICLE_START: &str = "<article class=\"conv\"";
 const ARTICLE_END: &str = "</article>";
+/// Where the conversations are listed, and where the list ends (no conversation's markup
+/// can hold either: every string in it is escaped).
+pub(crate) const LIST_START: &str = "<div id=\"conversations\">";
+pub(crate) const LIST_END: &str = "</section></main>";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ManifestAssistant {
@@ -101,6 +105,10 @@ pub enum Finding {
     ConversationEdited { position: usize, id: String },
     ConversationAdded { position: usize, id: String },
     ConversationRemoved { id: String },
+    /// A conversation where the page does not show it as one of the list.
+    ConversationOutOfPlace { id: String, place: &'static str },
+    /// The conversations are all there, but not in the manifest's order.
+    ConversationMoved { position: usize, id: String, expected: String },
     CountsDiffer { manifest: u64, file: u64 },
 }
 
@@ -117,6 +125,10 @@ impl std::fmt::Display for Finding {
             Finding::ConversationEdited { position, id } => write!(f, "conversation {position} ({id}) was edited"),
             Finding::ConversationAdded { position, id } => write!(f, "conversation {position} ({id}) was added"),
             Finding::ConversationRemoved { id } => write!(f, "conversation {id} was removed"),
+            Finding::ConversationOutOfPlace { id, place } => write!(f, "conversation {id} was moved {place}, out of the list"),
+            Finding::ConversationMoved { position, id, expected } => {
+                write!(f, "the conversations were reordered: {id} is at position {position}, where the manifest lists {expected}")
+            }
             Finding::CountsDiffer { manifest, file } => {
                 write!(f, "the manifest lists {manifest} conversations, the file has {file}")
             }
@@ -178,17 +190,27 @@ pub fn verify(html: &str) -> Result<Verified, Vec<Finding>> {
         }
         None => findings.push(Finding::StatisticsMissing),
     }
+    let list = html.find(LIST_START).map(|start| {
+        let from = start + LIST_START.len();
+        (from, html[from..].find(LIST_END).map_or(m_start, |end| from + end))
+    });
     let mut articles = Vec::new();
     let mut at = 0;
     while let Some((a, b)) = find_span(html, ARTICLE_START, ARTICLE_END, at) {
         if a >= m_start {
             break;
         }
-        articles.push((article_id(&html[a..b]), sha256_hex(&html.as_bytes()[a..b])));
+        let id = article_id(&html[a..b]);
+        match list {
+            Some((from, to)) if a >= from && b <= to => {}
+            _ => findings.push(Finding::ConversationOutOfPlace { id: id.clone(), place: place_of(html, a, list) }),
+        }
+        articles.push((id, sha256_hex(&html.as_bytes()[a..b])));
         cuts.push((a, b));
         at = b;
     }
     compare_conversations(&manifest.conversations, &articles, &mut findings);
+    compare_order(&manifest.conversations, &articles, &mut findings);
     if manifest.counts.conversations != articles.len() as u64 && manifest.conversations.len() == articles.len() {
         findings.push(Finding::CountsDiffer { manifest: manifest.counts.conversations, file: articles.len() as u64 });
     }
@@ -228,6 +250,42 @@ fn compare_conversations(listed: &[ManifestConversation], found: &[(String, Stri
     for c in listed {
         if !found_ids.contains(c.id.as_str()) {
             findings.push(Finding::ConversationRemoved { id: c.id.clone() });
+        }
+    }
+}
+
+/// Where an article outside the list sits, in words.
+fn place_of(html: &str, at: usize, list: Option<(usize, usize)>) -> &'static str {
+    let inside = |open: &str, close: &str| {
+        html[..at].rfind(open).is_some_and(|start| html[start..at].find(close).is_none())
+    };
+    if inside("<style>", "</style>") {
+        "into the style element"
+    } else if inside("<script>", "</script>") {
+        "into the script"
+    } else if inside(HEADER_START, HEADER_END) {
+        "into the header"
+    } else {
+        match list {
+            Some((from, _)) if at < from => "before the list",
+            Some(_) => "after the list",
+            None => "into a page without its list",
+        }
+    }
+}
+
+/// The conversations both the manifest and the file have, in the manifest's order: the
+/// first one out of place is named.
+fn compare_order(listed: &[ManifestConversation], found: &[(String, String)], findings: &mut Vec<Finding>) {
+    use std::collections::HashSet;
+    let found_ids: HashSet<&str> = found.iter().map(|(id, _)| id.as_str()).collect();
+    let listed_ids: HashSet<&str> = listed.iter().map(|c| c.id.as_str()).collect();
+    let expected = listed.iter().map(|c| c.id.as_str()).filter(|id| found_ids.contains(id));
+    let actual = found.iter().map(|(id, _)| id.as_str()).filter(|id| listed_ids.contains(id));
+    for (position, (want, got)) in expected.zip(actual).enumerate() {
+        if want != got {
+            findings.push(Finding::ConversationMoved { position: position + 1, id: got.to_string(), expected: want.to_string() });
+            return;
         }
     }
 }

@@ -131,3 +131,34 @@ fn filters_and_the_previous_export_are_in_the_header_and_a_chain_is_checked() {
     let problems = manifest::check_chain(&b, &manifest::verify(&other).unwrap().manifest, other.as_bytes());
     assert!(problems.iter().any(|p| p.contains("SHA-256")) && problems.iter().any(|p| p.contains("do not meet")), "{problems:?}");
 }
+
+#[test]
+fn swapped_conversations_are_named() {
+    let html = export();
+    let ((a1, b1), (a2, b2)) = (article(&html, 1), article(&html, 2));
+    let ids: Vec<String> = manifest::verify(&html).unwrap().manifest.conversations.iter().map(|c| c.id.clone()).collect();
+    let swapped = format!("{}{}{}{}{}", &html[..a1], &html[a2..b2], &html[b1..a2], &html[a1..b1], &html[b2..]);
+    assert_eq!(findings(&swapped), [Finding::ConversationMoved { position: 1, id: ids[1].clone(), expected: ids[0].clone() }]);
+}
+
+#[test]
+fn a_conversation_moved_out_of_the_list_is_named_wherever_it_went() {
+    let html = export();
+    let id = manifest::verify(&html).unwrap().manifest.conversations[0].id.clone();
+    let (a, b) = article(&html, 1);
+    let (conversation, without) = (&html[a..b], format!("{}{}", &html[..a], &html[b..]));
+    let places = [
+        ("</style>", "into the style element"),
+        ("</header>", "into the header"),
+        ("<h2 id=\"conversations-h\">", "before the list"),
+        ("<footer", "after the list"),
+        ("</script>", "into the script"),
+    ];
+    for (marker, place) in places {
+        let at = without.find(marker).unwrap();
+        let moved = format!("{}{conversation}{}", &without[..at], &without[at..]);
+        let found = findings(&moved);
+        assert!(found.contains(&Finding::ConversationOutOfPlace { id: id.clone(), place }), "{place}: {found:?}");
+        assert!(found.iter().all(|f| f.to_string().contains("moved") || f.to_string().contains("reordered") || matches!(f, Finding::FrameEdited | Finding::HeaderEdited)), "{found:?}");
+    }
+}
