@@ -67,6 +67,18 @@ pub struct ServeConfig {
     /// takes the export over.
     #[arg(long, env = "CONVO_RENDER_LEASE_SECONDS", default_value_t = 30, hide = true)]
     pub render_lease_seconds: u64,
+    /// A load balancer's address range (CIDR, such as 10.0.0.0/8; repeat or separate with
+    /// commas): from these peers `X-Forwarded-For` names the client, for throttling and
+    /// per-client limits. From any other peer it is ignored.
+    #[arg(long, env = "CONVO_TRUSTED_PROXY", value_name = "CIDR", value_delimiter = ',', value_parser = parse_cidr)]
+    pub trusted_proxy: Vec<ipnet::IpNet>,
+}
+
+fn parse_cidr(raw: &str) -> Result<ipnet::IpNet, String> {
+    let raw = raw.trim();
+    raw.parse::<ipnet::IpNet>()
+        .or_else(|_| raw.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| format!("{raw:?} is not an address range such as 10.0.0.0/8 or 2001:db8::/32"))
 }
 
 impl ServeConfig {

@@ -31,6 +31,16 @@ pub struct Settings {
     pub shutdown_grace: std::time::Duration,
     /// Connections served at once; more wait to be accepted.
     pub max_connections: usize,
+    /// Connections one client address may hold at once (more are answered 429 and
+    /// closed), so one client cannot take every connection from the others. Peers in
+    /// `trusted_proxies` are not counted so: every client behind them shares their address.
+    pub max_connections_per_client: usize,
+    /// Bodies of routes used before logging in (log in, log out) are at most this big.
+    pub max_unauthenticated_body: usize,
+    /// A request before logging in (headers given) must have arrived whole within this.
+    pub unauthenticated_deadline: std::time::Duration,
+    /// Load balancers whose `X-Forwarded-For` names the client (`--trusted-proxy`).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl Default for Settings {
@@ -50,6 +60,11 @@ impl Default for Settings {
             body_idle_timeout: std::time::Duration::from_secs(60),
             shutdown_grace: std::time::Duration::from_secs(30),
             max_connections: 4096,
+            // A browser opens six or so; a big office behind one NAT a few hundred.
+            max_connections_per_client: 256,
+            max_unauthenticated_body: 16 << 10,
+            unauthenticated_deadline: std::time::Duration::from_secs(10),
+            trusted_proxies: Vec::new(),
         }
     }
 }

@@ -102,14 +102,32 @@ pub enum Finding {
     StatisticsEdited,
     StatisticsMissing,
     FrameEdited,
-    ConversationEdited { position: usize, id: String },
-    ConversationAdded { position: usize, id: String },
-    ConversationRemoved { id: String },
+    ConversationEdited {
+        position: usize,
+        id: String,
+    },
+    ConversationAdded {
+        position: usize,
+        id: String,
+    },
+    ConversationRemoved {
+        id: String,
+    },
     /// A conversation where the page does not show it as one of the list.
-    ConversationOutOfPlace { id: String, place: &'static str },
+    ConversationOutOfPlace {
+        id: String,
+        place: &'static str,
+    },
     /// The conversations are all there, but not in the manifest's order.
-    ConversationMoved { position: usize, id: String, expected: String },
-    CountsDiffer { manifest: u64, file: u64 },
+    ConversationMoved {
+        position: usize,
+        id: String,
+        expected: String,
+    },
+    CountsDiffer {
+        manifest: u64,
+        file: u64,
+    },
 }
 
 impl std::fmt::Display for Finding {
@@ -256,9 +274,7 @@ fn compare_conversations(listed: &[ManifestConversation], found: &[(String, Stri
 
 /// Where an article outside the list sits, in words.
 fn place_of(html: &str, at: usize, list: Option<(usize, usize)>) -> &'static str {
-    let inside = |open: &str, close: &str| {
-        html[..at].rfind(open).is_some_and(|start| html[start..at].find(close).is_none())
-    };
+    let inside = |open: &str, close: &str| html[..at].rfind(open).is_some_and(|start| html[start..at].find(close).is_none());
     if inside("<style>", "</style>") {
         "into the style element"
     } else if inside("<script>", "</script>") {

@@ -159,6 +159,11 @@ fn a_conversation_moved_out_of_the_list_is_named_wherever_it_went() {
         let moved = format!("{}{conversation}{}", &without[..at], &without[at..]);
         let found = findings(&moved);
         assert!(found.contains(&Finding::ConversationOutOfPlace { id: id.clone(), place }), "{place}: {found:?}");
-        assert!(found.iter().all(|f| f.to_string().contains("moved") || f.to_string().contains("reordered") || matches!(f, Finding::FrameEdited | Finding::HeaderEdited)), "{found:?}");
+        assert!(
+            found.iter().all(|f| f.to_string().contains("moved")
+                || f.to_string().contains("reordered")
+                || matches!(f, Finding::FrameEdited | Finding::HeaderEdited)),
+            "{found:?}"
+        );
     }
 }

@@ -29,6 +29,7 @@ pub async fn run(data: &DataConfig, args: ServeConfig) -> anyhow::Result<()> {
         public_url: args.public_url.clone(),
         secure_cookies: args.https(),
         render_lease: chrono::Duration::seconds(args.render_lease_seconds.max(1) as i64),
+        trusted_proxies: args.trusted_proxy.clone(),
         ..Settings::default()
     };
     let state = AppState::open(data, Clock::System, settings, web_dir).await?;

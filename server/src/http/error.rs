@@ -25,6 +25,9 @@ pub enum ApiError {
     TooLarge(String),
     #[error("{0}")]
     Unprocessable(String),
+    /// 408: the request did not arrive in time.
+    #[error("{0}")]
+    Timeout(String),
     #[error("{0}")]
     RangeNotSatisfiable(String),
     /// 429 with `Retry-After`.
@@ -79,6 +82,7 @@ impl IntoResponse for ApiError {
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Timeout(_) => StatusCode::REQUEST_TIMEOUT,
             ApiError::TooMany { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::RangeNotSatisfiable(_) => StatusCode::RANGE_NOT_SATISFIABLE,
             ApiError::Internal(e) => {

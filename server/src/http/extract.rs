@@ -45,15 +45,17 @@ impl FromRequestParts<AppState> for Authed {
     }
 }
 
-/// The client's address (the TCP peer), for throttling; `unknown` when not served over TCP.
+/// The client's address, for throttling (see `client.rs`); `unknown` when not served
+/// over TCP.
 pub struct ClientAddr(pub String);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+impl FromRequestParts<AppState> for ClientAddr {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
-        let addr = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(a)| a.ip().to_string());
-        Ok(ClientAddr(addr.unwrap_or_else(|| "unknown".into())))
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(a)| a.ip());
+        let client = peer.map(|peer| super::client::client_ip(peer, &parts.headers, &state.settings.trusted_proxies).to_string());
+        Ok(ClientAddr(client.unwrap_or_else(|| "unknown".into())))
     }
 }
 
@@ -65,8 +67,10 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
         // Checks the content type and reads the (size-limited) body as axum's Json does.
-        let axum::Json(value) =
-            axum::Json::<serde_json::Value>::from_request(req, state).await.map_err(|r| ApiError::BadRequest(r.body_text()))?;
+        let axum::Json(value) = axum::Json::<serde_json::Value>::from_request(req, state).await.map_err(|r| match r.status() {
+            axum::http::StatusCode::PAYLOAD_TOO_LARGE => ApiError::TooLarge("the request body is too large".into()),
+            _ => ApiError::BadRequest(r.body_text()),
+        })?;
         serde_path_to_error::deserialize(value).map(ApiJson).map_err(|e| {
             let path = e.path().to_string();
             let inner = e.into_inner();

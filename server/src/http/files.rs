@@ -30,7 +30,8 @@ fn byte_range(headers: &HeaderMap, size: u64) -> Result<Option<std::ops::Range<u
     let (start, end) = spec.split_once('-').ok_or(())?;
     let (start, end) = (start.trim(), end.trim());
     let range = match (start.parse::<u64>(), end.parse::<u64>()) {
-        (Ok(a), Ok(b)) if a <= b => a..(b + 1).min(size),
+        // A last byte past the end is the end (RFC 9110 14.1.2), however far past.
+        (Ok(a), Ok(b)) if a <= b => a..b.saturating_add(1).min(size),
         (Ok(a), Err(_)) if end.is_empty() => a..size,
         (Err(_), Ok(n)) if start.is_empty() && n > 0 => size.saturating_sub(n)..size,
         _ => return Err(()),

@@ -2,8 +2,10 @@
 //! SPA fallback). [`app`] builds it all, so tests serve it on port 0.
 
 mod activity;
+mod client;
 mod connection;
 mod conversations;
+mod deadline;
 mod error;
 pub(crate) mod exports;
 mod extract;
@@ -30,9 +32,13 @@ use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 pub fn app(state: AppState) -> Router {
-    let api = Router::new()
+    // Before logging in nothing is big or slow (`deadline.rs`).
+    let before_login = Router::new()
         .route("/login", post(session::login))
         .route("/logout", post(session::logout))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), deadline::before_login));
+    let api = Router::new()
+        .merge(before_login)
         .route("/me", get(session::me))
         .route("/assistants", get(conversations::assistants))
         .route("/assistants/{id}/conversations", get(conversations::page))

@@ -1,11 +1,13 @@
 //! Serving the app over TCP with the bounds a public server needs (`Settings`): a
-//! bounded number of connections, request headers within 30 s (a connection that sends
+//! bounded number of connections, a bounded share of them per client address (`client.rs`),
+//! request headers within 30 s (a connection that sends
 //! nothing is closed then), request bodies idle for at most 60 s (the body layer in
 //! `app`), and a shutdown that lets requests in flight finish but ends within 30 s
 //! whatever clients do; a closed connection lingers to let its client read the answer
 //! (`linger.rs`). HTTP/1.1 only: its header timeout starts with the connection,
 //! while HTTP/2 detection would wait for a first byte without one.
 
+use super::client::PerClient;
 use super::linger::Lingering;
 use crate::settings::Settings;
 use axum::Router;
@@ -21,6 +23,7 @@ use tower::ServiceExt;
 /// `limits.shutdown_grace` while requests in flight finish.
 pub async fn serve(listener: TcpListener, router: Router, limits: &Settings, shutdown: impl Future<Output = ()>) -> std::io::Result<()> {
     let connections = Arc::new(Semaphore::new(limits.max_connections));
+    let per_client = PerClient::default();
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new()).header_read_timeout(limits.header_timeout);
@@ -42,6 +45,18 @@ pub async fn serve(listener: TcpListener, router: Router, limits: &Settings, shu
             },
             () = &mut shutdown => break,
         };
+        // One client's share of the connections; a trusted proxy carries everybody's.
+        let counted = match limits.trusted_proxies.iter().any(|net| net.contains(&addr.ip())) {
+            true => None,
+            false => match per_client.admit(addr.ip(), limits.max_connections_per_client) {
+                Some(counted) => Some(counted),
+                None => {
+                    drop(permit);
+                    tokio::spawn(refuse(stream));
+                    continue;
+                }
+            },
+        };
         let router = router.clone();
         let service = hyper::service::service_fn(move |mut request: hyper::Request<hyper::body::Incoming>| {
             request.extensions_mut().insert(ConnectInfo(addr));
@@ -51,6 +66,7 @@ pub async fn serve(listener: TcpListener, router: Router, limits: &Settings, shu
         let connection = graceful.watch(http.serve_connection(TokioIo::new(Lingering::new(stream, permit)), service));
         tokio::spawn(async move {
             let _ = connection.await;
+            drop(counted);
         });
     }
     drop(listener);
@@ -59,4 +75,16 @@ pub async fn serve(listener: TcpListener, router: Router, limits: &Settings, shu
         tracing::warn!("requests still in flight after the grace period: closing them");
     }
     Ok(())
+}
+
+/// A connection past its client's share: a JSON 429, then closed.
+async fn refuse(mut stream: tokio::net::TcpStream) {
+    use tokio::io::AsyncWriteExt;
+    const BODY: &str = r#"{"error":"too many connections from your address: close some and try again"}"#;
+    let answer = format!(
+        "HTTP/1.1 429 Too Many Requests\r\ncontent-type: application/json\r\ncontent-length: {}\r\nretry-after: 1\r\nconnection: close\r\n\r\n{BODY}",
+        BODY.len()
+    );
+    let _ = tokio::time::timeout(Duration::from_secs(5), stream.write_all(answer.as_bytes())).await;
+    let _ = stream.shutdown().await;
 }
