@@ -21,6 +21,10 @@ pub struct ExportFilters {
 
 /// The longest contact or text filter, in characters.
 pub const MAX_FILTER_CHARS: usize = 200;
+/// The most channels a filter may name (each is an `OR` in the database's query).
+pub const MAX_FILTER_CHANNELS: usize = 50;
+/// The most words a text filter may have (each is a `LIKE` over every message).
+pub const MAX_FILTER_WORDS: usize = 20;
 
 impl ExportFilters {
     pub fn is_empty(&self) -> bool {
@@ -40,6 +44,13 @@ impl ExportFilters {
         }
         self.channels.sort();
         self.channels.dedup();
+        if self.channels.len() > MAX_FILTER_CHANNELS {
+            return Err(format!("a filter may name at most {MAX_FILTER_CHANNELS} channels, not {}", self.channels.len()));
+        }
+        let words = self.words().len();
+        if words > MAX_FILTER_WORDS {
+            return Err(format!("the text filter may have at most {MAX_FILTER_WORDS} words, not {words}"));
+        }
         Ok(self)
     }
 
@@ -91,5 +102,11 @@ mod tests {
         assert_eq!(f.describe(), "channels Gmail, API; words \u{201c}Refund\u{201d}");
         let long = ExportFilters { contact: Some("x".repeat(201)), ..Default::default() };
         assert!(long.normalized().unwrap_err().contains("at most 200"));
+        let many = ExportFilters { channels: (0..51).map(|i| Channel::parse(&format!("ch{i}"))).collect(), ..Default::default() };
+        assert!(many.normalized().unwrap_err().contains("at most 50 channels, not 51"));
+        let fifty = ExportFilters { channels: (0..50).map(|i| Channel::parse(&format!("ch{i}"))).collect(), ..Default::default() };
+        assert!(fifty.normalized().is_ok());
+        let wordy = ExportFilters { text: Some("w ".repeat(21)), ..Default::default() };
+        assert!(wordy.normalized().unwrap_err().contains("at most 20 words, not 21"));
     }
 }

@@ -2,7 +2,10 @@
 
 use super::{Catalog, CatalogError, Result};
 use crate::store::AccountRef;
+use bytes::Bytes;
 use convo_model::api::{AuditEvent, AuditPage};
+use futures_util::StreamExt;
+use futures_util::stream::BoxStream;
 
 /// Events per page.
 const PAGE: i64 = 50;
@@ -18,22 +21,43 @@ impl Catalog {
         Ok(AuditPage { events, next_cursor: next.map(|n| n.to_string()) })
     }
 
-    /// Every event of the account, newest first, as CSV (RFC 4180), one page at a time.
-    pub async fn activity_csv(&self, account: &AccountRef) -> Result<String> {
-        let mut csv = String::from("at,actor,action,export_id,filename,details\r\n");
-        let mut before = None;
-        loop {
-            let (events, next) = self.store.audit_page(account.id, before, 1000).await?;
-            for e in &events {
-                push_row(&mut csv, e);
-            }
-            match next {
-                Some(n) => before = Some(n),
-                None => return Ok(csv),
-            }
+    /// Every event of the account, newest first, as CSV (RFC 4180), streamed: one page
+    /// of events in memory at a time, whatever the trail's length.
+    pub fn activity_csv(&self, account: &AccountRef) -> BoxStream<'static, std::io::Result<Bytes>> {
+        /// Where the stream is: the header to send, a page to read, or done.
+        enum Next {
+            Header,
+            Page(Option<i64>),
+            Done,
         }
+        let (catalog, account_id) = (self.clone(), account.id);
+        futures_util::stream::unfold(Next::Header, move |next| {
+            let catalog = catalog.clone();
+            async move {
+                let before = match next {
+                    Next::Header => return Some((Ok(Bytes::from_static(CSV_HEADER.as_bytes())), Next::Page(None))),
+                    Next::Page(before) => before,
+                    Next::Done => return None,
+                };
+                match catalog.store.audit_page(account_id, before, CSV_PAGE).await {
+                    Ok((events, next)) => {
+                        let mut csv = String::new();
+                        for e in &events {
+                            push_row(&mut csv, e);
+                        }
+                        Some((Ok(Bytes::from(csv)), next.map_or(Next::Done, |n| Next::Page(Some(n)))))
+                    }
+                    Err(e) => Some((Err(std::io::Error::other(e)), Next::Done)),
+                }
+            }
+        })
+        .boxed()
     }
 }
+
+const CSV_HEADER: &str = "at,actor,action,export_id,filename,details\r\n";
+/// Events per page of the CSV.
+const CSV_PAGE: i64 = 1000;
 
 fn push_row(csv: &mut String, e: &AuditEvent) {
     let at = e.at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);

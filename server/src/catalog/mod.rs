@@ -26,6 +26,7 @@ pub use create::{Created, ExportRequest, Span};
 pub use download::{FileRead, Reading};
 pub use parts::{MAX_PART_BYTES, MAX_PARTS};
 pub use retention::Sweep;
+pub use schedules::Ran;
 pub use upload::{Digest, UploadBody};
 
 use crate::clock::Clock;

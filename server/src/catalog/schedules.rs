@@ -7,12 +7,20 @@
 use super::create::Plan;
 use super::periods::{self, Period};
 use super::{Catalog, CatalogError, Created, Result};
-use crate::store::{AccountRef, NewSchedule, NotCreated, PeriodClaim, ScheduleRow};
+use crate::store::{AccountRef, ExportRow, NewSchedule, NotCreated, PeriodClaim, ScheduleRow};
 use convo_model::api::{AssistantRef, AuditAction, CreateScheduleRequest, Renderer, ScheduleInfo};
 use convo_model::{PreviousExport, TimeRange};
 
 /// Schedules an account may have.
 pub const MAX_SCHEDULES: usize = 20;
+
+/// What running a schedule now did.
+pub enum Ran {
+    /// A new export of the period, for the caller to render.
+    Created(Created),
+    /// The period's export, made before and still there.
+    Existing(ExportRow),
+}
 
 impl Catalog {
     /// A schedule as the API shows it, with its next run.
@@ -38,9 +46,6 @@ impl Catalog {
         let assistant = self.assistant(account, &request.assistant_id).await?;
         let tz = periods::time_zone(&request.time_zone).map_err(CatalogError::BadInput)?;
         let filters = self.checked_filters(&assistant, request.filters).await?;
-        if self.store.schedules_for(account.id).await?.len() >= MAX_SCHEDULES {
-            return Err(CatalogError::Conflict(format!("an account may have at most {MAX_SCHEDULES} schedules: delete one first")));
-        }
         let id = format!("sch_{}", &crate::auth::new_export_id()[..16]);
         let time_zone = tz.name().to_string();
         let new = NewSchedule {
@@ -52,7 +57,10 @@ impl Catalog {
             filters: &filters,
             now: self.clock.now(),
         };
-        self.store.create_schedule(new).await?;
+        // The cap is checked in the transaction that inserts, under the account's lock.
+        if !self.store.create_schedule(new, MAX_SCHEDULES as i64).await? {
+            return Err(CatalogError::Conflict(format!("an account may have at most {MAX_SCHEDULES} schedules: delete one first")));
+        }
         self.schedule(account, &id).await
     }
 
@@ -79,22 +87,44 @@ impl Catalog {
         self.schedule(account, id).await
     }
 
-    /// Exports the latest complete period now (again, if it ran already); the caller
-    /// renders the export.
-    pub async fn run_schedule(&self, account: &AccountRef, id: &str) -> Result<(Period, Created)> {
+    /// Exports the latest complete period now. When that period was exported already
+    /// (by its schedule, or an earlier run) and its export still exists, the answer is
+    /// that export: a retried run makes no second file of one period. When its export is
+    /// gone, the period is exported again. The caller renders a new export.
+    pub async fn run_schedule(&self, account: &AccountRef, id: &str) -> Result<(Period, Ran)> {
         let schedule = self.schedule(account, id).await?;
         let tz = periods::time_zone(&schedule.time_zone).map_err(CatalogError::BadInput)?;
         let period = periods::previous_complete(schedule.every, tz, self.clock.now());
-        let claimed = self.export_period(&schedule, period, &account.email, true).await?;
-        let created = match claimed {
-            Some(created) => created,
-            // Exported already: this is a second export of the same period.
-            None => self
-                .export_period(&schedule, period, &account.email, false)
-                .await?
-                .ok_or_else(|| anyhow::anyhow!("an unclaimed run was refused"))?,
-        };
-        Ok((period, created))
+        if let Some(created) = self.export_period(&schedule, period, &account.email, true).await? {
+            return Ok((period, Ran::Created(created)));
+        }
+        let exported = self.store.period_export(&schedule.id, period.start).await?;
+        if let Some(existing) = self.live_export(account, exported.as_deref()).await? {
+            return Ok((period, Ran::Existing(existing)));
+        }
+        // Its export was deleted or expired: a new one, which the period's claim then
+        // names; of two runs at once, one keeps its export and the other answers it.
+        let created = self
+            .export_period(&schedule, period, &account.email, false)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("an unclaimed run was refused"))?;
+        let old = exported.unwrap_or_default();
+        if self.store.repoint_period(&schedule.id, period.start, &old, &created.export.id).await? {
+            return Ok((period, Ran::Created(created)));
+        }
+        self.delete(account, &created.export.id).await?;
+        let exported = self.store.period_export(&schedule.id, period.start).await?;
+        let existing = self.live_export(account, exported.as_deref()).await?.ok_or(CatalogError::NoSuchExport)?;
+        Ok((period, Ran::Existing(existing)))
+    }
+
+    async fn live_export(&self, account: &AccountRef, id: Option<&str>) -> Result<Option<ExportRow>> {
+        let Some(id) = id else { return Ok(None) };
+        match self.get(account, id).await {
+            Ok(export) => Ok(Some(export)),
+            Err(CatalogError::NoSuchExport) => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     /// The exports schedules owe now: for each schedule not paused, its oldest complete

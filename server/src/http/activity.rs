@@ -24,8 +24,7 @@ pub async fn page(
 }
 
 pub async fn csv(State(state): State<AppState>, Authed(account): Authed) -> Result<Response, ApiError> {
-    let csv = state.catalog.activity_csv(&account).await?;
-    let mut response = csv.into_response();
+    let mut response = axum::body::Body::from_stream(state.catalog.activity_csv(&account)).into_response();
     let h = response.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
     h.insert(header::CONTENT_DISPOSITION, HeaderValue::from_static("attachment; filename=\"activity.csv\""));

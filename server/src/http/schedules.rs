@@ -2,6 +2,7 @@
 
 use super::extract::ApiJson;
 use super::{ApiError, Authed};
+use crate::catalog::Ran;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
@@ -46,8 +47,14 @@ pub async fn run(
     Authed(account): Authed,
     Path(id): Path<String>,
 ) -> Result<(StatusCode, Json<ScheduleRun>), ApiError> {
-    let (period, created) = state.catalog.run_schedule(&account, &id).await?;
-    state.jobs.spawn_render(created.export.clone());
-    let created = CreatedExport { export: created.export.info(), evicted: created.evicted };
-    Ok((StatusCode::CREATED, Json(ScheduleRun { period: period.range(), created })))
+    let (period, ran) = state.catalog.run_schedule(&account, &id).await?;
+    let (status, created) = match ran {
+        Ran::Created(created) => {
+            state.jobs.spawn_render(created.export.clone());
+            (StatusCode::CREATED, CreatedExport { export: created.export.info(), evicted: created.evicted })
+        }
+        // The period was exported already: that export, not a second file.
+        Ran::Existing(export) => (StatusCode::OK, CreatedExport { export: export.info(), evicted: Vec::new() }),
+    };
+    Ok((status, Json(ScheduleRun { period: period.range(), created })))
 }

@@ -70,11 +70,21 @@ fn schedule_row(r: &AnyRow) -> Result<ScheduleRow> {
 }
 
 impl Store {
-    pub async fn create_schedule(&self, new: NewSchedule<'_>) -> Result<()> {
+    /// Creates a schedule unless the account has `max` already (false then): counted
+    /// under the account's lock, so concurrent creates cannot pass it.
+    pub async fn create_schedule(&self, new: NewSchedule<'_>, max: i64) -> Result<bool> {
         let filters = (!new.filters.is_empty())
             .then(|| serde_json::to_string(new.filters))
             .transpose()
             .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let mut tx = self.pool.begin().await?;
+        // The write first: it takes the account's lock (row lock; SQLite's write lock).
+        sqlx::query("UPDATE accounts SET export_seq = export_seq WHERE id = $1").bind(new.account_id).execute(&mut *tx).await?;
+        let count: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM schedules WHERE account_id = $1").bind(new.account_id).fetch_one(&mut *tx).await?;
+        if count >= max {
+            return Ok(false);
+        }
         sqlx::query(
             "INSERT INTO schedules (id, account_id, assistant_id, every, time_zone, filters_json, paused, active_from, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $7)",
@@ -86,9 +96,32 @@ impl Store {
         .bind(new.time_zone)
         .bind(filters)
         .bind(ms(new.now))
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
-        Ok(())
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// The export that a schedule's period was claimed with, if it was.
+    pub async fn period_export(&self, schedule_id: &str, period_from: Timestamp) -> Result<Option<String>> {
+        Ok(sqlx::query_scalar("SELECT export_id FROM schedule_runs WHERE schedule_id = $1 AND period_from = $2")
+            .bind(schedule_id)
+            .bind(ms(period_from))
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    /// Makes a period's claim name `new` instead of `old` (an export that is gone); false
+    /// when another run did so first.
+    pub async fn repoint_period(&self, schedule_id: &str, period_from: Timestamp, old: &str, new: &str) -> Result<bool> {
+        let r = sqlx::query("UPDATE schedule_runs SET export_id = $1 WHERE schedule_id = $2 AND period_from = $3 AND export_id = $4")
+            .bind(new)
+            .bind(schedule_id)
+            .bind(ms(period_from))
+            .bind(old)
+            .execute(&self.pool)
+            .await?;
+        Ok(r.rows_affected() == 1)
     }
 
     /// The account's schedules, oldest first.

@@ -227,10 +227,12 @@ async fn schedules_export_each_complete_period_once(db: Db) {
     assert_eq!(scheduled[0]["previous"]["id"], scheduled[1]["id"], "January continues December");
     assert!(scheduled.iter().all(|e| e["status"] == "ready"));
 
-    // Run now exports the latest complete period again; paused, nothing runs.
+    // Run now answers the latest complete period's export, made already; paused,
+    // nothing runs.
     let (status, run) = post(&app, &alice, &format!("/api/schedules/{sid}/run"), json!({})).await;
-    assert_eq!(status, StatusCode::CREATED, "{run}");
+    assert_eq!(status, StatusCode::OK, "{run}");
     assert_eq!(run["period"]["from"], "2026-12-31T23:00:00Z");
+    assert_eq!(run["export"]["id"], scheduled[0]["id"]);
     assert_eq!(run["export"]["schedule_id"], sid.as_str());
     let paused: Value =
         alice.patch(app.url(&format!("/api/schedules/{sid}"))).json(&json!({"paused": true})).send().await.unwrap().json().await.unwrap();

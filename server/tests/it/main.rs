@@ -5,6 +5,7 @@
 mod before_login;
 mod catalog;
 mod compliance;
+mod fair_use;
 mod integrity;
 mod limits;
 mod operators;
