@@ -18,6 +18,9 @@ pub struct Settings {
     pub max_upload_bytes: u64,
     pub session_ttl: chrono::Duration,
     pub page: PageLimits,
+    /// How big an export's pages get (`catalog::EXPORT_PAGE` unless a test makes them
+    /// small, to have many).
+    pub export_page: Option<PageLimits>,
     /// Users reach the server over HTTPS: the session cookie is `Secure` and named with
     /// the `__Host-` prefix.
     pub secure_cookies: bool,
@@ -54,6 +57,7 @@ impl Default for Settings {
             max_upload_bytes: 4 << 30,
             session_ttl: chrono::Duration::days(30),
             page: PageLimits::default(),
+            export_page: None,
             secure_cookies: false,
             render_slots: std::thread::available_parallelism().map_or(2, |n| n.get()),
             header_timeout: std::time::Duration::from_secs(30),

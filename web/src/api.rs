@@ -28,7 +28,7 @@ impl std::fmt::Display for ApiError {
 impl std::error::Error for ApiError {}
 
 impl ApiError {
-    fn network(e: impl std::fmt::Display) -> ApiError {
+    pub fn network(e: impl std::fmt::Display) -> ApiError {
         ApiError { status: 0, message: format!("the server cannot be reached ({e})") }
     }
 
@@ -109,7 +109,8 @@ pub async fn assistants() -> ApiResult<AssistantList> {
     json(Request::get("/api/assistants")).await
 }
 
-/// Which page of an assistant's completed conversations to fetch.
+/// Which page of an assistant's completed conversations to fetch (the Conversations
+/// page; an export reads its own pages with [`export_page`]).
 #[derive(Default)]
 pub struct PageQuery<'a> {
     pub assistant: &'a str,
@@ -119,26 +120,6 @@ pub struct PageQuery<'a> {
     pub newest_first: bool,
     /// At most this many conversations.
     pub limit: Option<u32>,
-    /// At most this many messages.
-    pub messages: Option<u32>,
-    /// An export's filters.
-    pub filters: Option<&'a ExportFilters>,
-}
-
-/// `&channels=…&contact=…&text=…` for the filters that are set.
-fn filter_params(filters: &ExportFilters) -> String {
-    let mut params = String::new();
-    if !filters.channels.is_empty() {
-        let ids: Vec<&str> = filters.channels.iter().map(|c| c.id()).collect();
-        params.push_str(&format!("&channels={}", encode(&ids.join(","))));
-    }
-    if let Some(c) = &filters.contact {
-        params.push_str(&format!("&contact={}", encode(c)));
-    }
-    if let Some(t) = &filters.text {
-        params.push_str(&format!("&text={}", encode(t)));
-    }
-    params
 }
 
 /// How far back an export reaches: a number of days, or since the last export.
@@ -158,20 +139,7 @@ impl Span {
 }
 
 /// A page of an assistant's completed conversations.
-pub async fn conversations(query: &PageQuery<'_>) -> ApiResult<ConversationPage> {
-    parse_page(&conversations_bytes(query).await?)
-}
-
-/// The same page as its JSON bytes: the export pipeline downloads the next page while
-/// it renders this one, and parses it only when it gets to it. Bytes, not text: a JS
-/// string would be decoded to UTF-16 and encoded back for WASM, a copy each way.
-pub async fn conversations_bytes(q: &PageQuery<'_>) -> ApiResult<Vec<u8>> {
-    conversations_response(q).await?.1.binary().await.map_err(ApiError::network)
-}
-
-/// A page's response before its body is read, and its next cursor (from the
-/// `next-cursor` header): the next request can leave while this body arrives.
-pub async fn conversations_response(q: &PageQuery<'_>) -> ApiResult<(Option<String>, Response)> {
+pub async fn conversations(q: &PageQuery<'_>) -> ApiResult<ConversationPage> {
     let mut url = format!("/api/assistants/{}/conversations?from={}&to={}", encode(q.assistant), encode(q.from), encode(q.to));
     if let Some(c) = q.cursor {
         url.push_str(&format!("&cursor={}", encode(c)));
@@ -182,11 +150,19 @@ pub async fn conversations_response(q: &PageQuery<'_>) -> ApiResult<(Option<Stri
     if let Some(n) = q.limit {
         url.push_str(&format!("&limit={n}"));
     }
-    if let Some(n) = q.messages {
-        url.push_str(&format!("&messages={n}"));
-    }
-    if let Some(f) = q.filters {
-        url.push_str(&filter_params(f));
+    let bytes = send(Request::get(&url)).await?.binary().await.map_err(ApiError::network)?;
+    parse_page(&bytes)
+}
+
+/// A page of an export's conversations (its range and filters are the server's to
+/// know), from `cursor`: the response before its body is read, and the next cursor (the
+/// `next-cursor` header), so the next request can leave while this body arrives. Bodies
+/// are read as bytes, not text: a JS string would be decoded to UTF-16 and encoded back
+/// for WASM, a copy each way.
+pub async fn export_page(id: &str, cursor: Option<&str>) -> ApiResult<(Option<String>, Response)> {
+    let mut url = format!("/api/exports/{}/pages", encode(id));
+    if let Some(c) = cursor {
+        url.push_str(&format!("?cursor={}", encode(c)));
     }
     let response = send(Request::get(&url)).await?;
     let next = response.headers().get("next-cursor").filter(|c| !c.is_empty());
@@ -198,7 +174,7 @@ pub fn parse_page(bytes: &[u8]) -> ApiResult<ConversationPage> {
 }
 
 pub async fn preview(assistant: &str, span: Span, filters: &ExportFilters) -> ApiResult<ExportPreview> {
-    let url = format!("/api/exports/preview?assistant_id={}&{}{}", encode(assistant), span.query(), filter_params(filters));
+    let url = format!("/api/exports/preview?assistant_id={}&{}{}", encode(assistant), span.query(), filters.to_query());
     json(Request::get(&url)).await
 }
 

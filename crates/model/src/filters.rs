@@ -59,6 +59,32 @@ impl ExportFilters {
         self.text.as_deref().map(|t| t.split_whitespace().map(str::to_lowercase).collect()).unwrap_or_default()
     }
 
+    /// The filters as query parameters, `&channels=gmail,api&contact=ann&text=refund`
+    /// (each value percent-encoded; nothing for filters that are not set): what
+    /// [`ExportFilters::from_query`] reads back. The one codec of the preview's and the
+    /// pages' query strings, for the web app and the server.
+    pub fn to_query(&self) -> String {
+        let mut params = String::new();
+        if !self.channels.is_empty() {
+            let ids: Vec<&str> = self.channels.iter().map(|c| c.id()).collect();
+            params.push_str("&channels=");
+            push_percent_encoded(&mut params, &ids.join(","));
+        }
+        for (name, value) in [("contact", &self.contact), ("text", &self.text)] {
+            if let Some(value) = value {
+                params.push_str(&format!("&{name}="));
+                push_percent_encoded(&mut params, value);
+            }
+        }
+        params
+    }
+
+    /// Filters from query parameters (already percent-decoded), as `to_query` writes them.
+    pub fn from_query(channels: Option<&str>, contact: Option<String>, text: Option<String>) -> ExportFilters {
+        let channels = channels.unwrap_or_default().split(',').map(str::trim).filter(|c| !c.is_empty()).map(Channel::parse).collect();
+        ExportFilters { channels, contact, text }
+    }
+
     /// One line for people: `channels Gmail, API; contact “ann”; words “refund”`.
     pub fn describe(&self) -> String {
         let mut parts = Vec::new();
@@ -73,6 +99,16 @@ impl ExportFilters {
             parts.push(format!("words \u{201c}{t}\u{201d}"));
         }
         parts.join("; ")
+    }
+}
+
+/// Percent-encodes everything but RFC 3986's unreserved characters.
+fn push_percent_encoded(out: &mut String, value: &str) {
+    for b in value.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => out.push(b as char),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
     }
 }
 
@@ -108,5 +144,38 @@ mod tests {
         assert!(fifty.normalized().is_ok());
         let wordy = ExportFilters { text: Some("w ".repeat(21)), ..Default::default() };
         assert!(wordy.normalized().unwrap_err().contains("at most 20 words, not 21"));
+    }
+
+    #[test]
+    fn filters_survive_their_query_string() {
+        let f = ExportFilters {
+            channels: vec![Channel::Gmail, Channel::parse("Help desk")],
+            contact: Some("Ann & Bob=1".into()),
+            text: Some("réfund 100%".into()),
+        };
+        let query = f.to_query();
+        assert_eq!(query, "&channels=gmail%2CHelp%20desk&contact=Ann%20%26%20Bob%3D1&text=r%C3%A9fund%20100%25");
+        let decoded: std::collections::HashMap<&str, String> = query
+            .split('&')
+            .filter_map(|kv| kv.split_once('='))
+            .map(|(k, v)| {
+                let bytes: Vec<u8> = v
+                    .split('%')
+                    .enumerate()
+                    .flat_map(|(i, piece)| match i {
+                        0 => piece.as_bytes().to_vec(),
+                        _ => [vec![u8::from_str_radix(&piece[..2], 16).unwrap()], piece[2..].as_bytes().to_vec()].concat(),
+                    })
+                    .collect();
+                (k, String::from_utf8(bytes).unwrap())
+            })
+            .collect();
+        let back = ExportFilters::from_query(
+            decoded.get("channels").map(String::as_str),
+            decoded.get("contact").cloned(),
+            decoded.get("text").cloned(),
+        );
+        assert_eq!(back, f);
+        assert_eq!(ExportFilters::default().to_query(), "");
     }
 }

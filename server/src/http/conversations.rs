@@ -65,7 +65,8 @@ pub async fn page(
         Some(raw) => Some(Cursor::decode(raw).ok_or_else(|| ApiError::BadRequest("cursor is not one this server gave out".into()))?),
         None => None,
     };
-    let filters = super::exports::query_filters(q.channels, q.contact, q.text).normalized().map_err(ApiError::BadRequest)?;
+    let filters =
+        convo_model::ExportFilters::from_query(q.channels.as_deref(), q.contact, q.text).normalized().map_err(ApiError::BadRequest)?;
     let scope = Scope { assistant: &assistant, range, filters: &filters };
     let totals = match cursor {
         None => Some(state.store.totals(scope).await?),

@@ -5,29 +5,21 @@ use super::extract::{ApiJson, ApiQuery};
 use super::{ApiError, Authed};
 use crate::catalog::{Digest, ExportRequest, MAX_PARTS, Span};
 use crate::state::AppState;
-use crate::store::ExportRow;
+use crate::store::{Cursor, ExportRow, StoredConversation};
 use axum::Json;
 use axum::body::Body;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use base64::Engine;
 use convo_model::api::{
-    BrowserReport, CompleteUpload, CreateExportRequest, CreatedExport, ExportInfo, ExportList, ExportPreview, PartReceived, ProgressReport,
-    Receipt, Renderer, SigningKey,
+    BrowserReport, CompleteUpload, ConversationPage, CreateExportRequest, CreatedExport, ExportInfo, ExportList, ExportPreview,
+    PartReceived, ProgressReport, Receipt, Renderer, SigningKey,
 };
-use convo_model::{Channel, Days, ExportFilters};
+use convo_model::{Days, ExportFilters};
 use serde::Deserialize;
 
 fn export_info(e: ExportRow) -> ExportInfo {
     e.info()
-}
-
-/// Filters from a query string: `channels=gmail,api&contact=ann&text=refund`. (Query
-/// structs spell the three fields out: serde's `flatten` would read every other field as
-/// text.)
-pub fn query_filters(channels: Option<String>, contact: Option<String>, text: Option<String>) -> ExportFilters {
-    let channels = channels.unwrap_or_default();
-    ExportFilters { channels: channels.split(',').map(str::trim).filter(|c| !c.is_empty()).map(Channel::parse).collect(), contact, text }
 }
 
 /// `days` or `since_last`, exactly one, with a message that says what to send.
@@ -74,7 +66,7 @@ pub async fn preview(
 ) -> Result<Json<ExportPreview>, ApiError> {
     let days = q.days.as_deref().map(Days::parse).transpose().map_err(|e| ApiError::BadRequest(e.to_string()))?;
     let span = span(days, q.since_last.unwrap_or(false))?;
-    let filters = query_filters(q.channels, q.contact, q.text);
+    let filters = ExportFilters::from_query(q.channels.as_deref(), q.contact, q.text);
     Ok(Json(state.catalog.preview(&account, &q.assistant_id, span, filters).await?))
 }
 
@@ -200,4 +192,27 @@ pub async fn upload(
     let export = state.catalog.receive_upload(&account, &id, expected, declared, body.into_data_stream()).await?;
     state.jobs.spawn_check(export.clone());
     Ok(Json(export_info(export)))
+}
+
+#[derive(Deserialize)]
+pub struct PagesQuery {
+    cursor: Option<String>,
+}
+
+/// A page of the export's conversations, as its file holds them (its range and filters),
+/// from `cursor`; the next cursor also comes as a header, read before the body, so a
+/// client can ask for the next page while this one arrives.
+pub async fn pages(
+    State(state): State<AppState>,
+    Authed(account): Authed,
+    Path(id): Path<String>,
+    ApiQuery(q): ApiQuery<PagesQuery>,
+) -> Result<([(HeaderName, HeaderValue); 1], Json<ConversationPage<StoredConversation>>), ApiError> {
+    let page = state.catalog.export_page(&account, &id, q.cursor.as_deref()).await?;
+    let next_cursor = page.next.map(Cursor::encode);
+    let header = HeaderValue::from_str(next_cursor.as_deref().unwrap_or("")).map_err(|e| ApiError::Internal(e.into()))?;
+    Ok((
+        [(HeaderName::from_static(super::conversations::NEXT_CURSOR), header)],
+        Json(ConversationPage { conversations: page.conversations, next_cursor, totals: None }),
+    ))
 }

@@ -47,6 +47,7 @@ pub fn app(state: AppState) -> Router {
         .route("/exports/{id}", get(exports::get).delete(exports::delete))
         .route("/exports/{id}/content", get(files::download).put(exports::upload))
         .route("/exports/{id}/open", get(files::open))
+        .route("/exports/{id}/pages", get(exports::pages))
         .route("/exports/{id}/parts/{n}", put(exports::upload_part))
         .route("/exports/{id}/complete", post(exports::complete))
         .route("/exports/{id}/hold", post(exports::hold).delete(exports::release))

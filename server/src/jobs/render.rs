@@ -5,7 +5,7 @@
 
 use super::Lease;
 use crate::catalog::Catalog;
-use crate::store::{AssistantRow, ExportRow, Scope};
+use crate::store::{ExportRow, parse_stored};
 use bytes::Bytes;
 use convo_render::{ExportHeader, ExportRenderer};
 use futures_util::stream::BoxStream;
@@ -30,7 +30,6 @@ pub struct Rendered {
 /// Renders `export` from its pages; `None` when its lease was lost on the way (the
 /// export deleted, or no longer this process's).
 pub async fn render(catalog: &Catalog, export: &ExportRow, lease: Lease) -> anyhow::Result<Option<Rendered>> {
-    let assistant = AssistantRow { pk: export.assistant_pk, id: export.assistant_id.clone(), name: export.assistant_name.clone() };
     let mut work = Some(Work {
         // The header the browser renders from the same catalog entry: the same bytes.
         renderer: ExportRenderer::new(ExportHeader::for_export(&export.info())),
@@ -39,11 +38,12 @@ pub async fn render(catalog: &Catalog, export: &ExportRow, lease: Lease) -> anyh
     });
     let mut cursor = None;
     loop {
-        let scope = Scope { assistant: &assistant, range: export.range, filters: &export.filters };
-        let page = catalog.store().conversation_page(scope, cursor, catalog.settings().page).await?;
+        // The pages the browser reads, through the same function.
+        let page = catalog.pages_of(export, cursor).await?;
         let mut w = work.take().ok_or_else(|| anyhow::anyhow!("render state lost"))?;
-        let conversations = page.conversations;
-        let w = tokio::task::spawn_blocking(move || -> std::io::Result<Work> {
+        let stored = page.conversations;
+        let w = tokio::task::spawn_blocking(move || -> anyhow::Result<Work> {
+            let conversations = stored.into_iter().map(parse_stored).collect::<Result<Vec<_>, _>>()?;
             w.renderer.push_page(&conversations, &mut w.html);
             w.body.write_all(w.html.as_bytes())?;
             w.html.clear();

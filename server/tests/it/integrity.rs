@@ -16,7 +16,8 @@ on_both_databases!(
     a_receipt_is_signed_only_for_a_file_the_server_reproduced,
     a_forged_upload_gets_no_receipt_and_says_why,
     an_upload_made_for_another_export_is_refused_and_stores_nothing,
-    a_server_render_whose_lease_was_taken_can_neither_fail_nor_finish_the_export
+    a_server_render_whose_lease_was_taken_can_neither_fail_nor_finish_the_export,
+    an_exports_pages_hold_its_range_and_filters_for_its_owner_only
 );
 
 async fn get(client: &reqwest::Client, app: &TestApp, path: &str) -> (StatusCode, Value) {
@@ -209,4 +210,47 @@ async fn a_server_render_whose_lease_was_taken_can_neither_fail_nor_finish_the_e
     app.state.jobs.render(row).await;
     let export = crate::limits::settle_one(&app, &alice, &stalled_id).await;
     assert_eq!(export["verified"], true, "a server render is its own reproduction");
+}
+
+async fn an_exports_pages_hold_its_range_and_filters_for_its_owner_only(db: Db) {
+    let settings = convo_server::settings::Settings {
+        export_page: Some(convo_server::store::PageLimits { conversations: 2, messages: 1_000, bytes: 1 << 20 }),
+        ..Default::default()
+    };
+    let app = TestApp::start_with(db, settings).await;
+    app.seed(30).await;
+    let alice = app.login(ALICE).await;
+    let body = json!({"assistant_id": "support-bot", "days": 30, "filters": {"channels": ["Gmail"]}});
+    let id = create_export(&alice, &app.base, body).await;
+    let (_, export) = get(&alice, &app, &format!("/api/exports/{id}")).await;
+    let mut cursor: Option<String> = None;
+    let (mut seen, mut pages) = (0, 0);
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/api/exports/{id}/pages?cursor={c}"),
+            None => format!("/api/exports/{id}/pages"),
+        };
+        let r = alice.get(app.url(&path)).send().await.unwrap();
+        let header = r.headers()["next-cursor"].to_str().unwrap().to_string();
+        let (status, page) = json_of(r).await;
+        assert_eq!(status, 200, "{page}");
+        assert_eq!(header, page["next_cursor"].as_str().unwrap_or(""), "the header says the same");
+        for c in page["conversations"].as_array().unwrap() {
+            assert_eq!(c["channel"], "gmail", "the export's filters apply");
+            let started = c["started_at"].as_str().unwrap();
+            assert!(started >= export["range"]["from"].as_str().unwrap() && started <= export["range"]["to"].as_str().unwrap());
+            seen += 1;
+        }
+        pages += 1;
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_string()),
+            None => break,
+        }
+    }
+    assert_eq!(seen, export["conversations"].as_i64().unwrap(), "every conversation of the export, once");
+    assert!(pages > 1, "in several pages");
+    let (status, body) = get(&alice, &app, &format!("/api/exports/{id}/pages?cursor=nonsense")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let bob = app.login(convo_testkit::BOB).await;
+    assert_eq!(get(&bob, &app, &format!("/api/exports/{id}/pages")).await.0, StatusCode::NOT_FOUND, "another account's export");
 }

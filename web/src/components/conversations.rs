@@ -34,8 +34,6 @@ pub fn ConversationList(assistant: String) -> impl IntoView {
                 cursor: after.as_deref(),
                 newest_first: true,
                 limit: Some(25),
-                messages: None,
-                filters: None,
             };
             match api::conversations(&query).await {
                 Ok(page) => {

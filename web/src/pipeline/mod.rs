@@ -19,13 +19,10 @@ use convo_model::api::ExportInfo;
 use convo_render::{ExportHeader, ExportRenderer};
 use pager::Pager;
 use parts::{Parts, take_full_parts, upload_part};
-use std::cell::RefCell;
 use std::future::Future;
 use std::pin::Pin;
-use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::task::Poll;
 use timing::{Phase, Spent, mark, record_wasm_memory};
 use wasm_bindgen::JsValue;
 
@@ -69,28 +66,12 @@ type LocalBoxFuture<T> = Pin<Box<dyn Future<Output = T>>>;
 /// futures once got them on the wire but left every later step (reading a page,
 /// sending a part once hashed) waiting for the render loop: 4.4 s of 9 s at 1,000,000
 /// messages (the click_to_ready bench).
-fn spawned<T: 'static>(work: impl Future<Output = T> + 'static) -> LocalBoxFuture<T> {
-    type Slot<T> = Rc<RefCell<(Option<T>, Option<std::task::Waker>)>>;
-    let slot: Slot<T> = Rc::new(RefCell::new((None, None)));
-    let filled = slot.clone();
+fn spawned<T: 'static>(work: impl Future<Output = Result<T, ApiError>> + 'static) -> LocalBoxFuture<Result<T, ApiError>> {
+    let (tx, rx) = futures_channel::oneshot::channel();
     wasm_bindgen_futures::spawn_local(async move {
-        let value = work.await;
-        let mut slot = filled.borrow_mut();
-        slot.0 = Some(value);
-        if let Some(waker) = slot.1.take() {
-            waker.wake();
-        }
+        let _ = tx.send(work.await);
     });
-    Box::pin(std::future::poll_fn(move |cx| {
-        let mut slot = slot.borrow_mut();
-        match slot.0.take() {
-            Some(value) => Poll::Ready(value),
-            None => {
-                slot.1 = Some(cx.waker().clone());
-                Poll::Pending
-            }
-        }
-    }))
+    Box::pin(async move { rx.await.unwrap_or_else(|_| Err(ApiError::network("the request's task was dropped"))) })
 }
 /// Renders and uploads `export`; `on_progress` gets messages rendered so far.
 pub async fn run(export: ExportInfo, cancel: Cancel, on_progress: impl Fn(i64)) -> Result<Outcome, ApiError> {
@@ -101,7 +82,7 @@ pub async fn run(export: ExportInfo, cancel: Cancel, on_progress: impl Fn(i64)) 
 
 async fn render_and_upload(export: ExportInfo, cancel: Cancel, on_progress: impl Fn(i64)) -> Result<Outcome, ApiError> {
     let mut renderer = ExportRenderer::new(ExportHeader::for_export(&export));
-    let pages = Pager::start(&export);
+    let mut pages = Pager::start(&export.id);
     let mut parts = Parts::new(&export.id);
     let mut spent = Spent::default();
     let mut body = String::new();

@@ -1,0 +1,39 @@
+//! An export's pages: the conversations its file holds, in file order, page after page
+//! from a cursor. The one function the browser (over `GET /api/exports/{id}/pages`) and
+//! the server's own renders (exports and the checks of uploads) read an export through,
+//! so "the browser and the server render the same pages" rests on this, not on two
+//! codecs of the range and filters.
+//!
+//! Pages are bounded by bytes and messages, not by a number of conversations: a page
+//! costs a request (the browser's own milliseconds, a query), so short conversations
+//! must not make many small pages. At 200 conversations a page, 90,000 conversations of
+//! 20 messages were 450 requests and 19 s of a browser's 37 s spent waiting for them
+//! (measured from outside, issue 15); bounded by 4 MiB they are a tenth as many.
+
+use super::{Catalog, CatalogError, Result};
+use crate::store::{AccountRef, AssistantRow, Cursor, ExportRow, Page, PageLimits, Scope, StoredConversation};
+
+/// How big an export's page gets: the byte bound decides for every shape of data but
+/// conversations with one huge message each (the conversation cap) or tiny ones (the
+/// message cap), and keeps a page's render in the browser within a frame or two.
+pub const EXPORT_PAGE: PageLimits = PageLimits { conversations: 5_000, messages: 20_000, bytes: 4 << 20 };
+
+impl Catalog {
+    /// A page of the account's export, from `cursor` (as the previous page gave it).
+    pub async fn export_page(&self, account: &AccountRef, id: &str, cursor: Option<&str>) -> Result<Page<StoredConversation>> {
+        let export = self.get(account, id).await?;
+        let cursor = match cursor {
+            Some(raw) => Some(Cursor::decode(raw).ok_or_else(|| CatalogError::BadInput("cursor is not one this server gave out".into()))?),
+            None => None,
+        };
+        self.pages_of(&export, cursor).await
+    }
+
+    /// A page of `export` from `cursor`: its range and filters, in file order.
+    pub async fn pages_of(&self, export: &ExportRow, cursor: Option<Cursor>) -> Result<Page<StoredConversation>> {
+        let assistant = AssistantRow { pk: export.assistant_pk, id: export.assistant_id.clone(), name: export.assistant_name.clone() };
+        let scope = Scope { assistant: &assistant, range: export.range, filters: &export.filters };
+        let limits = self.settings.export_page.unwrap_or(EXPORT_PAGE);
+        Ok(self.store.stored_page(scope, cursor, limits, false).await?)
+    }
+}
