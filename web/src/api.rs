@@ -5,9 +5,9 @@
 use convo_model::api::{
     AssistantList, AuditPage, BrowserReport, CompleteUpload, ConversationPage, CreateExportRequest, CreateScheduleRequest, CreatedExport,
     ErrorBody, ExportInfo, ExportList, ExportPreview, LoginRequest, Me, PartReceived, ProgressReport, ScheduleInfo, ScheduleList,
-    ScheduleRun, UpdateScheduleRequest,
+    ScheduleRun, Span, UpdateScheduleRequest,
 };
-use convo_model::{Days, ExportFilters};
+use convo_model::ExportFilters;
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -122,22 +122,6 @@ pub struct PageQuery<'a> {
     pub limit: Option<u32>,
 }
 
-/// How far back an export reaches: a number of days, or since the last export.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Span {
-    Days(Days),
-    SinceLast,
-}
-
-impl Span {
-    fn query(self) -> String {
-        match self {
-            Span::Days(d) => format!("days={d}"),
-            Span::SinceLast => "since_last=true".into(),
-        }
-    }
-}
-
 /// A page of an assistant's completed conversations.
 pub async fn conversations(q: &PageQuery<'_>) -> ApiResult<ConversationPage> {
     let mut url = format!("/api/assistants/{}/conversations?from={}&to={}", encode(q.assistant), encode(q.from), encode(q.to));
@@ -174,24 +158,25 @@ pub fn parse_page(bytes: &[u8]) -> ApiResult<ConversationPage> {
 }
 
 pub async fn preview(assistant: &str, span: Span, filters: &ExportFilters) -> ApiResult<ExportPreview> {
-    let url = format!("/api/exports/preview?assistant_id={}&{}{}", encode(assistant), span.query(), filters.to_query());
+    let url = format!("/api/exports/preview?assistant_id={}&{}{}", encode(assistant), span.to_query(), filters.to_query());
     json(Request::get(&url)).await
 }
 
 pub async fn create_export(assistant: &str, span: Span, filters: ExportFilters) -> ApiResult<CreatedExport> {
-    let (days, since_last) = match span {
-        Span::Days(d) => (Some(d), false),
-        Span::SinceLast => (None, true),
-    };
+    let (days, since_last) = span.to_fields();
     let body = CreateExportRequest { assistant_id: assistant.into(), days, since_last, filters, render: None };
     post_json(Request::post("/api/exports"), &body).await
 }
 
 /// Keeps (`true`) or releases an export.
-pub async fn hold(id: &str, keep: bool) -> ApiResult<ExportInfo> {
-    let url = format!("/api/exports/{}/hold", encode(id));
-    let request = if keep { Request::post(&url) } else { Request::delete(&url) };
-    json(request).await
+/// Keeps the export: neither evicted nor expired.
+pub async fn hold(id: &str) -> ApiResult<ExportInfo> {
+    json(Request::post(&format!("/api/exports/{}/hold", encode(id)))).await
+}
+
+/// Releases a kept export.
+pub async fn release(id: &str) -> ApiResult<ExportInfo> {
+    json(Request::delete(&format!("/api/exports/{}/hold", encode(id)))).await
 }
 
 pub async fn schedules() -> ApiResult<ScheduleList> {

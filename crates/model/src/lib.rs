@@ -152,9 +152,28 @@ pub struct TimeRange {
     pub to: Timestamp,
 }
 
+/// Ranges are inclusive to the millisecond: the range that continues another starts 1 ms
+/// after it ends.
+pub const RANGE_STEP: chrono::Duration = chrono::Duration::milliseconds(1);
+
 impl TimeRange {
     pub fn contains(&self, t: Timestamp) -> bool {
         self.from <= t && t <= self.to
+    }
+
+    /// The range from `from` up to, not including, `end`.
+    pub fn until(from: Timestamp, end: Timestamp) -> TimeRange {
+        TimeRange { from, to: end - RANGE_STEP }
+    }
+
+    /// Where a range that continues this one starts.
+    pub fn next_start(&self) -> Timestamp {
+        self.to + RANGE_STEP
+    }
+
+    /// Whether this range starts exactly where `previous` ended.
+    pub fn continues(&self, previous: &TimeRange) -> bool {
+        self.from == previous.next_start()
     }
 }
 

@@ -324,8 +324,7 @@ pub fn check_chain(next: &Manifest, previous: &Manifest, previous_file: &[u8]) -
     if actual != link.sha256 {
         problems.push(format!("the previous file's SHA-256 is {actual}, but the export recorded {}", link.sha256));
     }
-    let meets = previous.range.to + chrono::Duration::milliseconds(1);
-    if next.range.from != meets {
+    if !next.range.continues(&previous.range) {
         problems.push(format!(
             "the ranges do not meet: the previous export ends at {}, this one starts at {}",
             previous.range.to.to_rfc3339(),

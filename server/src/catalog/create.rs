@@ -15,14 +15,7 @@ pub struct Created {
     pub evicted: Vec<Evicted>,
 }
 
-/// How far back an export reaches.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Span {
-    /// This many days up to now.
-    Days(Days),
-    /// From where the account's latest export of the assistant ended, up to now.
-    SinceLast,
-}
+pub use convo_model::api::Span;
 
 /// What a create asks for.
 #[derive(Debug, Clone)]
@@ -103,7 +96,7 @@ impl Catalog {
     /// continue.
     async fn since_last(&self, account: &AccountRef, assistant: &AssistantRow, now: Timestamp) -> Result<Option<SinceLast>> {
         let Some((previous, last)) = self.store.latest_in_chain(account.id, assistant.pk).await? else { return Ok(None) };
-        let from = last.to + chrono::Duration::milliseconds(1);
+        let from = last.next_start();
         let range = TimeRange { from, to: now.max(from) };
         Ok(Some(SinceLast { previous, range, days: span_days(range) }))
     }
@@ -170,6 +163,6 @@ impl Catalog {
         let totals = self.store.totals(Scope { assistant: &assistant, range: plan.range, filters: &plan.filters }).await?;
         let evicts = self.store.next_eviction(account.id, now, self.settings.max_exports).await?;
         let since_last = self.since_last(account, &assistant, now).await?;
-        Ok(ExportPreview { range: plan.range, totals, evicts, since_last })
+        Ok(ExportPreview { range: plan.range, totals, evicts, since_last, limits: self.limits() })
     }
 }

@@ -16,7 +16,7 @@ use super::upload::{By, Layout};
 use super::{Catalog, CatalogError, Digest, Result, UploadBody};
 use crate::files::Written;
 use crate::store::{AccountRef, ExportRow, StoredPart};
-use convo_model::api::{ExportStatus, PartReceived, Renderer};
+use convo_model::api::{ExportStatus, HEAD_PART, PartReceived, Renderer};
 use futures_util::TryStreamExt;
 use sha2::Digest as _;
 
@@ -54,8 +54,8 @@ impl Catalog {
         if let Some(stored) = parts.iter().find(|p| p.n == n) {
             return self.resent(stored, &expected_hex);
         }
-        let last = parts.iter().map(|p| p.n).filter(|n| *n >= 2).max().unwrap_or(1);
-        if n >= 2 && n != last + 1 {
+        let last = parts.iter().map(|p| p.n).filter(|n| *n > HEAD_PART).max().unwrap_or(HEAD_PART);
+        if n > HEAD_PART && n != last + 1 {
             return Err(CatalogError::Conflict(format!(
                 "part {n} is out of order: part {} comes next (part 1 may come at any time)",
                 last + 1

@@ -18,7 +18,7 @@ pub struct Period {
 impl Period {
     /// The range an export of this period covers.
     pub fn range(self) -> TimeRange {
-        TimeRange { from: self.start, to: self.end - Duration::milliseconds(1) }
+        TimeRange::until(self.start, self.end)
     }
 }
 
@@ -70,7 +70,7 @@ pub fn containing(every: Every, tz: Tz, t: Timestamp) -> Period {
 /// The latest period that is complete at `now`.
 pub fn previous_complete(every: Every, tz: Tz, now: Timestamp) -> Period {
     let current = containing(every, tz, now);
-    containing(every, tz, current.start - Duration::milliseconds(1))
+    containing(every, tz, current.start - convo_model::RANGE_STEP)
 }
 
 /// Periods that end after `after` and are complete at `now`, oldest first: what a
@@ -153,7 +153,7 @@ mod tests {
         let starts: Vec<String> = due.iter().map(|p| p.start.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()).collect();
         assert_eq!(starts, ["2026-01-01 00:00", "2026-02-01 00:00", "2026-03-01 00:00", "2026-04-01 00:00"]);
         for pair in due.windows(2) {
-            assert_eq!(pair[0].range().to + Duration::milliseconds(1), pair[1].range().from, "consecutive periods meet");
+            assert!(pair[1].range().continues(&pair[0].range()), "consecutive periods meet");
         }
         assert!(super::due(Every::Week, tz, at("2026-05-04T12:00:00Z"), at("2026-05-05T00:00:00Z")).is_empty(), "nothing complete yet");
     }

@@ -159,7 +159,7 @@ impl Catalog {
     async fn export_period(&self, schedule: &ScheduleRow, period: Period, actor: &str, claim: bool) -> Result<Option<Created>> {
         let range: TimeRange = period.range();
         let previous = match self.store.latest_in_chain(schedule.account_id, schedule.assistant.pk).await? {
-            Some((previous, last)) if last.to + chrono::Duration::milliseconds(1) == range.from => Some(previous),
+            Some((previous, last)) if range.continues(&last) => Some(previous),
             _ => None::<PreviousExport>,
         };
         let plan = Plan { range, previous, filters: schedule.filters.clone() };
@@ -179,7 +179,7 @@ impl Catalog {
             "{} {} to {} ({})",
             schedule.every,
             period.start.with_timezone(&tz).format("%Y-%m-%d"),
-            (period.end - chrono::Duration::milliseconds(1)).with_timezone(&tz).format("%Y-%m-%d"),
+            range.to.with_timezone(&tz).format("%Y-%m-%d"),
             schedule.time_zone
         );
         let now = self.clock.now();

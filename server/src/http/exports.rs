@@ -24,12 +24,7 @@ fn export_info(e: ExportRow) -> ExportInfo {
 
 /// `days` or `since_last`, exactly one, with a message that says what to send.
 fn span(days: Option<Days>, since_last: bool) -> Result<Span, ApiError> {
-    match (days, since_last) {
-        (Some(days), false) => Ok(Span::Days(days)),
-        (None, true) => Ok(Span::SinceLast),
-        (Some(_), true) => Err(ApiError::BadRequest("send either days or since_last, not both".into())),
-        (None, false) => Err(ApiError::BadRequest("send days (a whole number from 1 to 365) or since_last: true".into())),
-    }
+    Span::from_fields(days, since_last).map_err(|e| ApiError::BadRequest(e.into()))
 }
 
 pub async fn create(
@@ -72,7 +67,7 @@ pub async fn preview(
 
 pub async fn list(State(state): State<AppState>, Authed(account): Authed) -> Result<Json<ExportList>, ApiError> {
     let exports = state.catalog.list(&account).await?.into_iter().map(export_info).collect();
-    Ok(Json(ExportList { exports }))
+    Ok(Json(ExportList { exports, limits: state.catalog.limits() }))
 }
 
 pub async fn get(State(state): State<AppState>, Authed(account): Authed, Path(id): Path<String>) -> Result<Json<ExportInfo>, ApiError> {
@@ -145,11 +140,11 @@ pub async fn complete(
 
 /// Keep: a held export is neither evicted nor expired.
 pub async fn hold(State(state): State<AppState>, Authed(account): Authed, Path(id): Path<String>) -> Result<Json<ExportInfo>, ApiError> {
-    Ok(Json(export_info(state.catalog.hold(&account, &id, true).await?)))
+    Ok(Json(export_info(state.catalog.hold(&account, &id).await?)))
 }
 
 pub async fn release(State(state): State<AppState>, Authed(account): Authed, Path(id): Path<String>) -> Result<Json<ExportInfo>, ApiError> {
-    Ok(Json(export_info(state.catalog.hold(&account, &id, false).await?)))
+    Ok(Json(export_info(state.catalog.release(&account, &id).await?)))
 }
 
 /// A signed receipt for a ready export.

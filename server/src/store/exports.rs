@@ -84,6 +84,13 @@ impl ExportRow {
     }
 }
 
+/// Whether an export is to be kept (held) or released.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hold {
+    Keep,
+    Release,
+}
+
 /// A schedule's claim on one period: the export is created only if no process has
 /// exported that period yet.
 #[derive(Debug, Clone, Copy)]
@@ -322,7 +329,8 @@ impl Store {
     /// Holds or releases the account's export; at most `max_held` held at once (checked
     /// under the account's lock, so concurrent holds cannot pass it). `Ok(false)` when
     /// holding would exceed it.
-    pub async fn set_held(&self, account_id: i64, actor: &str, id: &str, held: bool, max_held: i64, now: Timestamp) -> Result<bool> {
+    pub async fn set_held(&self, account_id: i64, actor: &str, id: &str, hold: Hold, max_held: i64, now: Timestamp) -> Result<bool> {
+        let held = hold == Hold::Keep;
         let mut tx = self.pool.begin().await?;
         sqlx::query("UPDATE accounts SET export_seq = export_seq WHERE id = $1").bind(account_id).execute(&mut *tx).await?;
         if held {

@@ -6,7 +6,7 @@ use super::confirm_delete::ConfirmDelete;
 use crate::api;
 use crate::format;
 use crate::state::{Rendered, Running, Toasts};
-use convo_model::api::{ExportInfo, ExportStatus, Renderer};
+use convo_model::api::{CatalogLimits, ExportInfo, ExportStatus, Renderer, Verification};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -70,8 +70,22 @@ fn ExportRow(export: ExportInfo, exports: RwSignal<Vec<ExportInfo>>) -> impl Int
     let error = e.error.clone().unwrap_or_default();
     let renderer = e.renderer;
     let waiting = e.waiting;
+    let (verification, note) = (e.verification, e.verification_note.clone().unwrap_or_default());
     let status_view = move || match status {
-        ExportStatus::Ready => view! { <span class="badge ok">"Ready"</span> }.into_any(),
+        ExportStatus::Ready => {
+            let checked = match verification {
+                Some(Verification::Verified) => view! {
+                    <span class="help verified" title="The server rendered this export again from its own data: the same bytes. Receipts vouch for it.">"Verified"</span>
+                }
+                .into_any(),
+                Some(Verification::Mismatch) => view! {
+                    <span class="badge bad mismatch" title=note.clone()>"Not reproduced: no receipt"</span>
+                }
+                .into_any(),
+                _ => view! { <span class="help verifying">"Being verified\u{2026}"</span> }.into_any(),
+            };
+            view! { <span class="badge ok">"Ready"</span>" "{checked} }.into_any()
+        }
         ExportStatus::Failed => view! { <span class="badge bad">"Failed: "{error.clone()}</span> }.into_any(),
         ExportStatus::Processing if waiting => view! {
             <span class="processing waiting">"Waiting for the server: other exports are rendering"</span>
@@ -123,7 +137,8 @@ fn ExportRow(export: ExportInfo, exports: RwSignal<Vec<ExportInfo>>) -> impl Int
         move |_| {
             let id = id.clone();
             spawn_local(async move {
-                match api::hold(&id, !held).await {
+                let answer = if held { api::release(&id).await } else { api::hold(&id).await };
+                match answer {
                     Ok(info) => exports.update(|list| {
                         if let Some(x) = list.iter_mut().find(|x| x.id == info.id) {
                             *x = info;
@@ -156,6 +171,11 @@ fn ExportRow(export: ExportInfo, exports: RwSignal<Vec<ExportInfo>>) -> impl Int
         (!notes.is_empty()).then(|| notes.join(" · "))
     };
     let held = e.held;
+    let limits = use_context::<RwSignal<Option<CatalogLimits>>>();
+    let keep_help = move || {
+        let most = limits.and_then(|l| l.get()).map(|l| format!(" (at most {})", l.max_held)).unwrap_or_default();
+        format!("A kept export is neither deleted to make room nor expired{most}")
+    };
     view! {
         <tr class="export-row" data-id=e.id.clone()>
             <td class="filename">{e.filename.clone()}{about.map(|a| view! { <br/><span class="help about">{a}</span> })}</td>
@@ -169,7 +189,7 @@ fn ExportRow(export: ExportInfo, exports: RwSignal<Vec<ExportInfo>>) -> impl Int
                         on:click=download.clone()>"Download"</a>
                     <a class="button open" href=e.open_url.clone() target="_blank" rel="noopener noreferrer" aria-disabled=(!ready).to_string()>"Open"</a>
                     <button type="button" class="keep" aria-pressed=held.to_string() on:click=keep.clone()
-                        title="A kept export is neither deleted to make room nor expired (at most 5)">{if held { "Kept" } else { "Keep" }}</button>
+                        title=keep_help>{if held { "Kept" } else { "Keep" }}</button>
                     <button type="button" class="delete" on:click=move |_| confirming.set(true)>
                         <svg aria-hidden="true" viewBox="0 0 24 24" width="16" height="16"><path d="M4 7h16M9 7V4h6v3m-8 0l1 13h8l1-13" fill="none" stroke="currentColor" stroke-width="2"/></svg>
                         " Delete"

@@ -131,7 +131,7 @@ fn PreviewText(preview: ExportPreview) -> impl IntoView {
             format::plural(p.totals.conversations, "completed conversation"), format::plural(p.totals.messages, "message"),
             format::minute(p.range.from), format::minute(p.range.to))}</p>
         {p.evicts.map(|e| view! {
-            <p id="export-evicts" class="warning">{format!("You have 20 exports: the oldest, {}, will be deleted to make room.", e.filename)}</p>
+            <p id="export-evicts" class="warning">{format!("You have {} exports: the oldest, {}, will be deleted to make room.", p.limits.max_exports, e.filename)}</p>
         })}
     }
 }

@@ -11,7 +11,7 @@ use super::schedules::SchedulesPage;
 use crate::api;
 use crate::pipeline::{self, Cancel, Outcome};
 use crate::state::{Page, Rendered, Running, Toasts};
-use convo_model::api::{ExportInfo, ExportStatus, Me};
+use convo_model::api::{CatalogLimits, ExportInfo, ExportStatus, Me};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -24,6 +24,9 @@ pub fn Shell(me: Me, on_logout: impl Fn() + Copy + 'static) -> impl IntoView {
     let assistants = LocalResource::new(api::assistants);
     let selected = RwSignal::new(None::<String>);
     let exports = RwSignal::new(Vec::<ExportInfo>::new());
+    // The catalog's limits, as the server says them with each list.
+    let limits = RwSignal::new(None::<CatalogLimits>);
+    provide_context(limits);
     let running = Running::new();
     let rendered = Rendered::new();
     provide_context(rendered);
@@ -44,6 +47,7 @@ pub fn Shell(me: Me, on_logout: impl Fn() + Copy + 'static) -> impl IntoView {
     let refresh = move || {
         spawn_local(async move {
             if let Ok(list) = api::exports().await {
+                limits.set(Some(list.limits));
                 exports.set(list.exports);
             }
         });
@@ -51,6 +55,7 @@ pub fn Shell(me: Me, on_logout: impl Fn() + Copy + 'static) -> impl IntoView {
     spawn_local(async move {
         while alive.get_value() {
             if let Ok(list) = api::exports().await {
+                limits.set(Some(list.limits));
                 exports.set(list.exports);
             }
             let busy = exports.with_untracked(|e| e.iter().any(|x| x.status == ExportStatus::Processing));

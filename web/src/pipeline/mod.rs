@@ -15,7 +15,7 @@ mod parts;
 mod timing;
 
 use crate::api::{self, ApiError, with_retry};
-use convo_model::api::ExportInfo;
+use convo_model::api::{ExportInfo, HEAD_PART};
 use convo_render::{ExportHeader, ExportRenderer};
 use pager::Pager;
 use parts::{Parts, take_full_parts, upload_part};
@@ -129,9 +129,9 @@ async fn render_and_upload(export: ExportInfo, cancel: Cancel, on_progress: impl
     let finished = renderer.finish();
     part.extend_from_slice(finished.tail.as_bytes());
     parts.send_body(part).await?;
-    let count = parts.sent + 1;
-    // The head (the statistics are known now): part 1, first in the file.
-    let head_array = upload_part(export.id.clone(), 1, finished.head.into_bytes()).await?;
+    let count = parts.sent + HEAD_PART as u32;
+    // The head (the statistics are known now): first in the file.
+    let head_array = upload_part(export.id.clone(), HEAD_PART as u32, finished.head.into_bytes()).await?;
     parts.settle_all().await?;
     mark("convo:hashed");
     if cancel.is_cancelled() {

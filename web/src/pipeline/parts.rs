@@ -2,6 +2,7 @@
 //! with its digest, a few at a time; and the file kept as a Blob while it is small.
 
 use super::{LocalBoxFuture, spawned};
+use convo_model::api::HEAD_PART;
 use crate::api::{self, ApiError, with_retry};
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -52,7 +53,8 @@ pub(super) async fn upload_part(id: String, n: u32, bytes: Vec<u8>) -> Result<js
 pub(super) struct Parts {
     id: String,
     in_flight: std::collections::VecDeque<LocalBoxFuture<Result<js_sys::Uint8Array, ApiError>>>,
-    /// The body parts sent or sending (the next is `sent + 2`: part 1 is the head).
+    /// The body parts sent or sending (the next is `HEAD_PART + sent + 1`: the head
+    /// comes first in the file and last on the wire).
     pub(super) sent: u32,
     pub(super) kept: Option<js_sys::Array>,
     size: usize,
@@ -76,7 +78,7 @@ impl Parts {
     /// The next body part.
     pub(super) async fn send_body(&mut self, bytes: Vec<u8>) -> Result<(), ApiError> {
         self.sent += 1;
-        self.send(self.sent + 1, bytes).await
+        self.send(HEAD_PART as u32 + self.sent, bytes).await
     }
 
     async fn settle_one(&mut self) -> Result<(), ApiError> {

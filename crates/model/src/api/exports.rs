@@ -63,6 +63,7 @@ pub struct ExportInfo {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExportList {
     pub exports: Vec<ExportInfo>,
+    pub limits: CatalogLimits,
 }
 
 /// An export deleted to stay within the limit of 20.
@@ -89,6 +90,7 @@ pub struct ExportPreview {
     /// earlier export to continue (the dialog's quick pick).
     #[serde(default)]
     pub since_last: Option<SinceLast>,
+    pub limits: CatalogLimits,
 }
 
 /// The export a `since_last` export continues, and the range it would cover.
@@ -99,6 +101,57 @@ pub struct SinceLast {
     /// Whole days the range spans, rounded up (what the quick pick says).
     pub days: i64,
 }
+
+/// How far back an export reaches: a number of days up to now, or from where the
+/// account's latest export of the assistant ended, up to now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Span {
+    Days(Days),
+    SinceLast,
+}
+
+impl Span {
+    /// As the preview's query string has it (`days=N` or `since_last=true`).
+    pub fn to_query(self) -> String {
+        match self {
+            Span::Days(d) => format!("days={d}"),
+            Span::SinceLast => "since_last=true".into(),
+        }
+    }
+
+    /// As a create's body has it: `days`, or `since_last`.
+    pub fn to_fields(self) -> (Option<Days>, bool) {
+        match self {
+            Span::Days(d) => (Some(d), false),
+            Span::SinceLast => (None, true),
+        }
+    }
+
+    /// From a create's body or a preview's query: exactly one of them, or a message that
+    /// says what to send.
+    pub fn from_fields(days: Option<Days>, since_last: bool) -> Result<Span, &'static str> {
+        match (days, since_last) {
+            (Some(days), false) => Ok(Span::Days(days)),
+            (None, true) => Ok(Span::SinceLast),
+            (Some(_), true) => Err("send either days or since_last, not both"),
+            (None, false) => Err("send days (a whole number from 1 to 365) or since_last: true"),
+        }
+    }
+}
+
+/// The catalog's limits, as the server enforces them (the web app says them, never
+/// a number of its own).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CatalogLimits {
+    /// Exports an account keeps; the next deletes its oldest one not kept.
+    pub max_exports: i64,
+    /// Exports an account may keep (hold) at once.
+    pub max_held: i64,
+}
+
+/// The file's first part, its head: known only once the rest is rendered (it holds the
+/// statistics), so it may come last; parts after it come in order.
+pub const HEAD_PART: i64 = 1;
 
 /// `POST /api/exports`: `days` up to now, or `since_last` (from where the account's
 /// latest export of the assistant ended, up to now), optionally narrowed by `filters`.
