@@ -2,12 +2,12 @@
 //! an error body into its message. Failed requests that may succeed later are retried
 //! with backoff.
 
+use convo_model::ExportFilters;
 use convo_model::api::{
     AssistantList, AuditPage, BrowserReport, CompleteUpload, ConversationPage, CreateExportRequest, CreateScheduleRequest, CreatedExport,
     ErrorBody, ExportInfo, ExportList, ExportPreview, LoginRequest, Me, PartReceived, ProgressReport, ScheduleInfo, ScheduleList,
     ScheduleRun, Span, UpdateScheduleRequest,
 };
-use convo_model::ExportFilters;
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::Serialize;
 use serde::de::DeserializeOwned;

@@ -164,7 +164,7 @@ mod tests {
                     .enumerate()
                     .flat_map(|(i, piece)| match i {
                         0 => piece.as_bytes().to_vec(),
-                        _ => [vec![u8::from_str_radix(&piece[..2], 16).unwrap()], piece[2..].as_bytes().to_vec()].concat(),
+                        _ => [vec![u8::from_str_radix(&piece[..2], 16).unwrap()], piece.as_bytes()[2..].to_vec()].concat(),
                     })
                     .collect();
                 (k, String::from_utf8(bytes).unwrap())

@@ -4,9 +4,10 @@
 //! what it will delete to make room, and Start Export.
 
 use super::filter_fields::FilterFields;
-use crate::api::{self, Span};
+use crate::api;
 use crate::format;
 use crate::state::Toasts;
+use convo_model::api::Span;
 use convo_model::api::{AssistantRef, ExportInfo, ExportPreview};
 use convo_model::{Days, ExportFilters};
 use leptos::prelude::*;

@@ -2,8 +2,8 @@
 //! with its digest, a few at a time; and the file kept as a Blob while it is small.
 
 use super::{LocalBoxFuture, spawned};
-use convo_model::api::HEAD_PART;
 use crate::api::{self, ApiError, with_retry};
+use convo_model::api::HEAD_PART;
 use wasm_bindgen::{JsCast, JsValue};
 
 /// Parts on their way at most, besides the one filling.
