@@ -60,7 +60,17 @@ const STYLE: &str = include_str!("assets/export.css");
 const BLOCK: u64 = 16;
 const SCRIPT: &str = include_str!("assets/export.js");
 const BLOCK_OPEN: &str = "<div class=\"blk\">";
-const BLOCK_CLOSE: &str = "</div>\n";
+
+/// The block markup before conversation `n` (1-based): a block opens every `BLOCK`.
+fn block_before(n: u64) -> &'static str {
+    if n % BLOCK == 1 || BLOCK == 1 { BLOCK_OPEN } else { "" }
+}
+
+/// The markup after conversation `n`'s article: its line end, and the block's close
+/// when it is the block's last.
+fn block_after(n: u64) -> &'static str {
+    if n.is_multiple_of(BLOCK) { "\n</div>\n" } else { "\n" }
+}
 /// What follows the manifest's JSON: the end of its block and of the page.
 const MANIFEST_CLOSE: &str = "</script></body></html>\n";
 
@@ -166,9 +176,7 @@ impl ExportRenderer {
         let name = contact.and_then(|ct| ct.name.as_deref()).map(str::trim).filter(|s| !s.is_empty());
         let email = contact.and_then(|ct| ct.email.as_deref()).map(str::trim).filter(|s| !s.is_empty());
 
-        if n % BLOCK == 1 || BLOCK == 1 {
-            body.push_str(BLOCK_OPEN);
-        }
+        body.push_str(block_before(n));
         let start = body.len();
         let _ = write!(body, "<article class=\"conv\" id=\"c{n}\" aria-labelledby=\"c{n}h\"><h2 id=\"c{n}h\"><bdi>");
         match name.or(email) {
@@ -225,10 +233,7 @@ impl ExportRenderer {
         }
         body.push_str("</article>");
         self.hashes.push(ManifestConversation { id, sha256: manifest::sha256_hex(&body.as_bytes()[start..]) });
-        body.push('\n');
-        if n.is_multiple_of(BLOCK) {
-            body.push_str(BLOCK_CLOSE);
-        }
+        body.push_str(block_after(n));
     }
 
     /// Conversations rendered so far.
@@ -250,32 +255,60 @@ impl ExportRenderer {
             to: self.stats.last_start.unwrap_or(h.exported_at),
         });
         let mut head = String::with_capacity(STYLE.len() + 8192);
+        self.push_document_start(&mut head);
+        let header_start = head.len();
+        self.push_header(&mut head, range);
+        let header_end = head.len();
+        head.push_str("<main>");
+        let stats_start = head.len();
+        self.stats.push_html(&mut head, range);
+        let stats_end = head.len();
+        self.push_list_start(&mut head);
+        let mut tail = self.tail_before_manifest();
+        let sections = Sections {
+            header: manifest::sha256_hex(&head.as_bytes()[header_start..header_end]),
+            statistics: manifest::sha256_hex(&head.as_bytes()[stats_start..stats_end]),
+            frame: self.frame_hash([&head[..header_start], &head[header_end..stats_start], &head[stats_end..]], &tail),
+        };
+        let (conversations, messages) = (self.stats.conversations, self.stats.messages());
+        tail.push_str(&self.manifest(range, sections).embedded());
+        tail.push_str(MANIFEST_CLOSE);
+        FinishedExport { head, tail, conversations, messages }
+    }
+
+    /// The page up to the header: doctype, CSP, title and style.
+    fn push_document_start(&self, head: &mut String) {
+        let h = &self.header;
         head.push_str("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">");
         let _ = write!(head, "<meta http-equiv=\"Content-Security-Policy\" content=\"{}\">", content_security_policy());
         head.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><meta name=\"color-scheme\" content=\"light dark\"><meta name=\"referrer\" content=\"no-referrer\">");
         let _ = write!(head, "<meta name=\"generator\" content=\"{GENERATOR}\"><title>Conversations of ");
-        push_html(&mut head, &h.assistant_name);
+        push_html(head, &h.assistant_name);
         head.push_str(" \u{2014} export ");
-        time::push_readable(&mut head, h.exported_at);
+        time::push_readable(head, h.exported_at);
         head.push_str("</title><style>");
         head.push_str(STYLE);
         head.push_str("</style></head><body><a class=\"skip\" href=\"#conversations-h\">Skip to conversations</a>");
-        let header_start = head.len();
+    }
+
+    /// The header: what the export is (assistant, times, range, filters, chain).
+    fn push_header(&self, head: &mut String, range: TimeRange) {
+        let h = &self.header;
         head.push_str(manifest::HEADER_START);
         head.push_str("<p class=\"kicker\">Conversation export</p><h1><bdi>");
-        push_html(&mut head, &h.assistant_name);
+        push_html(head, &h.assistant_name);
         head.push_str("</bdi></h1><dl class=\"facts\">");
         if let Some(id) = &h.assistant_id {
             head.push_str("<div><dt>Assistant ID</dt><dd><code>");
-            push_html(&mut head, id);
+            push_html(head, id);
             head.push_str("</code></dd></div>");
         }
         head.push_str("<div><dt>Exported</dt><dd>");
-        time::push_time_element(&mut head, h.exported_at);
+        time::push_time_element(head, h.exported_at);
         head.push_str("</dd></div><div><dt>Time range</dt><dd>");
-        time::push_time_element(&mut head, range.from);
+        time::push_time_element(head, range.from);
         head.push_str(" \u{2013} ");
-        time::push_time_element(&mut head, range.to);
+        time::push_time_element(head, range.to);
         let span = range.to - range.from;
         if h.range.is_some() && span.num_seconds() % 86_400 == 0 && span.num_days() > 0 {
             let days = span.num_days();
@@ -284,19 +317,19 @@ impl ExportRenderer {
         head.push_str("</dd></div>");
         if !h.filters.is_empty() {
             head.push_str("<div><dt>Filters</dt><dd dir=\"auto\">");
-            push_html(&mut head, &h.filters.describe());
+            push_html(head, &h.filters.describe());
             head.push_str("</dd></div>");
         }
         if let Some(id) = &h.export_id {
             head.push_str("<div><dt>Export ID</dt><dd><code>");
-            push_html(&mut head, id);
+            push_html(head, id);
             head.push_str("</code></dd></div>");
         }
         if let Some(previous) = &h.previous {
             head.push_str("<div><dt>Continues</dt><dd>export <code>");
-            push_html(&mut head, &previous.id);
+            push_html(head, &previous.id);
             head.push_str("</code> (SHA-256 <code class=\"hash\">");
-            push_html(&mut head, &previous.sha256);
+            push_html(head, &previous.sha256);
             head.push_str("</code>)</dd></div>");
         }
         let scope = if h.filters.is_empty() { "" } else { ", narrowed by the filters above" };
@@ -304,11 +337,11 @@ impl ExportRenderer {
             head,
             "<div><dt>Generated by</dt><dd>{GENERATOR}</dd></div></dl><p class=\"scope\">Completed conversations that started in the time range{scope}, with their contact and assistant messages.</p></header>"
         );
-        let header_end = head.len();
-        head.push_str("<main>");
-        let stats_start = head.len();
-        self.stats.push_html(&mut head, range);
-        let stats_end = head.len();
+    }
+
+    /// What comes between the statistics and the first conversation: the list's heading,
+    /// the search form, and the list's start.
+    fn push_list_start(&self, head: &mut String) {
         head.push_str("<section class=\"list\" aria-labelledby=\"conversations-h\"><h2 id=\"conversations-h\">Conversations</h2>");
         head.push_str("<form id=\"search\" class=\"search\" role=\"search\" hidden><label for=\"q\">Search conversations</label><input id=\"q\" type=\"search\" autocomplete=\"off\" spellcheck=\"false\" placeholder=\"Names, words, emails\u{2026}\"><p id=\"search-status\" role=\"status\" aria-live=\"polite\"></p></form>");
         if self.stats.conversations == 0 {
@@ -316,6 +349,11 @@ impl ExportRenderer {
         }
         head.push_str(manifest::LIST_START);
         head.push('\n');
+    }
+
+    /// The page after the last conversation, up to the manifest's JSON: the list's end,
+    /// the footer, the script, the manifest's opening tag.
+    fn tail_before_manifest(&self) -> String {
         let mut tail = String::with_capacity(SCRIPT.len() + 256);
         if !self.stats.conversations.is_multiple_of(BLOCK) {
             tail.push_str("</div>");
@@ -333,44 +371,41 @@ impl ExportRenderer {
         tail.push_str(SCRIPT);
         tail.push_str("</script>");
         tail.push_str(manifest::OPEN);
-        let manifest_at = tail.len();
 
-        // The frame: everything but the header, the statistics, the conversations and
-        // the manifest's JSON, in file order (the body's part is only its block markup).
+        tail
+    }
+
+    /// The frame's SHA-256: everything but the header, the statistics, the conversations
+    /// and the manifest's JSON, in file order (the body's part is only its block markup).
+    fn frame_hash(&self, head_parts: [&str; 3], tail: &str) -> String {
         let mut frame = Sha256::new();
-        frame.update(&head.as_bytes()[..header_start]);
-        frame.update(&head.as_bytes()[header_end..stats_start]);
-        frame.update(&head.as_bytes()[stats_end..]);
+        for part in head_parts {
+            frame.update(part.as_bytes());
+        }
         for n in 1..=self.stats.conversations {
-            if n % BLOCK == 1 || BLOCK == 1 {
-                frame.update(BLOCK_OPEN.as_bytes());
-            }
-            frame.update(b"\n");
-            if n.is_multiple_of(BLOCK) {
-                frame.update(BLOCK_CLOSE.as_bytes());
-            }
+            frame.update(block_before(n).as_bytes());
+            frame.update(block_after(n).as_bytes());
         }
         frame.update(tail.as_bytes());
         frame.update(MANIFEST_CLOSE.as_bytes());
-        let manifest = Manifest {
+        manifest::hex(&frame.finalize())
+    }
+
+    /// The manifest: what the export is, its counts and every part's SHA-256.
+    fn manifest(self, range: TimeRange, sections: Sections) -> Manifest {
+        let h = self.header;
+        Manifest {
             format: manifest::FORMAT.to_string(),
-            export_id: h.export_id.clone(),
-            assistant: ManifestAssistant { id: h.assistant_id.clone(), name: h.assistant_name.clone() },
+            export_id: h.export_id,
+            assistant: ManifestAssistant { id: h.assistant_id, name: h.assistant_name },
             exported_at: h.exported_at,
             range,
-            filters: h.filters.clone(),
-            previous: h.previous.clone(),
+            filters: h.filters,
+            previous: h.previous,
             counts: Counts { conversations: self.stats.conversations, messages: self.stats.messages() },
-            sections: Sections {
-                header: manifest::sha256_hex(&head.as_bytes()[header_start..header_end]),
-                statistics: manifest::sha256_hex(&head.as_bytes()[stats_start..stats_end]),
-                frame: manifest::hex(&frame.finalize()),
-            },
+            sections,
             conversations: self.hashes,
-        };
-        tail.insert_str(manifest_at, &manifest.embedded());
-        tail.push_str(MANIFEST_CLOSE);
-        FinishedExport { head, tail, conversations: self.stats.conversations, messages: self.stats.messages() }
+        }
     }
 }
 

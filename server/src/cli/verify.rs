@@ -70,7 +70,8 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<()> {
         let receipt: Receipt =
             serde_json::from_slice(&read(receipt)?).with_context(|| format!("{} is not a receipt", receipt.display()))?;
         crate::catalog::receipts::check(&receipt, &public_key(key), &bytes).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
-        checks.push(format!("the receipt signed by key {} vouches for these bytes", receipt.key_id));
+        let reproduced = if receipt.verified { ", which the server reproduced from its own data" } else { "" };
+        checks.push(format!("the receipt signed by key {} vouches for these bytes{reproduced}", receipt.key_id));
     }
     let assistant = m.assistant.id.as_deref().unwrap_or(&m.assistant.name);
     let id = m.export_id.as_deref().map(|id| format!("export {id}, ")).unwrap_or_default();
