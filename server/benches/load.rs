@@ -1,8 +1,12 @@
 //! The server under abuse: `/healthz` latency (p50, p99) and the server's peak memory
 //! while (a) 300 half-open connections sit open, (b) 300 logins arrive at once, (c) six
 //! server-side exports of 100,000 messages run, (d) a 100,000-message import runs into
-//! the serving database. The real `convo-export serve` in its own process, a fresh one
-//! per scenario; goal in each: p99 under 250 ms and peak RSS under 512 MB.
+//! the serving database, (e) one client address opens 4,000 connections, (f) 100 wrong
+//! passwords for one account arrive at once (at most 5 may be checked), (g) one account
+//! starts 20 server renders and another account one (it may wait less than one render's
+//! time). The real `convo-export serve` in its own process, a fresh one per scenario;
+//! goal in each: p99 under 250 ms and peak RSS under 512 MB. The abusers connect from
+//! 127.0.0.1, `/healthz` is probed from 127.0.0.2: another client.
 //!
 //! Baseline in the same run: the same scenarios against another build of the binary
 //! (`BASELINE=/path/to/convo-export`, such as the build before the trust work), on its
@@ -17,6 +21,9 @@ use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_convo-export");
 const OPS: (&str, &str) = ("ops@example.com", "ops-password");
+const OTHER: (&str, &str) = ("other@example.com", "other-password");
+/// The address `/healthz` is probed from: not the abusers' one.
+const PROBER: std::net::IpAddr = std::net::IpAddr::V4(std::net::Ipv4Addr::new(127, 0, 0, 2));
 
 /// One binary's database and data directory, provisioned by that binary.
 struct Setup {
@@ -37,6 +44,8 @@ async fn setup(bin: &str, postgres: bool, messages: usize) -> Setup {
     ok(cli(bin, dir.path(), url.as_deref(), &["import", exported.to_str().unwrap()], None));
     ok(cli(bin, dir.path(), url.as_deref(), &["account", "add", "--email", OPS.0, "--name", "Ops", "--password-stdin"], Some(OPS.1)));
     ok(cli(bin, dir.path(), url.as_deref(), &["account", "grant", "--email", OPS.0, "--assistant", "load-bot"], None));
+    ok(cli(bin, dir.path(), url.as_deref(), &["account", "add", "--email", OTHER.0, "--name", "Other", "--password-stdin"], Some(OTHER.1)));
+    ok(cli(bin, dir.path(), url.as_deref(), &["account", "grant", "--email", OTHER.0, "--assistant", "load-bot"], None));
     let import = dir.path().join("import.jsonl");
     std::fs::write(&import, import_lines("import-bot", conversations, 20, chrono::Utc::now(), 25, 2)).unwrap();
     Setup { bin: bin.to_string(), dir, url, _pg: pg, import }
@@ -57,7 +66,8 @@ fn peak_rss_mb(pid: u32) -> f64 {
 /// does) until `done` says so; returns the latencies, failures counted as 10 s.
 async fn probe(base: String, done: tokio::sync::watch::Receiver<bool>) -> Vec<Duration> {
     let mut latencies = Vec::new();
-    let client = reqwest::Client::builder().pool_max_idle_per_host(0).timeout(Duration::from_secs(10)).build().unwrap();
+    let client =
+        reqwest::Client::builder().pool_max_idle_per_host(0).local_address(PROBER).timeout(Duration::from_secs(10)).build().unwrap();
     while !*done.borrow() {
         let t = Instant::now();
         let ok = client.get(format!("{base}/healthz")).send().await.is_ok_and(|r| r.status() == 200);
@@ -75,9 +85,36 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
 }
 
 async fn login(base: &str) -> reqwest::Client {
+    login_as(base, OPS).await
+}
+
+async fn login_as(base: &str, (email, password): (&str, &str)) -> reqwest::Client {
     let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
-    client.post(format!("{base}/api/login")).json(&serde_json::json!({"email": OPS.0, "password": OPS.1})).send().await.unwrap();
+    client.post(format!("{base}/api/login")).json(&serde_json::json!({"email": email, "password": password})).send().await.unwrap();
     client
+}
+
+/// Creates a server render and waits until it is ready; how long that took.
+async fn render_once(client: &reqwest::Client, base: &str) -> Duration {
+    let t = Instant::now();
+    let created: serde_json::Value = client
+        .post(format!("{base}/api/exports"))
+        .json(&serde_json::json!({"assistant_id": "load-bot", "days": 30, "render": "server"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = created["export"]["id"].as_str().unwrap().to_string();
+    while t.elapsed() < Duration::from_secs(900) {
+        let e: serde_json::Value = client.get(format!("{base}/api/exports/{id}")).send().await.unwrap().json().await.unwrap();
+        if e["status"] != "processing" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    t.elapsed()
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -86,6 +123,9 @@ enum Scenario {
     Logins,
     Exports,
     Import,
+    Flood,
+    Guesses,
+    Fairness,
 }
 
 /// Runs one scenario against a fresh server; returns (p50 ms, p99 ms, peak RSS MB, note).
@@ -188,6 +228,70 @@ async fn run(setup: &Setup, scenario: Scenario) -> (f64, f64, f64, String) {
                 percentile(&creates, 1.0)
             )
         }
+        Scenario::Flood => {
+            let addr = base.trim_start_matches("http://").to_string();
+            let mut held = Vec::new();
+            let mut refused = 0;
+            for _ in 0..4_000 {
+                match tokio::net::TcpStream::connect(&addr).await {
+                    Ok(mut s) => {
+                        let _ = tokio::io::AsyncWriteExt::write_all(&mut s, b"GET /healthz HTTP/1.1\r\nHost: x\r\n").await;
+                        held.push(s);
+                    }
+                    Err(_) => refused += 1,
+                }
+            }
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            drop(held);
+            format!("5 s with 4,000 connections opened from one address ({refused} could not connect)")
+        }
+        Scenario::Guesses => {
+            let client = reqwest::Client::new();
+            let tasks: Vec<_> = (0..100)
+                .map(|i| {
+                    let (client, url) = (client.clone(), format!("{base}/api/login"));
+                    tokio::spawn(async move {
+                        let body = serde_json::json!({"email": OPS.0, "password": format!("guess-{i}")});
+                        client.post(url).json(&body).send().await.map(|r| r.status().as_u16()).unwrap_or(0)
+                    })
+                })
+                .collect();
+            let mut statuses = std::collections::BTreeMap::new();
+            for task in tasks {
+                *statuses.entry(task.await.unwrap()).or_insert(0) += 1;
+            }
+            let checked = statuses.get(&401).copied().unwrap_or(0);
+            format!("{checked} of 100 checked (goal at most 5): {statuses:?}")
+        }
+        Scenario::Fairness => {
+            let (ops, other) = (login(&base).await, login_as(&base, OTHER).await);
+            let alone = render_once(&other, &base).await;
+            for _ in 0..20 {
+                ops.post(format!("{base}/api/exports"))
+                    .json(&serde_json::json!({"assistant_id": "load-bot", "days": 30, "render": "server"}))
+                    .send()
+                    .await
+                    .unwrap();
+            }
+            let behind = render_once(&other, &base).await;
+            let waited = behind.saturating_sub(alone);
+            let verdict = if waited < alone { "ok" } else { "MISSED" };
+            // Let the twenty finish before the next scenario.
+            while ops.get(format!("{base}/api/exports")).send().await.unwrap().json::<serde_json::Value>().await.unwrap()["exports"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["status"] == "processing")
+            {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            format!(
+                "one render alone {:.1} s; behind another account's 20: {:.1} s, waited {:.1} s (goal: less than one render) {verdict}",
+                alone.as_secs_f64(),
+                behind.as_secs_f64(),
+                waited.as_secs_f64()
+            )
+        }
     };
     let _ = tx.send(true);
     let mut latencies = prober.await.unwrap();
@@ -217,7 +321,16 @@ async fn main() {
         for bin in &bins {
             let setup = setup(bin, postgres, messages).await;
             println!("  {}:", label(bin));
-            for scenario in [Scenario::HalfOpen, Scenario::Logins, Scenario::Exports, Scenario::Import] {
+            let scenarios = [
+                Scenario::HalfOpen,
+                Scenario::Logins,
+                Scenario::Exports,
+                Scenario::Import,
+                Scenario::Flood,
+                Scenario::Guesses,
+                Scenario::Fairness,
+            ];
+            for scenario in scenarios {
                 let (p50, p99, rss, note) = run(&setup, scenario).await;
                 let verdict = if p99 < 250.0 && rss < 512.0 { "ok" } else { "MISSED" };
                 println!(
