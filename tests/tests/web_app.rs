@@ -122,6 +122,11 @@ async fn export_download_open_delete_and_the_limit_in_the_browser() {
 
     // The file was uploaded in parts: the head (part 1) and the rest.
     assert_eq!(app.state.store.parts(&export.id).await.unwrap().len(), 2, "uploaded in parts");
+    // The server rendered the same export itself: the browser's WASM made the same bytes,
+    // and the row says so.
+    wait_for(c, "document.querySelector('.export-row .verified')", 30).await;
+    let checked = state.store.export_by_id(&export.id).await.unwrap().unwrap();
+    assert_eq!(checked.verification, Some(convo_model::api::Verification::Verified), "{:?}", checked.verification_note);
     // Download: the file lands with the export's name and is the export: saved from the
     // tab that rendered it, then, after a reload, through the link to the server.
     let target = downloads.path().join(&export.filename);
