@@ -44,7 +44,7 @@ pub fn AvailableExports(exports: RwSignal<Vec<ExportInfo>>, refresh: impl Fn() +
                         <th scope="col">"Size"</th><th scope="col">"Status"</th><th scope="col">"Actions"</th>
                     </tr></thead>
                     <tbody>
-                        <For each=move || exports.get() key=|e| (e.id.clone(), e.status, e.progress.done, e.waiting, e.held) children=move |e| view! { <ExportRow export=e exports=exports /> } />
+                        <For each=move || exports.get() key=|e| (e.id.clone(), e.status, e.progress.done, e.waiting, e.held, e.verification) children=move |e| view! { <ExportRow export=e exports=exports /> } />
                     </tbody>
                 </table>
             </Show>
