@@ -12,8 +12,9 @@
 //!
 //! `cargo bench -p convo-e2e --bench click_to_ready`: `MESSAGES=2000000` (default
 //! 200,000) sets every shape's size, `SHAPES=short,long,markdown,scripts`,
-//! `SETUPS=sqlite,postgres`, and `CONVERSATIONS=100,1000` runs the older series of
-//! short conversations of 20 messages instead.
+//! `SETUPS=sqlite,postgres`, `PAGES=both` also runs the short shape on pages of at most
+//! 200 conversations (the page path before), and `CONVERSATIONS=100,1000` runs the older
+//! series of short conversations of 20 messages instead.
 
 use convo_e2e::{Browser, BrowserOptions, workspace_root};
 use convo_server::clock::Clock;
@@ -81,6 +82,23 @@ impl Shape {
     }
 }
 
+/// How an export's pages are cut: by bytes (the page path), or, as the baseline of the
+/// page path itself, at most 200 conversations a page as before (`PAGES=both`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pages {
+    ByBytes,
+    At200Conversations,
+}
+
+impl Pages {
+    fn limits(self) -> Option<convo_server::store::PageLimits> {
+        match self {
+            Pages::ByBytes => None,
+            Pages::At200Conversations => Some(convo_server::store::PageLimits { conversations: 200, messages: 5_000, bytes: 5 << 20 }),
+        }
+    }
+}
+
 /// Where the server keeps its data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Setup {
@@ -111,7 +129,7 @@ check();
 
 /// The server with the built web app on `setup`, and an account that sees an assistant
 /// with `conversations` completed conversations of `per` messages of `shape`.
-async fn server(setup: Setup, shape: Shape, conversations: usize, per: usize, garage: Option<&Garage>) -> TestApp {
+async fn server(setup: Setup, shape: Shape, conversations: usize, per: usize, garage: Option<&Garage>, pages: Pages) -> TestApp {
     let (db, storage) = match (setup, garage) {
         (Setup::PostgresS3, Some(garage)) => {
             let prefix = format!("bench-{}", convo_server::auth::new_export_id());
@@ -119,9 +137,9 @@ async fn server(setup: Setup, shape: Shape, conversations: usize, per: usize, ga
         }
         _ => (Db::Sqlite, None),
     };
-    let app =
-        TestApp::serve(db, Options { clock: Some(Clock::System), web_dir: Some(workspace_root().join("dist")), storage, ..Options::default() })
-            .await;
+    let settings = convo_server::settings::Settings { export_page: pages.limits(), ..Default::default() };
+    let options = Options { clock: Some(Clock::System), web_dir: Some(workspace_root().join("dist")), storage, settings };
+    let app = TestApp::serve(db, options).await;
     let now = chrono::Utc::now();
     let spec = convo_demo::Spec {
         assistant_id: "bench-bot".into(),
@@ -252,7 +270,7 @@ async fn main() {
     if let Ok(sizes) = std::env::var("CONVERSATIONS") {
         println!("click-to-ready, conversations of 20 short messages, SQLite and the local disk");
         for n in sizes.split(',').map(|s| s.trim().parse::<usize>().expect("CONVERSATIONS is a list of numbers")) {
-            let app = server(Setup::SqliteDisk, Shape::Short, n, 20, None).await;
+            let app = server(Setup::SqliteDisk, Shape::Short, n, 20, None, Pages::ByBytes).await;
             measure(&format!("{n:>6} conversations {:>8} messages", n * 20), &app).await;
         }
         return;
@@ -276,8 +294,12 @@ async fn main() {
         };
         for &shape in &shapes {
             let (conversations, per) = shape.sizes(messages);
-            let app = server(setup, shape, conversations, per, garage.as_ref()).await;
-            measure(&format!("{setup:?} {shape:?}: {conversations} conversations of {per}"), &app).await;
+            let both = std::env::var("PAGES").is_ok_and(|p| p == "both") && shape == Shape::Short;
+            let page_paths: &[Pages] = if both { &[Pages::At200Conversations, Pages::ByBytes] } else { &[Pages::ByBytes] };
+            for &pages in page_paths {
+                let app = server(setup, shape, conversations, per, garage.as_ref(), pages).await;
+                measure(&format!("{setup:?} {shape:?}, pages {pages:?}: {conversations} conversations of {per}"), &app).await;
+            }
         }
     }
 }
