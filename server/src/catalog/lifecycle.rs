@@ -4,7 +4,7 @@
 //! report never undoes the server's work.
 
 use super::{Catalog, CatalogError, Result};
-use crate::store::{AccountRef, ExportRow, Owner};
+use crate::store::{AccountRef, ExportRow, Owner, Waiting};
 use convo_model::api::{AuditAction, Renderer};
 
 /// Reasons are shown in Available Exports: kept short.
@@ -60,10 +60,16 @@ impl Catalog {
         Ok(self.store.server_heartbeat(&export.id, &self.instance, done, self.clock.now()).await?)
     }
 
-    /// A server render waits for a free slot (`true`) or starts (`false`); false when the
-    /// export is no longer the server's to render.
-    pub async fn server_waiting(&self, export: &ExportRow, waiting: bool) -> Result<bool> {
-        Ok(self.store.set_waiting(&export.id, &self.instance, waiting, self.clock.now()).await?)
+    /// A server render waits for a free slot (shown as waiting; its lease renewed); false
+    /// when the export is no longer the server's to render.
+    pub async fn server_waiting(&self, export: &ExportRow) -> Result<bool> {
+        Ok(self.store.set_waiting(&export.id, &self.instance, Waiting::Yes, self.clock.now()).await?)
+    }
+
+    /// A server render got its slot and starts (taking its lease); false when the export
+    /// is no longer the server's to render.
+    pub async fn server_starting(&self, export: &ExportRow) -> Result<bool> {
+        Ok(self.store.set_waiting(&export.id, &self.instance, Waiting::No, self.clock.now()).await?)
     }
 
     /// A server render of this process failed: said without internals. A process whose

@@ -44,9 +44,17 @@ impl Lease {
     }
 
     /// Renews the lease of a job waiting for a slot (a render is shown as waiting).
-    async fn wait(self, catalog: &Catalog, export: &ExportRow, waiting: bool) -> anyhow::Result<bool> {
+    async fn waiting(self, catalog: &Catalog, export: &ExportRow) -> anyhow::Result<bool> {
         Ok(match self {
-            Lease::Render => catalog.server_waiting(export, waiting).await?,
+            Lease::Render => catalog.server_waiting(export).await?,
+            Lease::Check => catalog.renew_check(export).await?,
+        })
+    }
+
+    /// Renews the lease of a job that got its slot (a render no longer waits).
+    async fn starting(self, catalog: &Catalog, export: &ExportRow) -> anyhow::Result<bool> {
+        Ok(match self {
+            Lease::Render => catalog.server_starting(export).await?,
             Lease::Check => catalog.renew_check(export).await?,
         })
     }
@@ -117,7 +125,7 @@ impl Jobs {
         let slot = match self.slots.ask(export.account_id) {
             Asked::Now(slot) => slot,
             Asked::Queued(mut waiting) => loop {
-                if !lease.wait(&self.catalog, export, true).await? {
+                if !lease.waiting(&self.catalog, export).await? {
                     return Ok(None);
                 }
                 tokio::select! {
@@ -126,7 +134,7 @@ impl Jobs {
                 }
             },
         };
-        Ok(lease.wait(&self.catalog, export, false).await?.then_some(slot))
+        Ok(lease.starting(&self.catalog, export).await?.then_some(slot))
     }
 
     async fn try_render(&self, export: &ExportRow) -> anyhow::Result<()> {

@@ -22,6 +22,13 @@ pub struct FinishedFile<'a> {
     pub parts: Option<i64>,
 }
 
+/// Whether a server render waits for a slot (shown so in Available Exports).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Waiting {
+    Yes,
+    No,
+}
+
 /// Who may change a processing export: the browser rendering it, or the server process
 /// that holds its lease (a process whose lease lapsed and was taken is no longer it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -121,8 +128,8 @@ impl Store {
 
     /// A server render waits for a core, or starts; either way its heartbeat is fresh, so
     /// no process takes a waiting export over. False when it is no longer the server's.
-    pub async fn set_waiting(&self, id: &str, owner: &str, waiting: bool, now: Timestamp) -> Result<bool> {
-        self.beat(id, owner, None, Some(waiting), now).await
+    pub async fn set_waiting(&self, id: &str, owner: &str, waiting: Waiting, now: Timestamp) -> Result<bool> {
+        self.beat(id, owner, None, Some(waiting == Waiting::Yes), now).await
     }
 
     /// Renews a server render's lease (taking it when free), with its progress or its

@@ -25,7 +25,7 @@ pub mod verifications;
 pub use accounts::{AccountRef, ApiToken};
 pub use assistants::AssistantRow;
 pub use conversations::{Cursor, NewConversation, NewMessage, Page, PageLimits, Scope, StoredConversation, parse_stored};
-pub use export_states::{FinishedFile, Owner};
+pub use export_states::{FinishedFile, Owner, Waiting};
 pub use exports::{Evicted, ExportRow, Hold, NewExport, NotCreated, PeriodClaim};
 pub use parts::StoredPart;
 pub use schedules::{NewSchedule, ScheduleRow};

@@ -187,7 +187,7 @@ async fn a_server_render_whose_lease_was_taken_can_neither_fail_nor_finish_the_e
             renderer: convo_model::api::Renderer::Server,
         };
         let stalled = sibling.catalog.create(&account, request).await.unwrap().export;
-        assert!(sibling.catalog.server_waiting(&stalled, false).await.unwrap(), "the first process holds the lease");
+        assert!(sibling.catalog.server_starting(&stalled).await.unwrap(), "the first process holds the lease");
         // Its lease lapses; another process takes the export over.
         app.state.clock.advance(chrono::Duration::minutes(5));
         sibling.clock.advance(chrono::Duration::minutes(5));
