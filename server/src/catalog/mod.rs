@@ -25,7 +25,7 @@ mod upload;
 pub use checks::CheckOutcome;
 pub use create::{Created, ExportRequest, Span};
 pub use download::{FileRead, Reading};
-pub use pages::EXPORT_PAGE;
+pub use pages::{Browse, Browsed, EXPORT_PAGE, Order};
 pub use parts::{MAX_PART_BYTES, MAX_PARTS};
 pub use retention::Sweep;
 pub use schedules::Ran;

@@ -1,4 +1,4 @@
-//! An export's pages: the conversations its file holds, in file order, page after page
+//! Pages of conversations. An export's pages: the conversations its file holds, in file order, page after page
 //! from a cursor. The one function the browser (over `GET /api/exports/{id}/pages`) and
 //! the server's own renders (exports and the checks of uploads) read an export through,
 //! so "the browser and the server render the same pages" rests on this, not on two
@@ -12,6 +12,8 @@
 
 use super::{Catalog, CatalogError, Result};
 use crate::store::{AccountRef, AssistantRow, Cursor, ExportRow, Page, PageLimits, Scope, StoredConversation};
+use convo_model::api::Totals;
+use convo_model::{ExportFilters, TimeRange, Timestamp};
 
 /// How big an export's page gets: the byte bound decides for every shape of data but
 /// conversations with one huge message each (the conversation cap) or tiny ones (the
@@ -35,5 +37,74 @@ impl Catalog {
         let scope = Scope { assistant: &assistant, range: export.range, filters: &export.filters };
         let limits = self.settings.export_page.unwrap_or(EXPORT_PAGE);
         Ok(self.store.stored_page(scope, cursor, limits, false).await?)
+    }
+}
+
+/// The order of a browsing page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    /// As exports read them (the default).
+    OldestFirst,
+    /// As the Conversations page lists them.
+    NewestFirst,
+}
+
+/// A page of an assistant's completed conversations, as someone browsing asks for it.
+pub struct Browse<'a> {
+    pub assistant_id: &'a str,
+    /// Default: 30 days before `to`.
+    pub from: Option<Timestamp>,
+    /// Default: now.
+    pub to: Option<Timestamp>,
+    pub cursor: Option<&'a str>,
+    pub order: Order,
+    /// At most this many conversations (1–500).
+    pub limit: Option<i64>,
+    /// About this many messages (1–5000); the page's byte bound grows in proportion.
+    pub messages: Option<i64>,
+    pub filters: ExportFilters,
+}
+
+/// A browsing page, with the range's totals on the first one.
+pub struct Browsed {
+    pub page: Page<StoredConversation>,
+    pub totals: Option<Totals>,
+}
+
+impl Catalog {
+    /// A page of an assistant the account may see: its range, order and limits checked.
+    pub async fn browse(&self, account: &AccountRef, q: Browse<'_>) -> Result<Browsed> {
+        let assistant = self.assistant(account, q.assistant_id).await?;
+        let to = q.to.unwrap_or_else(|| self.clock.now());
+        let from = q.from.unwrap_or(to - chrono::Duration::days(30));
+        if from > to {
+            return Err(CatalogError::BadInput("from must not be after to".into()));
+        }
+        let cursor = match q.cursor {
+            Some(raw) => Some(Cursor::decode(raw).ok_or_else(|| CatalogError::BadInput("cursor is not one this server gave out".into()))?),
+            None => None,
+        };
+        let filters = q.filters.normalized().map_err(CatalogError::BadInput)?;
+        let scope = Scope { assistant: &assistant, range: TimeRange { from, to }, filters: &filters };
+        let mut limits = self.settings.page;
+        if let Some(limit) = q.limit {
+            if !(1..=500).contains(&limit) {
+                return Err(CatalogError::BadInput("limit must be from 1 to 500".into()));
+            }
+            limits.conversations = limits.conversations.min(limit);
+        }
+        if let Some(messages) = q.messages {
+            if !(1..=5000).contains(&messages) {
+                return Err(CatalogError::BadInput("messages must be from 1 to 5000".into()));
+            }
+            limits.bytes = limits.bytes * messages / limits.messages.max(1);
+            limits.messages = messages;
+        }
+        let totals = match cursor {
+            None => Some(self.store.totals(scope).await?),
+            Some(_) => None,
+        };
+        let page = self.store.stored_page(scope, cursor, limits, q.order == Order::NewestFirst).await?;
+        Ok(Browsed { page, totals })
     }
 }

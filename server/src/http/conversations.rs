@@ -3,12 +3,13 @@
 use super::extract::ApiQuery;
 use super::{ApiError, Authed};
 use crate::state::AppState;
-use crate::store::{Cursor, Scope, StoredConversation};
+use crate::catalog::{Browse, Browsed, Order};
+use crate::store::{Cursor, StoredConversation};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderName, HeaderValue};
 use convo_model::api::{AssistantList, AssistantRef, ConversationPage};
-use convo_model::{TimeRange, Timestamp};
+use convo_model::{ExportFilters, Timestamp};
 use serde::Deserialize;
 
 pub async fn assistants(State(state): State<AppState>, Authed(account): Authed) -> Result<Json<AssistantList>, ApiError> {
@@ -48,50 +49,22 @@ pub async fn page(
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> Result<([(HeaderName, HeaderValue); 1], Json<ConversationPage<StoredConversation>>), ApiError> {
-    let assistant = state.store.assistant_for(account.id, &id).await?.ok_or(ApiError::NotFound("no such assistant"))?;
-    let to = match q.to.as_deref() {
-        Some(raw) => parse_time("to", raw)?,
-        None => state.clock.now(),
-    };
-    let from = match q.from.as_deref() {
-        Some(raw) => parse_time("from", raw)?,
-        None => to - chrono::Duration::days(30),
-    };
-    if from > to {
-        return Err(ApiError::BadRequest("from must not be after to".into()));
-    }
-    let range = TimeRange { from, to };
-    let cursor = match q.cursor.as_deref() {
-        Some(raw) => Some(Cursor::decode(raw).ok_or_else(|| ApiError::BadRequest("cursor is not one this server gave out".into()))?),
-        None => None,
-    };
-    let filters =
-        convo_model::ExportFilters::from_query(q.channels.as_deref(), q.contact, q.text).normalized().map_err(ApiError::BadRequest)?;
-    let scope = Scope { assistant: &assistant, range, filters: &filters };
-    let totals = match cursor {
-        None => Some(state.store.totals(scope).await?),
-        Some(_) => None,
-    };
-    let newest_first = match q.order.as_deref() {
-        None | Some("oldest") => false,
-        Some("newest") => true,
+    let order = match q.order.as_deref() {
+        None | Some("oldest") => Order::OldestFirst,
+        Some("newest") => Order::NewestFirst,
         Some(_) => return Err(ApiError::BadRequest("order must be oldest or newest".into())),
     };
-    let mut limits = state.settings.page;
-    if let Some(limit) = q.limit {
-        if !(1..=500).contains(&limit) {
-            return Err(ApiError::BadRequest("limit must be from 1 to 500".into()));
-        }
-        limits.conversations = limits.conversations.min(limit);
-    }
-    if let Some(messages) = q.messages {
-        if !(1..=5000).contains(&messages) {
-            return Err(ApiError::BadRequest("messages must be from 1 to 5000".into()));
-        }
-        limits.bytes = limits.bytes * messages / limits.messages.max(1);
-        limits.messages = messages;
-    }
-    let page = state.store.stored_page(scope, cursor, limits, newest_first).await?;
+    let browse = Browse {
+        assistant_id: &id,
+        from: q.from.as_deref().map(|raw| parse_time("from", raw)).transpose()?,
+        to: q.to.as_deref().map(|raw| parse_time("to", raw)).transpose()?,
+        cursor: q.cursor.as_deref(),
+        order,
+        limit: q.limit,
+        messages: q.messages,
+        filters: ExportFilters::from_query(q.channels.as_deref(), q.contact, q.text),
+    };
+    let Browsed { page, totals } = state.catalog.browse(&account, browse).await?;
     let next_cursor = page.next.map(Cursor::encode);
     // The next cursor also as a header, read before the body: a client can ask for the
     // next page while this one is still arriving. (Cursors are URL-safe base64.)
