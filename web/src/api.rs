@@ -143,10 +143,10 @@ pub async fn conversations(q: &PageQuery<'_>) -> ApiResult<ConversationPage> {
 /// `next-cursor` header), so the next request can leave while this body arrives. Bodies
 /// are read as bytes, not text: a JS string would be decoded to UTF-16 and encoded back
 /// for WASM, a copy each way.
-pub async fn export_page(id: &str, cursor: Option<&str>) -> ApiResult<(Option<String>, Response)> {
-    let mut url = format!("/api/exports/{}/pages", encode(id));
+pub async fn export_page(id: &str, cursor: Option<&str>, messages: u32) -> ApiResult<(Option<String>, Response)> {
+    let mut url = format!("/api/exports/{}/pages?messages={messages}", encode(id));
     if let Some(c) = cursor {
-        url.push_str(&format!("?cursor={}", encode(c)));
+        url.push_str(&format!("&cursor={}", encode(c)));
     }
     let response = send(Request::get(&url)).await?;
     let next = response.headers().get("next-cursor").filter(|c| !c.is_empty());

@@ -21,21 +21,38 @@ use convo_model::{ExportFilters, TimeRange, Timestamp};
 pub const EXPORT_PAGE: PageLimits = PageLimits { conversations: 5_000, messages: 20_000, bytes: 4 << 20 };
 
 impl Catalog {
-    /// A page of the account's export, from `cursor` (as the previous page gave it).
-    pub async fn export_page(&self, account: &AccountRef, id: &str, cursor: Option<&str>) -> Result<Page<StoredConversation>> {
+    /// A page of the account's export, from `cursor` (as the previous page gave it), of
+    /// at most about `messages` messages when given (a browser asks for small first
+    /// pages while its WASM is still being optimised; the bytes shrink in proportion).
+    pub async fn export_page(&self, account: &AccountRef, id: &str, cursor: Option<&str>, messages: Option<i64>) -> Result<Page<StoredConversation>> {
         let export = self.get(account, id).await?;
         let cursor = match cursor {
             Some(raw) => Some(Cursor::decode(raw).ok_or_else(|| CatalogError::BadInput("cursor is not one this server gave out".into()))?),
             None => None,
         };
-        self.pages_of(&export, cursor).await
+        let mut limits = self.export_limits();
+        if let Some(messages) = messages {
+            if !(1..=limits.messages).contains(&messages) {
+                return Err(CatalogError::BadInput(format!("messages must be from 1 to {}", limits.messages)));
+            }
+            limits.bytes = (limits.bytes * messages / limits.messages).max(64 << 10);
+            limits.messages = messages;
+        }
+        self.page_of(&export, cursor, limits).await
     }
 
     /// A page of `export` from `cursor`: its range and filters, in file order.
     pub async fn pages_of(&self, export: &ExportRow, cursor: Option<Cursor>) -> Result<Page<StoredConversation>> {
+        self.page_of(export, cursor, self.export_limits()).await
+    }
+
+    fn export_limits(&self) -> PageLimits {
+        self.settings.export_page.unwrap_or(EXPORT_PAGE)
+    }
+
+    async fn page_of(&self, export: &ExportRow, cursor: Option<Cursor>, limits: PageLimits) -> Result<Page<StoredConversation>> {
         let assistant = AssistantRow { pk: export.assistant_pk, id: export.assistant_id.clone(), name: export.assistant_name.clone() };
         let scope = Scope { assistant: &assistant, range: export.range, filters: &export.filters };
-        let limits = self.settings.export_page.unwrap_or(EXPORT_PAGE);
         Ok(self.store.stored_page(scope, cursor, limits, false).await?)
     }
 }

@@ -192,6 +192,8 @@ pub async fn upload(
 #[derive(Deserialize)]
 pub struct PagesQuery {
     cursor: Option<String>,
+    /// A smaller page than the server's own (about this many messages).
+    messages: Option<i64>,
 }
 
 /// A page of the export's conversations, as its file holds them (its range and filters),
@@ -203,7 +205,7 @@ pub async fn pages(
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<PagesQuery>,
 ) -> Result<([(HeaderName, HeaderValue); 1], Json<ConversationPage<StoredConversation>>), ApiError> {
-    let page = state.catalog.export_page(&account, &id, q.cursor.as_deref()).await?;
+    let page = state.catalog.export_page(&account, &id, q.cursor.as_deref(), q.messages).await?;
     let next_cursor = page.next.map(Cursor::encode);
     let header = HeaderValue::from_str(next_cursor.as_deref().unwrap_or("")).map_err(|e| ApiError::Internal(e.into()))?;
     Ok((
