@@ -13,9 +13,14 @@ use std::time::{Duration, Instant};
 
 /// The server with the built web app and the demo data, on SQLite and the real clock.
 async fn start_server() -> TestApp {
+    start_server_with(convo_server::settings::Settings::default()).await
+}
+
+async fn start_server_with(settings: convo_server::settings::Settings) -> TestApp {
     let dist = workspace_root().join("dist");
     assert!(dist.join("index.html").is_file(), "build the web app first: `cargo xtask test` does");
-    let app = TestApp::serve(Db::Sqlite, Options { clock: Some(Clock::System), web_dir: Some(dist), ..Options::default() }).await;
+    let options = Options { clock: Some(Clock::System), web_dir: Some(dist), settings, ..Options::default() };
+    let app = TestApp::serve(Db::Sqlite, options).await;
     convo_server::demo::seed(&app.state.store, app.dir.path(), chrono::Utc::now()).await.unwrap();
     app
 }
@@ -281,5 +286,24 @@ async fn keeping_since_last_schedules_and_activity_in_the_browser() {
     }
     assert_eq!(c.find(Locator::Css("#activity-csv")).await.unwrap().attr("href").await.unwrap().as_deref(), Some("/api/audit.csv"));
     axe(c, "the Activity page").await;
+    browser.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_export_of_many_pages_renders_in_the_browser_and_the_server_reproduces_it() {
+    // Pages of three conversations: the demo's export takes many requests.
+    let pages = convo_server::store::PageLimits { conversations: 3, messages: 20_000, bytes: 4 << 20 };
+    let app = start_server_with(convo_server::settings::Settings { export_page: Some(pages), ..Default::default() }).await;
+    let browser = Browser::start(BrowserOptions::default()).await.unwrap();
+    let c = &browser.client;
+    log_in(c, &app.base, "demo@example.com", "demo-password").await;
+    click(c, "#export-button").await;
+    wait_for(c, "document.getElementById('export-includes')", 20).await;
+    click(c, "#start-export").await;
+    wait_for(c, "document.querySelector('.export-row .verified')", 60).await;
+    let exports = app.state.store.list_exports(1, chrono::Utc::now()).await.unwrap();
+    let export = &exports[0];
+    assert_eq!((export.renderer, export.verification), (Renderer::Browser, Some(convo_model::api::Verification::Verified)));
+    assert!(export.conversations.unwrap_or(0) > 6, "more conversations than two pages hold");
     browser.close().await.unwrap();
 }
