@@ -276,7 +276,8 @@ async fn main() {
         return;
     }
     let messages: usize = std::env::var("MESSAGES").ok().and_then(|v| v.parse().ok()).unwrap_or(200_000);
-    let shapes: Vec<Shape> = std::env::var("SHAPES").unwrap_or_else(|_| "short,long,markdown,scripts".into()).split(',').map(Shape::parse).collect();
+    let shapes: Vec<Shape> =
+        std::env::var("SHAPES").unwrap_or_else(|_| "short,long,markdown,scripts".into()).split(',').map(Shape::parse).collect();
     let setups = std::env::var("SETUPS").unwrap_or_else(|_| "sqlite,postgres".into());
     println!("click-to-ready, {messages} messages a shape (guide: 30-60 s for dozens, 1-2 min for hundreds)");
     println!("goals: <= 1.25x the server on every shape and set-up, tab (WASM + JS heap) < 256 MB, longest task <= 100 ms");

@@ -24,7 +24,13 @@ impl Catalog {
     /// A page of the account's export, from `cursor` (as the previous page gave it), of
     /// at most about `messages` messages when given (a browser asks for small first
     /// pages while its WASM is still being optimised; the bytes shrink in proportion).
-    pub async fn export_page(&self, account: &AccountRef, id: &str, cursor: Option<&str>, messages: Option<i64>) -> Result<Page<StoredConversation>> {
+    pub async fn export_page(
+        &self,
+        account: &AccountRef,
+        id: &str,
+        cursor: Option<&str>,
+        messages: Option<i64>,
+    ) -> Result<Page<StoredConversation>> {
         let export = self.get(account, id).await?;
         let cursor = match cursor {
             Some(raw) => Some(Cursor::decode(raw).ok_or_else(|| CatalogError::BadInput("cursor is not one this server gave out".into()))?),

@@ -2,8 +2,8 @@
 
 use super::extract::ApiQuery;
 use super::{ApiError, Authed};
-use crate::state::AppState;
 use crate::catalog::{Browse, Browsed, Order};
+use crate::state::AppState;
 use crate::store::{Cursor, StoredConversation};
 use axum::Json;
 use axum::extract::{Path, State};

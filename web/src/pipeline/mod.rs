@@ -100,7 +100,7 @@ async fn render_and_upload(export: ExportInfo, cancel: Cancel, on_progress: impl
         let Some(bytes) = pages.next().await else { break };
         let t = spent.add(Phase::Wait, t);
         let page = api::parse_page(&bytes?)?;
-        let t = spent.add(Phase::Parse, t);
+        spent.add(Phase::Parse, t);
         // A page is up to 4 MiB: parsing and rendering it are two tasks, each well
         // within a frame budget of 100 ms, rather than one twice as long.
         if js_sys::Date::now() - last_yield > 16.0 {

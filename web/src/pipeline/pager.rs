@@ -45,23 +45,26 @@ impl Pager {
 /// The pager's work: page after page, the request for the next one sent as soon as the
 /// current one's headers say where it starts. Stops when the renderer is gone.
 async fn read_ahead(id: &str, feed: &mut mpsc::Sender<Result<Vec<u8>, ApiError>>) -> Result<(), ApiError> {
-    let request = |cursor: Option<String>| {
+    let request = |cursor: Option<String>, messages: u32| {
         let id = id.to_string();
-        spawned(
-            async move { with_retry(|| api::export_page(&id, cursor.as_deref())).await.map(|(next, response)| (next, response, cursor)) },
-        )
+        spawned(async move {
+            let (next, response) = with_retry(|| api::export_page(&id, cursor.as_deref(), messages)).await?;
+            Ok((next, response, cursor, messages))
+        })
     };
-    let mut pending = Some(request(None));
+    let mut size = FIRST_PAGE_MESSAGES;
+    let mut pending = Some(request(None, size));
     while let Some(current) = pending.take() {
-        let (next, response, cursor) = current.await?;
+        let (next, response, cursor, messages) = current.await?;
         if let Some(next) = next {
-            pending = Some(request(Some(next)));
+            size = (size * 2).min(LAST_PAGE_MESSAGES);
+            pending = Some(request(Some(next), size));
         }
         // A body that breaks off is read again, once, from its own cursor.
         let bytes = match response.binary().await {
             Ok(bytes) => bytes,
             Err(_) => {
-                let (_, response) = with_retry(|| api::export_page(id, cursor.as_deref())).await?;
+                let (_, response) = with_retry(|| api::export_page(id, cursor.as_deref(), messages)).await?;
                 response.binary().await.map_err(ApiError::network)?
             }
         };
