@@ -4,11 +4,11 @@ use super::extract::ApiQuery;
 use super::{ApiError, Authed};
 use crate::catalog::{Browse, Browsed, Order};
 use crate::state::AppState;
-use crate::store::{Cursor, StoredConversation};
+use crate::store::{Cursor, Page, StoredConversation};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderName, HeaderValue};
-use convo_model::api::{AssistantList, AssistantRef, ConversationPage};
+use convo_model::api::{AssistantList, AssistantRef, ConversationPage, Totals};
 use convo_model::{ExportFilters, Timestamp};
 use serde::Deserialize;
 
@@ -65,10 +65,20 @@ pub async fn page(
         filters: ExportFilters::from_query(q.channels.as_deref(), q.contact, q.text),
     };
     let Browsed { page, totals } = state.catalog.browse(&account, browse).await?;
+    page_answer(page, totals)
+}
+
+/// A page and its headers.
+pub type PageAnswer = ([(HeaderName, HeaderValue); 1], Json<ConversationPage<StoredConversation>>);
+
+/// A page as JSON, its next cursor also in the `next-cursor` header, read before the
+/// body: a client can ask for the next page while this one is still arriving. (Cursors
+/// are URL-safe base64.)
+pub fn page_answer(page: Page<StoredConversation>, totals: Option<Totals>) -> Result<PageAnswer, ApiError> {
     let next_cursor = page.next.map(Cursor::encode);
-    // The next cursor also as a header, read before the body: a client can ask for the
-    // next page while this one is still arriving. (Cursors are URL-safe base64.)
     let header = HeaderValue::from_str(next_cursor.as_deref().unwrap_or("")).map_err(|e| ApiError::Internal(e.into()))?;
-    let headers = [(HeaderName::from_static(NEXT_CURSOR), header)];
-    Ok((headers, Json(ConversationPage { conversations: page.conversations, next_cursor, totals })))
+    Ok((
+        [(HeaderName::from_static(NEXT_CURSOR), header)],
+        Json(ConversationPage { conversations: page.conversations, next_cursor, totals }),
+    ))
 }

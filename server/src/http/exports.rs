@@ -5,15 +5,15 @@ use super::extract::{ApiJson, ApiQuery};
 use super::{ApiError, Authed};
 use crate::catalog::{Digest, ExportRequest, MAX_PARTS, Span};
 use crate::state::AppState;
-use crate::store::{Cursor, ExportRow, StoredConversation};
+use crate::store::ExportRow;
 use axum::Json;
 use axum::body::Body;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use base64::Engine;
 use convo_model::api::{
-    BrowserReport, CompleteUpload, ConversationPage, CreateExportRequest, CreatedExport, ExportInfo, ExportList, ExportPreview,
-    PartReceived, ProgressReport, Receipt, Renderer, SigningKey,
+    BrowserReport, CompleteUpload, CreateExportRequest, CreatedExport, ExportInfo, ExportList, ExportPreview, PartReceived, ProgressReport,
+    Receipt, Renderer, SigningKey,
 };
 use convo_model::{Days, ExportFilters};
 use serde::Deserialize;
@@ -204,12 +204,7 @@ pub async fn pages(
     Authed(account): Authed,
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<PagesQuery>,
-) -> Result<([(HeaderName, HeaderValue); 1], Json<ConversationPage<StoredConversation>>), ApiError> {
+) -> Result<super::conversations::PageAnswer, ApiError> {
     let page = state.catalog.export_page(&account, &id, q.cursor.as_deref(), q.messages).await?;
-    let next_cursor = page.next.map(Cursor::encode);
-    let header = HeaderValue::from_str(next_cursor.as_deref().unwrap_or("")).map_err(|e| ApiError::Internal(e.into()))?;
-    Ok((
-        [(HeaderName::from_static(super::conversations::NEXT_CURSOR), header)],
-        Json(ConversationPage { conversations: page.conversations, next_cursor, totals: None }),
-    ))
+    super::conversations::page_answer(page, None)
 }

@@ -87,4 +87,11 @@ async fn refuse(mut stream: tokio::net::TcpStream) {
     );
     let _ = tokio::time::timeout(Duration::from_secs(5), stream.write_all(answer.as_bytes())).await;
     let _ = stream.shutdown().await;
+    // What the client still sends is read and dropped for a moment, so that closing does
+    // not reset a connection whose client is still writing (it would lose the answer).
+    let mut sink = [0u8; 8192];
+    let _ = tokio::time::timeout(Duration::from_secs(2), async {
+        while matches!(tokio::io::AsyncReadExt::read(&mut stream, &mut sink).await, Ok(n) if n > 0) {}
+    })
+    .await;
 }
