@@ -17,7 +17,8 @@ on_both_databases!(
     a_forged_upload_gets_no_receipt_and_says_why,
     an_upload_made_for_another_export_is_refused_and_stores_nothing,
     a_server_render_whose_lease_was_taken_can_neither_fail_nor_finish_the_export,
-    an_exports_pages_hold_its_range_and_filters_for_its_owner_only
+    an_exports_pages_hold_its_range_and_filters_for_its_owner_only,
+    an_import_line_with_anything_after_its_json_stores_nothing
 );
 
 async fn get(client: &reqwest::Client, app: &TestApp, path: &str) -> (StatusCode, Value) {
@@ -253,4 +254,18 @@ async fn an_exports_pages_hold_its_range_and_filters_for_its_owner_only(db: Db) 
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     let bob = app.login(convo_testkit::BOB).await;
     assert_eq!(get(&bob, &app, &format!("/api/exports/{id}/pages")).await.0, StatusCode::NOT_FOUND, "another account's export");
+}
+
+async fn an_import_line_with_anything_after_its_json_stores_nothing(db: Db) {
+    let app = TestApp::start(db).await;
+    let now = app.state.clock.now();
+    let lines = convo_testkit::import_lines("tail-bot", 3, 4, now, 10, 9);
+    let mut lines: Vec<String> = lines.lines().map(str::to_string).collect();
+    lines[1].push_str(r#" {"id":"smuggled"}"#);
+    let path = app.dir.path().join("tail.jsonl");
+    std::fs::write(&path, lines.join("\n")).unwrap();
+    let err = convo_server::import::import_file(&app.state.store, &path, now, &indicatif::ProgressBar::hidden()).await.unwrap_err();
+    let said = format!("{err:#}");
+    assert!(said.contains("line 2") && said.contains("more after the conversation's JSON"), "{said}");
+    assert!(app.state.store.assistant_by_public_id("tail-bot").await.unwrap().is_none(), "nothing was stored");
 }
