@@ -50,10 +50,10 @@ pub enum Outcome {
 /// memory small (the click_to_ready bench).
 pub const PART_BYTES: usize = 4 << 20;
 /// How long the pipeline runs before it lets the browser handle input and paint. Each
-/// yield costs a few milliseconds of the browser's own: at 16 ms, 1,000,000 messages
-/// spent about 2.4 s of 7.2 s between the pipeline's phases (the click_to_ready bench);
-/// 40 ms keeps every task well under 100 ms.
-const YIELD_AFTER_MS: f64 = 40.0;
+/// yield costs the browser a few milliseconds of its own (the click_to_ready bench at
+/// 1,000,000 messages: yielding after 16 ms, 7.2 s to Ready and a longest task of 84 ms;
+/// after 40 ms, 5.2 s but a longest task of 125 ms, past the 100 ms a page may take).
+const YIELD_AFTER_MS: f64 = 25.0;
 /// Conversations rendered between two chances to yield: 16 short ones take well under a
 /// millisecond, and one of 5,000 messages about ten.
 const RENDER_STEP: usize = 16;
