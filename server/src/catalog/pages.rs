@@ -37,10 +37,13 @@ impl Catalog {
             None => None,
         };
         let mut limits = self.export_limits();
+        // Asking for more than the server's own page gets the server's page: the client
+        // need not know the server's size.
         if let Some(messages) = messages {
-            if !(1..=limits.messages).contains(&messages) {
-                return Err(CatalogError::BadInput(format!("messages must be from 1 to {}", limits.messages)));
+            if messages < 1 {
+                return Err(CatalogError::BadInput("messages must be at least 1".into()));
             }
+            let messages = messages.min(limits.messages);
             limits.bytes = (limits.bytes * messages / limits.messages).max(64 << 10);
             limits.messages = messages;
         }

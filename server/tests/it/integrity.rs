@@ -250,6 +250,11 @@ async fn an_exports_pages_hold_its_range_and_filters_for_its_owner_only(db: Db) 
     }
     assert_eq!(seen, export["conversations"].as_i64().unwrap(), "every conversation of the export, once");
     assert!(pages > 1, "in several pages");
+    // Asking for a bigger page than the server's gets the server's.
+    let (status, big) = get(&alice, &app, &format!("/api/exports/{id}/pages?messages=1000000")).await;
+    assert_eq!((status, big["conversations"].as_array().unwrap().len()), (StatusCode::OK, 2), "{big}");
+    let (status, body) = get(&alice, &app, &format!("/api/exports/{id}/pages?messages=0")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     let (status, body) = get(&alice, &app, &format!("/api/exports/{id}/pages?cursor=nonsense")).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     let bob = app.login(convo_testkit::BOB).await;

@@ -12,12 +12,13 @@ use futures_util::{SinkExt, StreamExt};
 
 /// Pages waiting for the renderer at most (each up to about 4 MB of JSON).
 const PAGES_AHEAD: usize = 2;
-/// Messages asked for on the first page, doubling up to the server's own page size
-/// ([`LAST_PAGE_MESSAGES`], bounded by bytes too): the first pages render while the
-/// browser still runs our WASM unoptimised, and one 4 MB first page of 20,000 messages
-/// was a 331 ms task and 521 ms to Ready at 1,000 conversations (click_to_ready bench).
+/// Messages asked for on the first page, doubling up to [`LAST_PAGE_MESSAGES`] (the
+/// server answers at most its own page, bounded by bytes too): the first pages render
+/// while the browser still runs our WASM unoptimised, and one 4 MB first page of 20,000
+/// messages was a 331 ms task and 521 ms to Ready at 1,000 conversations (click_to_ready
+/// bench).
 const FIRST_PAGE_MESSAGES: u32 = 1_000;
-const LAST_PAGE_MESSAGES: u32 = 20_000;
+const LAST_PAGE_MESSAGES: u32 = 64_000;
 
 /// The pages, in order; an error ends them.
 pub(super) struct Pager(mpsc::Receiver<Result<Vec<u8>, ApiError>>);
