@@ -1,5 +1,6 @@
-//! The limits and knobs of PRODUCT.md, with their production defaults. Tests change
-//! them (a shorter takeover delay, a smaller upload limit); nothing else does.
+//! The limits and knobs of `docs/api.md`, with their production defaults. Tests change
+//! them (a shorter takeover delay, a smaller upload limit); `serve` sets the ones its
+//! flags name (public URL, lease, trusted proxies).
 
 use crate::store::PageLimits;
 

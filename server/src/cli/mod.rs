@@ -1,4 +1,4 @@
-//! The command line of PRODUCT.md. Every subcommand takes `--data-dir` and
+//! The command line of `docs/cli.md`. Every subcommand takes `--data-dir` and
 //! `--database-url`; `serve` is the default, and its options work without naming it.
 //! Errors are one line on stderr that names the cause, with a non-zero exit.
 

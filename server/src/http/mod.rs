@@ -1,4 +1,4 @@
-//! The HTTP surface: the JSON API of PRODUCT.md and the web app (static files with an
+//! The HTTP surface: the JSON API of `docs/api.md` and the web app (static files with an
 //! SPA fallback). [`app`] builds it all, so tests serve it on port 0.
 
 mod activity;

@@ -17,6 +17,7 @@ pub mod conversations;
 pub mod export_states;
 pub mod exports;
 pub mod parts;
+pub mod retention;
 pub mod schedules;
 pub mod signing;
 pub mod throttle;
@@ -26,8 +27,9 @@ pub use accounts::{AccountRef, ApiToken};
 pub use assistants::AssistantRow;
 pub use conversations::{Cursor, NewConversation, NewMessage, Page, PageLimits, Scope, StoredConversation, parse_stored};
 pub use export_states::{FinishedFile, Owner, Waiting};
-pub use exports::{Evicted, ExportRow, Hold, NewExport, NotCreated, PeriodClaim};
+pub use exports::{Evicted, ExportRow, NewExport, NotCreated, PeriodClaim};
 pub use parts::StoredPart;
+pub use retention::Hold;
 pub use schedules::{NewSchedule, ScheduleRow};
 pub use signing::StoredKey;
 
