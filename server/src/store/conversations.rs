@@ -312,7 +312,13 @@ impl Store {
                     if i > 0 {
                         sql.push_str(", ");
                     }
-                    let params: Vec<String> = (1..=9).map(|k| format!("${}", b + k)).collect();
+                    // The cost ($8) goes as text: sqlx 0.8.6's Any driver sends a NULL
+                    // `f64` to PostgreSQL as a `real` (its Real and Double are swapped),
+                    // so a statement first prepared with a NULL cost refused every later
+                    // cost (22P03) once a 5,000-message conversation reused it.
+                    let params: Vec<String> = (1..=9)
+                        .map(|k| if k == 8 { format!("CAST(${} AS DOUBLE PRECISION)", b + k) } else { format!("${}", b + k) })
+                        .collect();
                     sql.push_str(&format!("({})", params.join(", ")));
                 }
                 let mut query = sqlx::query(&sql);
@@ -325,7 +331,7 @@ impl Store {
                         .bind(ms(m.at))
                         .bind(extra.model.as_deref())
                         .bind(extra.tokens)
-                        .bind(extra.cost)
+                        .bind(extra.cost.map(|c| c.to_string()))
                         .bind(extra.internal_json.as_deref());
                 }
                 query.execute(&mut *tx).await?;

@@ -6,6 +6,7 @@ mod before_login;
 mod catalog;
 mod compliance;
 mod fair_use;
+mod imports;
 mod integrity;
 mod limits;
 mod operators;
