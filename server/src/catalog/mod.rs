@@ -20,6 +20,7 @@ pub mod periods;
 pub mod receipts;
 mod retention;
 mod schedules;
+mod stream;
 mod upload;
 
 pub use checks::CheckOutcome;
@@ -29,6 +30,7 @@ pub use pages::{Browse, Browsed, EXPORT_PAGE, Order};
 pub use parts::{MAX_PART_BYTES, MAX_PARTS};
 pub use retention::Sweep;
 pub use schedules::Ran;
+pub use stream::{PagesAhead, STREAMS, STREAMS_PER_ACCOUNT};
 pub use upload::{Digest, UploadBody};
 
 use crate::clock::Clock;
@@ -64,6 +66,9 @@ pub enum CatalogError {
     /// Well-formed, but not acceptable as what it claims to be (422).
     #[error("{0}")]
     Unprocessable(String),
+    /// Too much at once for now (429): say what to wait for.
+    #[error("{0}")]
+    Busy(String),
     #[error("an export may be at most {0} bytes")]
     TooLarge(u64),
     #[error("internal error: {0:#}")]
@@ -100,12 +105,13 @@ pub struct Catalog {
     settings: Arc<Settings>,
     /// This process, as the owner of the server renders it holds leases on.
     instance: Arc<str>,
+    streams: stream::Streams,
 }
 
 impl Catalog {
     pub fn new(store: Store, files: FileStore, clock: Clock, settings: Arc<Settings>) -> Catalog {
         let instance = format!("proc_{}", &crate::auth::new_export_id()[..12]).into();
-        Catalog { store, files, clock, settings, instance }
+        Catalog { store, files, clock, settings, instance, streams: Default::default() }
     }
 
     pub fn store(&self) -> &Store {

@@ -43,9 +43,7 @@ impl Catalog {
             if messages < 1 {
                 return Err(CatalogError::BadInput("messages must be at least 1".into()));
             }
-            let messages = messages.min(limits.messages);
-            limits.bytes = (limits.bytes * messages / limits.messages).max(64 << 10);
-            limits.messages = messages;
+            limits = super::stream::scaled(limits, messages);
         }
         self.page_of(&export, cursor, limits).await
     }
@@ -55,11 +53,11 @@ impl Catalog {
         self.page_of(export, cursor, self.export_limits()).await
     }
 
-    fn export_limits(&self) -> PageLimits {
+    pub(super) fn export_limits(&self) -> PageLimits {
         self.settings.export_page.unwrap_or(EXPORT_PAGE)
     }
 
-    async fn page_of(&self, export: &ExportRow, cursor: Option<Cursor>, limits: PageLimits) -> Result<Page<StoredConversation>> {
+    pub(super) async fn page_of(&self, export: &ExportRow, cursor: Option<Cursor>, limits: PageLimits) -> Result<Page<StoredConversation>> {
         let assistant = AssistantRow { pk: export.assistant_pk, id: export.assistant_id.clone(), name: export.assistant_name.clone() };
         let scope = Scope { assistant: &assistant, range: export.range, filters: &export.filters };
         Ok(self.store.stored_page(scope, cursor, limits, false).await?)

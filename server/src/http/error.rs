@@ -56,6 +56,7 @@ impl From<CatalogError> for ApiError {
             CatalogError::Unprocessable(message) => ApiError::Unprocessable(message),
             CatalogError::BadInput(message) => ApiError::BadRequest(message),
             e @ CatalogError::TooLarge(_) => ApiError::TooLarge(e.to_string()),
+            CatalogError::Busy(message) => ApiError::TooMany { message, retry_after: chrono::Duration::seconds(1) },
             CatalogError::Internal(e) => ApiError::Internal(e),
         }
     }

@@ -14,6 +14,7 @@ mod linger;
 mod schedules;
 mod serve;
 mod session;
+mod stream;
 
 pub use error::ApiError;
 pub use extract::Authed;
@@ -48,6 +49,7 @@ pub fn app(state: AppState) -> Router {
         .route("/exports/{id}/content", get(files::download).put(exports::upload))
         .route("/exports/{id}/open", get(files::open))
         .route("/exports/{id}/pages", get(exports::pages))
+        .route("/exports/{id}/stream", get(stream::stream))
         .route("/exports/{id}/parts/{n}", put(exports::upload_part))
         .route("/exports/{id}/complete", post(exports::complete))
         .route("/exports/{id}/hold", post(exports::hold).delete(exports::release))

@@ -16,6 +16,7 @@ mod processes;
 mod render_cli;
 mod session;
 mod storage;
+mod stream;
 mod trust;
 mod verify_cli;
 

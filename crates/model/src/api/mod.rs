@@ -3,7 +3,8 @@
 //!
 //! This module: assistants, conversation pages, the typed enums and errors;
 //! [`exports`]: the catalog; [`accounts`]: logging in; [`compliance`]: schedules,
-//! holds, receipts and the activity trail.
+//! holds, receipts and the activity trail; [`stream`]: an export's conversations as one
+//! streamed answer.
 
 use crate::Conversation;
 use serde::{Deserialize, Serialize};
@@ -71,10 +72,12 @@ macro_rules! wire_enum {
 mod accounts;
 mod compliance;
 mod exports;
+mod stream;
 
 pub use accounts::*;
 pub use compliance::*;
 pub use exports::*;
+pub use stream::*;
 
 wire_enum! {
     /// Where an export is in its life.
