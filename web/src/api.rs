@@ -135,26 +135,18 @@ pub async fn conversations(q: &PageQuery<'_>) -> ApiResult<ConversationPage> {
         url.push_str(&format!("&limit={n}"));
     }
     let bytes = send(Request::get(&url)).await?.binary().await.map_err(ApiError::network)?;
-    parse_page(&bytes)
+    serde_json::from_slice(&bytes).map_err(|e| ApiError { status: 0, message: format!("unexpected answer: {e}") })
 }
 
-/// A page of an export's conversations (its range and filters are the server's to
-/// know), from `cursor`: the response before its body is read, and the next cursor (the
-/// `next-cursor` header), so the next request can leave while this body arrives. Bodies
-/// are read as bytes, not text: a JS string would be decoded to UTF-16 and encoded back
-/// for WASM, a copy each way.
-pub async fn export_page(id: &str, cursor: Option<&str>, messages: u32) -> ApiResult<(Option<String>, Response)> {
-    let mut url = format!("/api/exports/{}/pages?messages={messages}", encode(id));
+/// The export's stream (`GET /api/exports/{id}/stream`), from `cursor` (a cursor line's),
+/// as the browser's byte stream: read as it arrives (`pipeline/feed.rs`).
+pub async fn export_stream(id: &str, cursor: Option<&str>) -> ApiResult<web_sys::ReadableStream> {
+    let mut url = format!("/api/exports/{}/stream", encode(id));
     if let Some(c) = cursor {
-        url.push_str(&format!("&cursor={}", encode(c)));
+        url.push_str(&format!("?cursor={}", encode(c)));
     }
     let response = send(Request::get(&url)).await?;
-    let next = response.headers().get("next-cursor").filter(|c| !c.is_empty());
-    Ok((next, response))
-}
-
-pub fn parse_page(bytes: &[u8]) -> ApiResult<ConversationPage> {
-    serde_json::from_slice(bytes).map_err(|e| ApiError { status: 0, message: format!("unexpected answer: {e}") })
+    response.body().ok_or_else(|| ApiError::network("the stream had no body"))
 }
 
 pub async fn preview(assistant: &str, span: Span, filters: &ExportFilters) -> ApiResult<ExportPreview> {

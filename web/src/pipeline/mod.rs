@@ -1,5 +1,5 @@
-//! The in-browser export: fetch the export's conversation pages, render each with the
-//! shared rendering crate, and upload the file in parts as it grows: a part is sent with
+//! The in-browser export: read the export's conversations as they stream in, render
+//! them a few at a time with the shared rendering crate, and upload the file in parts as it grows: a part is sent with
 //! its own SHA-256 as soon as it is full, while the next pages render. The tab holds at
 //! most a few parts at a time (WASM memory stays bounded by one part and one page,
 //! whatever the export's size) and hashes each byte once. The file's head, with the
@@ -7,17 +7,17 @@
 //! server join the parts in order. Progress is reported to the server as it goes, so
 //! every tab shows it and the server can finish the export if this tab goes away.
 //!
-//! `pager.rs` reads the pages ahead, `parts.rs` hashes and sends the parts, `timing.rs`
+//! `feed.rs` reads the stream, `parts.rs` hashes and sends the parts, `timing.rs`
 //! records where the time went for the click_to_ready bench.
 
-mod pager;
+mod feed;
 mod parts;
 mod timing;
 
 use crate::api::{self, ApiError, with_retry};
 use convo_model::api::{ExportInfo, HEAD_PART};
 use convo_render::{ExportHeader, ExportRenderer};
-use pager::Pager;
+use feed::Feed;
 use parts::{Parts, take_full_parts, upload_part};
 use std::future::Future;
 use std::pin::Pin;
@@ -90,61 +90,51 @@ pub async fn run(export: ExportInfo, cancel: Cancel, on_progress: impl Fn(i64)) 
 
 async fn render_and_upload(export: ExportInfo, cancel: Cancel, on_progress: impl Fn(i64)) -> Result<Outcome, ApiError> {
     let mut renderer = ExportRenderer::new(ExportHeader::for_export(&export));
-    let mut pages = Pager::start(&export.id);
+    let mut feed = Feed::open(&export.id).await?;
     let mut parts = Parts::new(&export.id);
     let mut spent = Spent::default();
     let mut body = String::new();
     let mut part: Vec<u8> = Vec::with_capacity(PART_BYTES + (1 << 20));
+    let mut few = Vec::with_capacity(RENDER_STEP);
     let mut last_report = 0.0;
     let mut last_yield = js_sys::Date::now();
     loop {
         if cancel.is_cancelled() {
             return Ok(Outcome::Cancelled);
         }
-        let t = js_sys::Date::now();
-        let Some(bytes) = pages.next().await else { break };
-        let t = spent.add(Phase::Wait, t);
-        let page = api::parse_page(&bytes?)?;
-        spent.add(Phase::Parse, t);
-        // A page is up to 4 MiB: parsing and rendering it are two tasks, each well
-        // within a frame budget of 100 ms, rather than one twice as long.
-        if js_sys::Date::now() - last_yield > YIELD_AFTER_MS {
-            yield_to_browser().await;
-            last_yield = js_sys::Date::now();
-        }
-        // A few conversations at a time, letting the page breathe between: a 4 MB page
-        // in one go was a task of 270 ms (the click_to_ready bench).
-        let mut t = js_sys::Date::now();
-        for few in page.conversations.chunks(RENDER_STEP) {
-            renderer.push_page(few, &mut body);
-            if js_sys::Date::now() - last_yield > YIELD_AFTER_MS {
-                spent.add(Phase::Render, t);
-                yield_to_browser().await;
-                last_yield = js_sys::Date::now();
-                t = last_yield;
+        let next = feed.next(&mut spent).await?;
+        let end = next.is_none();
+        few.extend(next);
+        // Rendered a few at a time, and before waiting for the network: what has come
+        // is in the file while the rest arrives.
+        if few.len() >= RENDER_STEP || (!few.is_empty() && (end || !feed.has_line())) {
+            let t = js_sys::Date::now();
+            renderer.push_page(&few, &mut body);
+            few.clear();
+            let t = spent.add(Phase::Render, t);
+            part.extend_from_slice(body.as_bytes());
+            body.clear();
+            for full in take_full_parts(&mut part, PART_BYTES) {
+                parts.send_body(full).await?;
+            }
+            spent.add(Phase::Parts, t);
+            let done = renderer.messages() as i64;
+            on_progress(done);
+            let now = js_sys::Date::now();
+            if now - last_report > 1_000.0 {
+                last_report = now;
+                if let Err(e) = api::report_progress(&export.id, done).await
+                    && e.status == 409
+                {
+                    return Err(e);
+                }
             }
         }
-        drop(page);
-        let t = spent.add(Phase::Render, t);
-        part.extend_from_slice(body.as_bytes());
-        body.clear();
-        for full in take_full_parts(&mut part, PART_BYTES) {
-            parts.send_body(full).await?;
-        }
-        spent.add(Phase::Parts, t);
-        let done = renderer.messages() as i64;
-        on_progress(done);
-        let now = js_sys::Date::now();
-        if now - last_report > 1_000.0 {
-            last_report = now;
-            if let Err(e) = api::report_progress(&export.id, done).await
-                && e.status == 409
-            {
-                return Err(e);
-            }
+        if end {
+            break;
         }
         // Keep every task short: let the page breathe when this one has run a while.
-        if now - last_yield > YIELD_AFTER_MS {
+        if js_sys::Date::now() - last_yield > YIELD_AFTER_MS {
             yield_to_browser().await;
             last_yield = js_sys::Date::now();
         }
