@@ -4,10 +4,10 @@
 use wasm_bindgen::{JsCast, JsValue};
 
 /// Where the pipeline's time went (ms), kept on `window.convoPhases` for the
-/// click_to_ready bench: waiting for pages, parsing them, rendering, making and sending
-/// parts.
+/// click_to_ready bench: waiting for the stream, parsing its lines, rendering, making and
+/// sending parts, and what the browser did in between (the yields).
 #[derive(Default)]
-pub(super) struct Spent([f64; 4]);
+pub(super) struct Spent([f64; 5]);
 
 #[derive(Clone, Copy)]
 pub(super) enum Phase {
@@ -15,6 +15,7 @@ pub(super) enum Phase {
     Parse,
     Render,
     Parts,
+    Yield,
 }
 
 impl Spent {
@@ -27,7 +28,7 @@ impl Spent {
 
     pub(super) fn record(&self) {
         let phases = js_sys::Object::new();
-        for (name, ms) in ["wait", "parse", "render", "parts"].iter().zip(self.0) {
+        for (name, ms) in ["wait", "parse", "render", "parts", "yield"].iter().zip(self.0) {
             let _ = js_sys::Reflect::set(&phases, &JsValue::from_str(name), &JsValue::from(ms));
         }
         if let Some(window) = web_sys::window() {
