@@ -7,10 +7,11 @@
 //! server join the parts in order. Progress is reported to the server as it goes, so
 //! every tab shows it and the server can finish the export if this tab goes away.
 //!
-//! `feed.rs` reads the stream, `parts.rs` hashes and sends the parts, `timing.rs`
+//! `feed.rs` reads the stream (`lines.rs` cuts it into lines), `parts.rs` hashes and sends the parts, `timing.rs`
 //! records where the time went for the click_to_ready bench.
 
 mod feed;
+mod lines;
 mod parts;
 mod timing;
 
@@ -60,8 +61,11 @@ const YIELD_AFTER_MS: f64 = 25.0;
 /// Ready, 5.8 s at most ten moves a second, the click_to_ready bench).
 const SHOW_PROGRESS_MS: f64 = 100.0;
 /// Conversations rendered between two chances to yield: 16 short ones take well under a
-/// millisecond, and one of 5,000 messages about ten.
+/// millisecond, and one of 5,000 messages about fifteen; so a step also ends at
+/// [`RENDER_STEP_MESSAGES`] (16 conversations of 5,000 messages were one task of 259 ms,
+/// the click_to_ready bench).
 const RENDER_STEP: usize = 16;
+const RENDER_STEP_MESSAGES: usize = 1_000;
 /// Lets the browser handle input and paint: a message task, which, unlike a zero
 /// timeout, is never clamped to 4 ms.
 async fn yield_to_browser() {
@@ -102,7 +106,7 @@ async fn render_and_upload(export: ExportInfo, cancel: Cancel, on_progress: impl
     let mut parts = Parts::new(&export.id);
     let mut body = String::new();
     let mut part: Vec<u8> = Vec::with_capacity(PART_BYTES + (1 << 20));
-    let mut few = Vec::with_capacity(RENDER_STEP);
+    let (mut few, mut few_messages) = (Vec::with_capacity(RENDER_STEP), 0);
     let (mut last_report, mut last_shown) = (0.0, 0.0);
     let mut last_yield = js_sys::Date::now();
     loop {
@@ -111,13 +115,16 @@ async fn render_and_upload(export: ExportInfo, cancel: Cancel, on_progress: impl
         }
         let next = feed.next(&mut spent).await?;
         let end = next.is_none();
+        few_messages += next.as_ref().map_or(0, |c| c.messages.len());
         few.extend(next);
         // Rendered a few at a time, and before waiting for the network: what has come
         // is in the file while the rest arrives.
-        if few.len() >= RENDER_STEP || (!few.is_empty() && (end || !feed.has_line())) {
+        let step_full = few.len() >= RENDER_STEP || few_messages >= RENDER_STEP_MESSAGES;
+        if step_full || (!few.is_empty() && (end || !feed.has_line())) {
             let t = js_sys::Date::now();
             renderer.push_page(&few, &mut body);
             few.clear();
+            few_messages = 0;
             let t = spent.add(Phase::Render, t);
             part.extend_from_slice(body.as_bytes());
             body.clear();
