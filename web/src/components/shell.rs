@@ -31,6 +31,7 @@ pub fn Shell(me: Me, on_logout: impl Fn() + Copy + 'static) -> impl IntoView {
     let rendered = Rendered::new();
     provide_context(rendered);
     hand_over_when_the_tab_goes(running);
+    pipeline::warm_up();
     let dialog_open = RwSignal::new(false);
     let page = RwSignal::new(Page::from_location());
     let alive = StoredValue::new(true);

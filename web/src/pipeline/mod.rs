@@ -14,6 +14,7 @@ mod feed;
 mod lines;
 mod parts;
 mod timing;
+mod warm;
 
 use crate::api::{self, ApiError, with_retry};
 use convo_model::api::{ExportInfo, HEAD_PART};
@@ -25,6 +26,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use timing::{Phase, Spent, mark, record_wasm_memory};
+pub use warm::warm_up;
 use wasm_bindgen::JsValue;
 
 /// Set to stop an export in flight.
