@@ -1,6 +1,6 @@
 //! The activity trail over HTTP: pages of JSON, and the whole trail as CSV.
 
-use super::extract::ApiQuery;
+use super::extract::{ApiQuery, CursorQuery};
 use super::{ApiError, Authed};
 use crate::state::AppState;
 use axum::Json;
@@ -8,17 +8,11 @@ use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use convo_model::api::AuditPage;
-use serde::Deserialize;
-
-#[derive(Deserialize)]
-pub struct AuditQuery {
-    cursor: Option<String>,
-}
 
 pub async fn page(
     State(state): State<AppState>,
     Authed(account): Authed,
-    ApiQuery(q): ApiQuery<AuditQuery>,
+    ApiQuery(q): ApiQuery<CursorQuery>,
 ) -> Result<Json<AuditPage>, ApiError> {
     Ok(Json(state.catalog.activity(&account, q.cursor.as_deref()).await?))
 }

@@ -7,6 +7,7 @@ use crate::store::AccountRef;
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum_extra::extract::CookieJar;
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use std::net::SocketAddr;
 
@@ -91,4 +92,10 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
             Err(rejection) => Err(ApiError::BadRequest(rejection.body_text())),
         }
     }
+}
+
+/// A query that is only where to go on from (`?cursor=C`, as an earlier answer gave it).
+#[derive(Deserialize)]
+pub struct CursorQuery {
+    pub cursor: Option<String>,
 }

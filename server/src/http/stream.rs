@@ -4,7 +4,7 @@
 //! line after it. A database error mid-way breaks the answer off (no final cursor line),
 //! so the client asks again from the last cursor line it read.
 
-use super::extract::ApiQuery;
+use super::extract::{ApiQuery, CursorQuery};
 use super::{ApiError, Authed};
 use crate::catalog::PagesAhead;
 use crate::state::AppState;
@@ -15,21 +15,14 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use convo_model::api::{STREAM_CONTENT_TYPE, write_conversation, write_cursor};
-use serde::Deserialize;
-
-#[derive(Deserialize)]
-pub struct StreamQuery {
-    /// From a cursor line of an earlier answer.
-    cursor: Option<String>,
-}
 
 pub async fn stream(
     State(state): State<AppState>,
     Authed(account): Authed,
     Path(id): Path<String>,
-    ApiQuery(q): ApiQuery<StreamQuery>,
+    ApiQuery(CursorQuery { cursor }): ApiQuery<CursorQuery>,
 ) -> Result<Response, ApiError> {
-    let pages = state.catalog.pages_ahead(&account, &id, q.cursor.as_deref()).await?;
+    let pages = state.catalog.pages_ahead(&account, &id, cursor.as_deref()).await?;
     let body = Body::from_stream(futures_util::stream::unfold(pages, next_chunk));
     Ok(([(header::CONTENT_TYPE, HeaderValue::from_static(STREAM_CONTENT_TYPE))], body).into_response())
 }
