@@ -32,6 +32,11 @@ impl ApiError {
         ApiError { status: 0, message: format!("the server cannot be reached ({e})") }
     }
 
+    /// An answer that is not what the API sends.
+    pub fn unexpected(e: impl std::fmt::Display) -> ApiError {
+        ApiError { status: 0, message: format!("unexpected answer: {e}") }
+    }
+
     /// Worth another try: no answer, or the server had a passing problem.
     pub fn is_transient(&self) -> bool {
         self.status == 0 || self.status == 429 || self.status >= 500
@@ -57,7 +62,7 @@ async fn send(request: RequestBuilder) -> ApiResult<Response> {
 }
 
 async fn json<T: DeserializeOwned>(request: RequestBuilder) -> ApiResult<T> {
-    send(request).await?.json().await.map_err(|e| ApiError { status: 0, message: format!("unexpected answer: {e}") })
+    send(request).await?.json().await.map_err(ApiError::unexpected)
 }
 
 /// Sends `body` as JSON and reads the JSON answer.
@@ -135,7 +140,7 @@ pub async fn conversations(q: &PageQuery<'_>) -> ApiResult<ConversationPage> {
         url.push_str(&format!("&limit={n}"));
     }
     let bytes = send(Request::get(&url)).await?.binary().await.map_err(ApiError::network)?;
-    serde_json::from_slice(&bytes).map_err(|e| ApiError { status: 0, message: format!("unexpected answer: {e}") })
+    serde_json::from_slice(&bytes).map_err(ApiError::unexpected)
 }
 
 /// The export's stream (`GET /api/exports/{id}/stream`), from `cursor` (a cursor line's),

@@ -30,7 +30,7 @@ pub use pages::{Browse, Browsed, EXPORT_PAGE, Order};
 pub use parts::{MAX_PART_BYTES, MAX_PARTS};
 pub use retention::Sweep;
 pub use schedules::Ran;
-pub use stream::{PagesAhead, STREAMS, STREAMS_PER_ACCOUNT};
+pub use stream::PagesAhead;
 pub use upload::{Digest, UploadBody};
 
 use crate::clock::Clock;

@@ -32,10 +32,7 @@ impl Catalog {
         messages: Option<i64>,
     ) -> Result<Page<StoredConversation>> {
         let export = self.get(account, id).await?;
-        let cursor = match cursor {
-            Some(raw) => Some(Cursor::decode(raw).ok_or_else(|| CatalogError::BadInput("cursor is not one this server gave out".into()))?),
-            None => None,
-        };
+        let cursor = cursor_of(cursor)?;
         let mut limits = self.export_limits();
         // Asking for more than the server's own page gets the server's page: the client
         // need not know the server's size.
@@ -43,7 +40,7 @@ impl Catalog {
             if messages < 1 {
                 return Err(CatalogError::BadInput("messages must be at least 1".into()));
             }
-            limits = super::stream::scaled(limits, messages);
+            limits = scaled(limits, messages);
         }
         self.page_of(&export, cursor, limits).await
     }
@@ -62,6 +59,17 @@ impl Catalog {
         let scope = Scope { assistant: &assistant, range: export.range, filters: &export.filters };
         Ok(self.store.stored_page(scope, cursor, limits, false).await?)
     }
+}
+
+/// A page cursor as a client sent it back (`None`: from the start).
+pub(super) fn cursor_of(raw: Option<&str>) -> Result<Option<Cursor>> {
+    raw.map(|raw| Cursor::decode(raw).ok_or_else(|| CatalogError::BadInput("cursor is not one this server gave out".into()))).transpose()
+}
+
+/// `full` cut to about `messages` messages, its bytes in proportion.
+pub(super) fn scaled(full: PageLimits, messages: i64) -> PageLimits {
+    let messages = messages.clamp(1, full.messages.max(1));
+    PageLimits { messages, bytes: (full.bytes * messages / full.messages.max(1)).max(64 << 10), ..full }
 }
 
 /// The order of a browsing page.
@@ -104,10 +112,7 @@ impl Catalog {
         if from > to {
             return Err(CatalogError::BadInput("from must not be after to".into()));
         }
-        let cursor = match q.cursor {
-            Some(raw) => Some(Cursor::decode(raw).ok_or_else(|| CatalogError::BadInput("cursor is not one this server gave out".into()))?),
-            None => None,
-        };
+        let cursor = cursor_of(q.cursor)?;
         let filters = q.filters.normalized().map_err(CatalogError::BadInput)?;
         let scope = Scope { assistant: &assistant, range: TimeRange { from, to }, filters: &filters };
         let mut limits = self.settings.page;

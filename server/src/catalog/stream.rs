@@ -8,8 +8,9 @@
 //! all (each holds up to three pages: one read, one queued, one being sent); a reader
 //! that takes nothing for [`STALLED_AFTER`] loses its stream.
 
+use super::pages::{cursor_of, scaled};
 use super::{Catalog, CatalogError, Result};
-use crate::store::{AccountRef, Cursor, ExportRow, Page, PageLimits, StoredConversation};
+use crate::store::{AccountRef, Cursor, ExportRow, Page, StoredConversation};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -81,10 +82,7 @@ impl Catalog {
     /// The account's export `id` from `cursor` (as a cursor line gave it), read ahead.
     pub async fn pages_ahead(&self, account: &AccountRef, id: &str, cursor: Option<&str>) -> Result<PagesAhead> {
         let export = self.get(account, id).await?;
-        let cursor = match cursor {
-            Some(raw) => Some(Cursor::decode(raw).ok_or_else(|| CatalogError::BadInput("cursor is not one this server gave out".into()))?),
-            None => None,
-        };
+        let cursor = cursor_of(cursor)?;
         let permit = self.streams.open(account.id)?;
         let (tx, rx) = mpsc::channel(1);
         let catalog = self.clone();
@@ -113,12 +111,6 @@ impl Catalog {
             messages = (messages * 2).min(full.messages);
         }
     }
-}
-
-/// `full` cut to about `messages` messages, its bytes in proportion.
-pub(super) fn scaled(full: PageLimits, messages: i64) -> PageLimits {
-    let messages = messages.clamp(1, full.messages.max(1));
-    PageLimits { messages, bytes: (full.bytes * messages / full.messages.max(1)).max(64 << 10), ..full }
 }
 
 #[cfg(test)]

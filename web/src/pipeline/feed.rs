@@ -43,7 +43,7 @@ impl Feed {
     pub(super) async fn next(&mut self, spent: &mut Spent) -> Result<Option<Conversation>, ApiError> {
         loop {
             let t = js_sys::Date::now();
-            let read = self.lines.next().map_err(|e| ApiError { status: 0, message: format!("unexpected answer: {e}") })?;
+            let read = self.lines.next().map_err(ApiError::unexpected)?;
             spent.add(Phase::Parse, t);
             match read {
                 Read::Conversation(c) => return Ok(Some(*c)),
