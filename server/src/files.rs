@@ -108,7 +108,7 @@ pub struct FileStore {
     store: Arc<dyn ObjectStore>,
     /// Under this prefix in the store (S3 URLs may carry one).
     prefix: String,
-    /// Scratch files of server renders (local, whatever the storage).
+    /// Scratch files of server renders and ingest batches (local, whatever the storage).
     scratch: PathBuf,
     storage: Storage,
 }
@@ -315,7 +315,12 @@ impl FileStore {
 
     /// A scratch file for a server render, deleted on drop.
     pub fn scratch(&self) -> std::io::Result<tempfile::NamedTempFile> {
-        tempfile::Builder::new().prefix("render-").suffix(".part").tempfile_in(&self.scratch)
+        self.scratch_named("render-")
+    }
+
+    /// A scratch file named `{prefix}…`, deleted on drop.
+    pub fn scratch_named(&self, prefix: &str) -> std::io::Result<tempfile::NamedTempFile> {
+        tempfile::Builder::new().prefix(prefix).suffix(".part").tempfile_in(&self.scratch)
     }
 
     /// Deletes scratch files older than `age` (left by a crash mid-render).

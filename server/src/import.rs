@@ -3,6 +3,10 @@
 //! batches, each its own transaction, so that a running server is never locked out for
 //! long. Importing a conversation again replaces it, so re-running an interrupted import
 //! completes it. Memory stays bounded by one batch, whatever the file's size.
+//!
+//! The rules of one line ([`read_line`]) and the reading of lines ([`numbered_lines`])
+//! are the ingest API's too (`ingest.rs`): a line refused here is refused there in the
+//! same words.
 
 use crate::jsonl::parse_line;
 use crate::store::{NewConversation, NewMessage, Store};
@@ -10,6 +14,7 @@ use anyhow::{Context, anyhow};
 use convo_model::Timestamp;
 use indicatif::ProgressBar;
 use serde_json::{Map, Value};
+use sha2::Digest;
 use std::io::BufRead;
 use std::path::Path;
 
@@ -20,26 +25,50 @@ pub struct ImportReport {
     pub assistants_created: Vec<String>,
 }
 
-const CONVERSATION_FIELDS: [&str; 9] =
-    ["id", "assistant_id", "channel", "contact", "started_at", "ended_at", "status", "summary", "messages"];
+/// The import format's fields; `assistant_name` names an assistant the line creates.
+const CONVERSATION_FIELDS: [&str; 10] =
+    ["id", "assistant_id", "channel", "contact", "started_at", "ended_at", "status", "summary", "messages", "assistant_name"];
 const MESSAGE_FIELDS: [&str; 3] = ["role", "content", "at"];
+/// An assistant's name, at most.
+const MAX_ASSISTANT_NAME: usize = 200;
 
 /// A batch is written when it holds this many messages (or conversations): each
 /// transaction stays short enough for logins and creates to get through meanwhile.
-const BATCH_MESSAGES: usize = 2_000;
-const BATCH_CONVERSATIONS: usize = 200;
+pub(crate) const BATCH_MESSAGES: usize = 2_000;
+pub(crate) const BATCH_CONVERSATIONS: usize = 200;
 
-/// Lines with their numbers, and the bytes read so far (for a progress bar).
-fn lines(path: &Path) -> anyhow::Result<impl Iterator<Item = (usize, std::io::Result<String>)>> {
+/// A file's lines with their numbers (1-based); a line that is not UTF-8 is an error of
+/// that line, and reading stops at an I/O error.
+pub(crate) fn numbered_lines(path: &Path) -> anyhow::Result<impl Iterator<Item = (u64, Result<String, String>)>> {
     let file = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    Ok(std::io::BufReader::with_capacity(1 << 20, file).lines().enumerate().map(|(i, l)| (i + 1, l)))
+    let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
+    let mut no = 0;
+    let mut failed = false;
+    Ok(std::iter::from_fn(move || {
+        if failed {
+            return None;
+        }
+        let mut bytes = Vec::new();
+        match reader.read_until(b'\n', &mut bytes) {
+            Ok(0) => None,
+            Ok(_) => {
+                no += 1;
+                let text = String::from_utf8(bytes).map_err(|_| "the line is not valid UTF-8".to_string());
+                Some((no, text))
+            }
+            Err(e) => {
+                failed = true;
+                Some((no + 1, Err(format!("cannot read ({e})"))))
+            }
+        }
+    }))
 }
 
 /// Checks every line; the first bad one is reported with its number and field.
 pub fn check(path: &Path) -> anyhow::Result<u64> {
     let mut n = 0;
-    for (no, line) in lines(path)? {
-        let line = line.map_err(|e| anyhow!("{}: line {no}: cannot read ({e})", path.display()))?;
+    for (no, line) in numbered_lines(path)? {
+        let line = line.map_err(|e| anyhow!("{}: line {no}: {e}", path.display()))?;
         if line.trim().is_empty() {
             continue;
         }
@@ -57,12 +86,12 @@ pub async fn import_file(store: &Store, path: &Path, now: Timestamp, progress: &
     let mut report = ImportReport::default();
     let mut batch = Vec::new();
     let mut batch_messages = 0;
-    for (no, line) in lines(path)? {
-        let line = line?;
+    for (no, line) in numbered_lines(path)? {
+        let line = line.map_err(|e| anyhow!("{}: line {no}: {e}", path.display()))?;
         if line.trim().is_empty() {
             continue;
         }
-        let new = new_conversation(&line).map_err(|e| anyhow!("{}: line {no}: {e}", path.display()))?;
+        let new = read_line(&line).map_err(|e| anyhow!("{}: line {no}: {e}", path.display()))?;
         batch_messages += new.conversation.messages.len();
         batch.push(new);
         if batch_messages >= BATCH_MESSAGES || batch.len() >= BATCH_CONVERSATIONS {
@@ -84,7 +113,8 @@ async fn write(
     if batch.is_empty() {
         return Ok(());
     }
-    report.assistants_created.extend(store.write_conversations(batch, now).await?);
+    let (_, created) = store.write_conversations(batch, now).await?;
+    report.assistants_created.extend(created);
     report.conversations += batch.len() as u64;
     report.messages += batch.iter().map(|c| c.conversation.messages.len() as u64).sum::<u64>();
     progress.inc(batch.len() as u64);
@@ -92,11 +122,20 @@ async fn write(
     Ok(())
 }
 
-/// One line as the store writes it: the conversation, and what it carried beyond the
-/// import format (kept, internal, never served).
-fn new_conversation(line: &str) -> Result<NewConversation, String> {
+/// One line as the store writes it: the conversation, what it carried beyond the import
+/// format (kept, internal, never served), the name of an assistant it would create, and
+/// its content hash.
+pub(crate) fn read_line(line: &str) -> Result<NewConversation, String> {
     let conversation = parse_line(line)?;
     let mut raw: Map<String, Value> = serde_json::from_str(line).map_err(|e| e.to_string())?;
+    let assistant_name = match raw.remove("assistant_name") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(name)) if !name.trim().is_empty() && name.chars().count() <= MAX_ASSISTANT_NAME => Some(name.trim().to_string()),
+        Some(_) => return Err(format!("field `assistant_name`: a name of 1 to {MAX_ASSISTANT_NAME} characters")),
+    };
+    // serde_json's maps keep their keys sorted: the same content hashes the same,
+    // whatever the order or spacing of the line.
+    let content_hash = hex::encode(sha2::Sha256::digest(serde_json::to_vec(&raw).map_err(|e| e.to_string())?));
     let raw_messages = match raw.remove("messages") {
         Some(Value::Array(list)) => list,
         _ => Vec::new(),
@@ -112,7 +151,7 @@ fn new_conversation(line: &str) -> Result<NewConversation, String> {
             NewMessage { model, tokens, cost, internal_json: internal(raw, &MESSAGE_FIELDS) }
         })
         .collect();
-    Ok(NewConversation { conversation, internal_json: internal(raw, &CONVERSATION_FIELDS), messages })
+    Ok(NewConversation { conversation, internal_json: internal(raw, &CONVERSATION_FIELDS), messages, assistant_name, content_hash })
 }
 
 /// The fields a line carries beyond the import format: kept, internal, never served.

@@ -6,6 +6,7 @@ use crate::catalog::Catalog;
 use crate::clock::Clock;
 use crate::config::DataConfig;
 use crate::files::FileStore;
+use crate::ingest::Ingest;
 use crate::jobs::Jobs;
 use crate::settings::Settings;
 use crate::store::Store;
@@ -20,6 +21,7 @@ pub struct AppState {
     pub accounts: Accounts,
     pub catalog: Catalog,
     pub jobs: Jobs,
+    pub ingest: Ingest,
     pub clock: Clock,
     pub settings: Arc<Settings>,
     /// The built web app (Trunk's `dist/`), if this process serves it.
@@ -38,9 +40,10 @@ impl AppState {
             .with_context(|| format!("cannot open the export files at {storage}"))?;
         let settings = Arc::new(settings);
         let accounts = Accounts::new(store.clone(), clock.clone(), settings.clone());
+        let ingest = Ingest::new(store.clone(), clock.clone(), files.clone());
         let catalog = Catalog::new(store.clone(), files, clock.clone(), settings.clone());
         let jobs = Jobs::new(catalog.clone(), settings.render_slots);
-        Ok(AppState { store, accounts, catalog, jobs, clock, settings, web_dir })
+        Ok(AppState { store, accounts, catalog, jobs, ingest, clock, settings, web_dir })
     }
 
     pub fn files(&self) -> &FileStore {

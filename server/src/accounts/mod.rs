@@ -1,5 +1,5 @@
-//! Accounts: logging in (throttled, with password hashing bounded), sessions, and
-//! personal API tokens (expiring, listed, revoked). The HTTP layer and the command line
+//! Accounts: logging in (throttled, with password hashing bounded), sessions, and API
+//! tokens, personal or ingest (expiring, listed, revoked). The HTTP layer and the command line
 //! call these; the store keeps the rows.
 
 mod throttle;
@@ -10,7 +10,8 @@ use crate::store::throttle::ATTEMPTS_KEPT as THROTTLE_WINDOW;
 
 use crate::clock::Clock;
 use crate::settings::Settings;
-use crate::store::{AccountRef, ApiToken, Store};
+use crate::store::{AccountRef, LiveToken, NewToken, Store};
+use convo_model::api::{TokenInfo, TokenKind};
 use std::sync::{Arc, OnceLock};
 use tokio::sync::Semaphore;
 
@@ -26,6 +27,9 @@ pub enum LoginError {
     Wrong,
     #[error("too many failed logins: try again in {} seconds", .0.num_seconds().max(1))]
     Throttled(chrono::Duration),
+    /// Only once the password was right: a stranger learns nothing.
+    #[error("this account is disabled: ask an administrator")]
+    Disabled,
     #[error("too many logins at once: try again in a second")]
     Busy,
     #[error("internal error: {0:#}")]
@@ -113,6 +117,9 @@ impl Accounts {
             return Err(LoginError::Wrong);
         };
         self.throttle.succeeded(&account_key).await?;
+        if self.store.is_disabled(account.id).await? {
+            return Err(LoginError::Disabled);
+        }
         self.throttle.refund(&client_key, PER_CLIENT, now).await?;
         let token = crate::auth::new_token("s_");
         let now = self.clock.now();
@@ -147,26 +154,52 @@ impl Accounts {
         self.store.session_account(&crate::auth::token_hash(session_token), self.clock.now()).await
     }
 
-    /// The account of a personal token that has neither expired nor been revoked.
-    pub async fn by_token(&self, token: &str) -> crate::store::Result<Option<AccountRef>> {
-        self.store.token_account(&crate::auth::token_hash(token), self.clock.now()).await
+    /// The token, if it works: neither expired nor revoked, its account not disabled.
+    pub async fn by_token(&self, token: &str) -> crate::store::Result<Option<LiveToken>> {
+        self.store.live_token(&crate::auth::token_hash(token), self.clock.now()).await
     }
 
     /// A new personal token for the account: its id and its secret (shown once).
     pub async fn create_token(&self, account: &AccountRef, expires_in: Option<chrono::Duration>) -> crate::store::Result<(String, String)> {
+        self.new_token(account, TokenKind::Personal, &[], expires_in).await
+    }
+
+    /// A new ingest token for the account, able to write the conversations of these
+    /// assistants (by public id) and nothing else.
+    pub async fn create_ingest_token(
+        &self,
+        account: &AccountRef,
+        assistants: &[String],
+        expires_in: Option<chrono::Duration>,
+    ) -> crate::store::Result<(String, String)> {
+        self.new_token(account, TokenKind::Ingest, assistants, expires_in).await
+    }
+
+    async fn new_token(
+        &self,
+        account: &AccountRef,
+        kind: TokenKind,
+        assistants: &[String],
+        expires_in: Option<chrono::Duration>,
+    ) -> crate::store::Result<(String, String)> {
         let id = format!("tok_{}", &crate::auth::new_export_id()[..16]);
-        let token = crate::auth::new_token("cvx_");
+        let token = crate::auth::new_token(match kind {
+            TokenKind::Personal => "cvx_",
+            TokenKind::Ingest => "cvi_",
+        });
         let now = self.clock.now();
-        self.store.create_api_token(&id, &crate::auth::token_hash(&token), account.id, now, expires_in.map(|d| now + d)).await?;
+        let hash = crate::auth::token_hash(&token);
+        let new = NewToken { id: &id, hash: &hash, account_id: account.id, kind, assistants, expires: expires_in.map(|d| now + d) };
+        self.store.create_api_token(new, now).await?;
         Ok((id, token))
     }
 
-    pub async fn tokens(&self, account: &AccountRef) -> crate::store::Result<Vec<ApiToken>> {
-        self.store.api_tokens(account.id).await
+    pub async fn tokens(&self, account: &AccountRef) -> crate::store::Result<Vec<TokenInfo>> {
+        self.store.api_tokens(Some(account.id)).await
     }
 
-    /// Revokes a token by its id; false when there is none.
-    pub async fn revoke_token(&self, id: &str) -> crate::store::Result<bool> {
+    /// Revokes a token by its id; the account it belonged to, `None` when there is none.
+    pub async fn revoke_token(&self, id: &str) -> crate::store::Result<Option<i64>> {
         self.store.revoke_api_token(id).await
     }
 }

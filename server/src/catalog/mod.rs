@@ -105,13 +105,13 @@ pub struct Catalog {
     settings: Arc<Settings>,
     /// This process, as the owner of the server renders it holds leases on.
     instance: Arc<str>,
-    streams: stream::Streams,
+    streams: crate::shares::Shares,
 }
 
 impl Catalog {
     pub fn new(store: Store, files: FileStore, clock: Clock, settings: Arc<Settings>) -> Catalog {
         let instance = format!("proc_{}", &crate::auth::new_export_id()[..12]).into();
-        Catalog { store, files, clock, settings, instance, streams: Default::default() }
+        Catalog { store, files, clock, settings, instance, streams: stream::streams() }
     }
 
     pub fn store(&self) -> &Store {

@@ -105,15 +105,23 @@ pub async fn account(data: &DataConfig, cmd: AccountCommand) -> anyhow::Result<(
 
 #[derive(Debug, Subcommand)]
 pub enum TokenCommand {
-    /// Create a personal API token and print it (it is not shown again).
+    /// Create an API token and print it (it is not shown again): personal, or with
+    /// `--ingest` one that only sends conversations of the assistants named.
     Create {
         #[arg(long)]
         email: String,
+        /// An ingest token: it may send conversations (`POST /api/ingest`) of the
+        /// `--assistant`s named, and nothing else.
+        #[arg(long, requires = "assistant")]
+        ingest: bool,
+        /// An assistant an ingest token may write (repeat for more; it need not exist yet).
+        #[arg(long = "assistant", value_name = "ID", requires = "ingest")]
+        assistant: Vec<String>,
         /// Days until it stops working (1–3650).
         #[arg(long, value_name = "DAYS", default_value_t = 90, value_parser = clap::value_parser!(u16).range(1..=3650))]
         expires_in: u16,
     },
-    /// List an account's tokens, one a line: id, created, expires.
+    /// List an account's tokens, one a line: id, kind, created, expires, last used.
     List {
         #[arg(long)]
         email: String,
@@ -128,22 +136,41 @@ pub enum TokenCommand {
 pub async fn token(data: &DataConfig, cmd: TokenCommand) -> anyhow::Result<()> {
     let state = open(data).await?;
     match cmd {
-        TokenCommand::Create { email, expires_in } => {
+        TokenCommand::Create { email, ingest, assistant, expires_in } => {
             let account = account_of(&state, &email).await?;
-            let (id, token) = state.accounts.create_token(&account, Some(chrono::Duration::days(i64::from(expires_in)))).await?;
-            eprintln!("token {id} for {}, expires in {expires_in} days", account.email);
+            let expires = Some(chrono::Duration::days(i64::from(expires_in)));
+            let (id, token) = if ingest {
+                let assistants = crate::ingest::scope(&assistant).map_err(|e| anyhow!("--assistant: {e}"))?;
+                state.accounts.create_ingest_token(&account, &assistants, expires).await?
+            } else {
+                state.accounts.create_token(&account, expires).await?
+            };
+            let what = if ingest { format!("ingest token for {}", assistant.join(", ")) } else { "token".into() };
+            eprintln!("{what} {id} of {}, expires in {expires_in} days", account.email);
             println!("{token}");
         }
         TokenCommand::List { email } => {
             let account = account_of(&state, &email).await?;
+            let when = |t: Option<convo_model::Timestamp>, none: &str| {
+                t.map_or_else(|| none.to_string(), |e| e.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+            };
             for t in state.accounts.tokens(&account).await? {
-                let expires = t.expires_at.map_or_else(|| "never".to_string(), |e| e.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
-                let state = if t.expires_at.is_some_and(|e| e <= state.clock.now()) { " (expired)" } else { "" };
-                println!("{}  created {}  expires {expires}{state}", t.id, t.created_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+                let expired = if t.expires_at.is_some_and(|e| e <= state.clock.now()) { " (expired)" } else { "" };
+                let kind = match t.kind {
+                    convo_model::api::TokenKind::Personal => "personal".to_string(),
+                    convo_model::api::TokenKind::Ingest => format!("ingest ({})", t.assistants.join(", ")),
+                };
+                println!(
+                    "{}  {kind}  created {}  expires {}{expired}  last used {}",
+                    t.id,
+                    when(Some(t.created_at), ""),
+                    when(t.expires_at, "never"),
+                    when(t.last_used_at, "never")
+                );
             }
         }
         TokenCommand::Revoke { id } => {
-            if !state.accounts.revoke_token(&id).await? {
+            if state.accounts.revoke_token(&id).await?.is_none() {
                 bail!("no token with the id {id:?} (see `token list`)");
             }
             println!("token {id} revoked");

@@ -4,6 +4,7 @@
 
 use crate::accounts::LoginError;
 use crate::catalog::CatalogError;
+use crate::ingest::IngestError;
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -17,6 +18,9 @@ pub enum ApiError {
     Unauthorized,
     #[error("wrong email or password")]
     WrongCredentials,
+    /// 403: logged in, but not allowed.
+    #[error("{0}")]
+    Forbidden(String),
     #[error("{0}")]
     NotFound(&'static str),
     #[error("{0}")]
@@ -25,6 +29,9 @@ pub enum ApiError {
     TooLarge(String),
     #[error("{0}")]
     Unprocessable(String),
+    /// 415: a content encoding the route does not take.
+    #[error("{0}")]
+    UnsupportedMedia(String),
     /// 408: the request did not arrive in time.
     #[error("{0}")]
     Timeout(String),
@@ -62,11 +69,25 @@ impl From<CatalogError> for ApiError {
     }
 }
 
+impl From<IngestError> for ApiError {
+    fn from(e: IngestError) -> Self {
+        match e {
+            e @ IngestError::TooLarge => ApiError::TooLarge(e.to_string()),
+            e @ (IngestError::Empty | IngestError::BadKey(_)) => ApiError::BadRequest(e.to_string()),
+            e @ IngestError::KeyReused => ApiError::Unprocessable(e.to_string()),
+            e @ IngestError::KeyRunning => ApiError::Conflict(e.to_string()),
+            IngestError::Busy(message) => ApiError::TooMany { message, retry_after: chrono::Duration::seconds(1) },
+            IngestError::Internal(e) => ApiError::Internal(e),
+        }
+    }
+}
+
 impl From<LoginError> for ApiError {
     fn from(e: LoginError) -> Self {
         match e {
             e @ (LoginError::Missing | LoginError::TooLong) => ApiError::BadRequest(e.to_string()),
             LoginError::Wrong => ApiError::WrongCredentials,
+            e @ LoginError::Disabled => ApiError::Forbidden(e.to_string()),
             e @ LoginError::Throttled(wait) => ApiError::TooMany { message: e.to_string(), retry_after: wait },
             e @ LoginError::Busy => ApiError::TooMany { message: e.to_string(), retry_after: chrono::Duration::seconds(1) },
             LoginError::Internal(e) => ApiError::Internal(e),
@@ -79,10 +100,12 @@ impl IntoResponse for ApiError {
         let status = match &self {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized | ApiError::WrongCredentials => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::UnsupportedMedia(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Timeout(_) => StatusCode::REQUEST_TIMEOUT,
             ApiError::TooMany { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::RangeNotSatisfiable(_) => StatusCode::RANGE_NOT_SATISFIABLE,

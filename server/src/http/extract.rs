@@ -3,10 +3,11 @@
 
 use super::ApiError;
 use crate::state::AppState;
-use crate::store::AccountRef;
+use crate::store::{AccountRef, LiveToken};
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum_extra::extract::CookieJar;
+use convo_model::api::TokenKind;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use std::net::SocketAddr;
@@ -17,8 +18,42 @@ pub fn session_cookie_name(secure: bool) -> &'static str {
     if secure { "__Host-convo_session" } else { "convo_session" }
 }
 
-/// The account of the request: a session cookie or `Authorization: Bearer TOKEN`.
+/// The account of the request: a session cookie or `Authorization: Bearer TOKEN` (a
+/// personal token; an ingest token is 403 here).
 pub struct Authed(pub AccountRef);
+
+/// An ingest token's request (`Authorization: Bearer`): only an ingest token will do.
+pub struct Ingester(pub LiveToken);
+
+impl FromRequestParts<AppState> for Ingester {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        match bearer(parts) {
+            Some(token) => match state.accounts.by_token(token).await? {
+                Some(live) if live.kind == TokenKind::Ingest => Ok(Ingester(live)),
+                Some(_) => Err(ApiError::Forbidden(INGEST_ONLY.into())),
+                None => Err(ApiError::Unauthorized),
+            },
+            None if session_token(&CookieJar::from_headers(&parts.headers), state).is_some() => {
+                Err(ApiError::Forbidden(INGEST_ONLY.into()))
+            }
+            None => Err(ApiError::Unauthorized),
+        }
+    }
+}
+
+const INGEST_ONLY: &str = "ingesting takes an ingest token (convo-export token create --ingest --assistant ID …)";
+
+/// The request's `Authorization: Bearer TOKEN`.
+fn bearer(parts: &Parts) -> Option<&str> {
+    parts
+        .headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+}
 
 /// The session token the request's cookie carries.
 pub fn session_token(jar: &CookieJar, state: &AppState) -> Option<String> {
@@ -29,14 +64,13 @@ impl FromRequestParts<AppState> for Authed {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let bearer = parts
-            .headers
-            .get(axum::http::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim);
-        let account = if let Some(token) = bearer {
-            state.accounts.by_token(token).await?
+        let account = if let Some(token) = bearer(parts) {
+            match state.accounts.by_token(token).await? {
+                Some(LiveToken { kind: TokenKind::Ingest, .. }) => {
+                    return Err(ApiError::Forbidden("an ingest token can only send conversations (POST /api/ingest)".into()));
+                }
+                live => live.map(|t| t.account),
+            }
         } else if let Some(token) = session_token(&CookieJar::from_headers(&parts.headers), state) {
             state.accounts.by_session(&token).await?
         } else {

@@ -10,6 +10,7 @@ mod error;
 pub(crate) mod exports;
 mod extract;
 mod files;
+mod ingest;
 mod linger;
 mod schedules;
 mod serve;
@@ -58,6 +59,7 @@ pub fn app(state: AppState) -> Router {
         .route("/schedules", get(schedules::list).post(schedules::create))
         .route("/schedules/{id}", get(schedules::get).patch(schedules::update).delete(schedules::delete))
         .route("/schedules/{id}/run", post(schedules::run))
+        .route("/ingest", post(ingest::ingest))
         .route("/audit", get(activity::page))
         .route("/audit.csv", get(activity::csv))
         .route("/exports/{id}/progress", post(exports::progress))

@@ -1,7 +1,7 @@
-//! Accounts, their login sessions and their personal API tokens (stored as hashes).
+//! Accounts (admins, disabled ones) and their login sessions. Tokens are in `tokens.rs`.
 
 use super::{Result, Store, conflict_on_unique};
-use crate::clock::{from_ms, ms};
+use crate::clock::ms;
 use convo_model::Timestamp;
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -12,18 +12,20 @@ pub struct AccountRef {
     pub id: i64,
     pub email: String,
     pub name: String,
+    /// May administer accounts, grants and tokens.
+    pub admin: bool,
 }
 
-/// A personal token as listed (its secret is never stored, only its hash).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ApiToken {
-    pub id: String,
-    pub created_at: Timestamp,
-    pub expires_at: Option<Timestamp>,
-}
+/// The columns [`account_ref`] reads, of `accounts a`.
+pub(super) const ACCOUNT: &str = "a.id, a.email, a.name, a.admin_since";
 
-fn account_ref(r: &AnyRow) -> Result<AccountRef> {
-    Ok(AccountRef { id: r.try_get("id")?, email: r.try_get("email")?, name: r.try_get("name")? })
+pub(super) fn account_ref(r: &AnyRow) -> Result<AccountRef> {
+    Ok(AccountRef {
+        id: r.try_get("id")?,
+        email: r.try_get("email")?,
+        name: r.try_get("name")?,
+        admin: r.try_get::<Option<i64>, _>("admin_since")?.is_some(),
+    })
 }
 
 impl Store {
@@ -43,13 +45,45 @@ impl Store {
             .map_err(|e| conflict_on_unique(e, || format!("an account with the email {email} already exists")))
     }
 
-    /// The account and its password hash.
+    /// The account and its password hash, whether disabled or not.
     pub async fn account_by_email(&self, email: &str) -> Result<Option<(AccountRef, String)>> {
-        let row = sqlx::query("SELECT id, email, name, password_hash FROM accounts WHERE email = $1")
+        let row = sqlx::query(&format!("SELECT {ACCOUNT}, a.password_hash FROM accounts a WHERE a.email = $1"))
             .bind(email)
             .fetch_optional(&self.pool)
             .await?;
         row.map(|r| Ok((account_ref(&r)?, r.try_get("password_hash")?))).transpose()
+    }
+
+    /// Whether the account is disabled.
+    pub async fn is_disabled(&self, account_id: i64) -> Result<bool> {
+        let at: Option<Option<i64>> =
+            sqlx::query_scalar("SELECT disabled_at FROM accounts WHERE id = $1").bind(account_id).fetch_optional(&self.pool).await?;
+        Ok(at.flatten().is_some())
+    }
+
+    /// Makes the account an admin, or not; false when there is no such account.
+    pub async fn set_admin(&self, account_id: i64, admin: Option<Timestamp>) -> Result<bool> {
+        let r = match admin {
+            Some(since) => sqlx::query("UPDATE accounts SET admin_since = COALESCE(admin_since, $1) WHERE id = $2").bind(ms(since)),
+            None => sqlx::query("UPDATE accounts SET admin_since = NULL WHERE id = $1"),
+        }
+        .bind(account_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    /// Disables the account (since `at`) or enables it (`None`): a disabled account's
+    /// sessions are ended and its tokens stop at their next request.
+    pub async fn set_disabled(&self, account_id: i64, at: Option<Timestamp>) -> Result<bool> {
+        let mut tx = self.pool.begin().await?;
+        let r =
+            sqlx::query("UPDATE accounts SET disabled_at = $1 WHERE id = $2").bind(at.map(ms)).bind(account_id).execute(&mut *tx).await?;
+        if at.is_some() {
+            sqlx::query("DELETE FROM sessions WHERE account_id = $1").bind(account_id).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(r.rows_affected() == 1)
     }
 
     pub async fn create_session(&self, token_hash: &str, account_id: i64, now: Timestamp, expires: Timestamp) -> Result<()> {
@@ -69,70 +103,15 @@ impl Store {
     }
 
     pub async fn session_account(&self, token_hash: &str, now: Timestamp) -> Result<Option<AccountRef>> {
-        let row = sqlx::query(
-            "SELECT a.id, a.email, a.name FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE s.token_hash = $1 AND s.expires_at > $2",
-        )
+        let row = sqlx::query(&format!(
+            "SELECT {ACCOUNT} FROM sessions s JOIN accounts a ON a.id = s.account_id \
+                 WHERE s.token_hash = $1 AND s.expires_at > $2 AND a.disabled_at IS NULL"
+        ))
         .bind(token_hash)
         .bind(ms(now))
         .fetch_optional(&self.pool)
         .await?;
         row.map(|r| account_ref(&r)).transpose()
-    }
-
-    /// Stores a personal token (its hash) with an id to list and revoke it by.
-    pub async fn create_api_token(
-        &self,
-        id: &str,
-        token_hash: &str,
-        account_id: i64,
-        now: Timestamp,
-        expires: Option<Timestamp>,
-    ) -> Result<()> {
-        sqlx::query("INSERT INTO api_tokens (id, token_hash, account_id, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
-            .bind(id)
-            .bind(token_hash)
-            .bind(account_id)
-            .bind(ms(now))
-            .bind(expires.map(ms))
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
-    /// The account of a personal token that has neither expired nor been revoked.
-    pub async fn token_account(&self, token_hash: &str, now: Timestamp) -> Result<Option<AccountRef>> {
-        let row = sqlx::query(
-            "SELECT a.id, a.email, a.name FROM api_tokens t JOIN accounts a ON a.id = t.account_id \
-             WHERE t.token_hash = $1 AND (t.expires_at IS NULL OR t.expires_at > $2)",
-        )
-        .bind(token_hash)
-        .bind(ms(now))
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(|r| account_ref(&r)).transpose()
-    }
-
-    /// The account's tokens (never their secrets), oldest first.
-    pub async fn api_tokens(&self, account_id: i64) -> Result<Vec<ApiToken>> {
-        let rows = sqlx::query("SELECT id, created_at, expires_at FROM api_tokens WHERE account_id = $1 ORDER BY created_at, id")
-            .bind(account_id)
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(ApiToken {
-                    id: r.try_get("id")?,
-                    created_at: from_ms(r.try_get("created_at")?),
-                    expires_at: r.try_get::<Option<i64>, _>("expires_at")?.map(from_ms),
-                })
-            })
-            .collect()
-    }
-
-    /// Revokes a token: it stops working at once. False when there is none.
-    pub async fn revoke_api_token(&self, id: &str) -> Result<bool> {
-        let r = sqlx::query("DELETE FROM api_tokens WHERE id = $1").bind(id).execute(&self.pool).await?;
-        Ok(r.rows_affected() == 1)
     }
 
     /// Deletes expired sessions and tokens; how many went.
@@ -140,6 +119,12 @@ impl Store {
         let sessions = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(ms(now)).execute(&self.pool).await?;
         let tokens = sqlx::query("DELETE FROM api_tokens WHERE expires_at IS NOT NULL AND expires_at <= $1")
             .bind(ms(now))
+            .execute(&self.pool)
+            .await?;
+        sqlx::query("DELETE FROM token_assistants WHERE token_id NOT IN (SELECT id FROM api_tokens)").execute(&self.pool).await?;
+        // Ingest answers are kept for retries a day.
+        sqlx::query("DELETE FROM ingest_batches WHERE created_at <= $1")
+            .bind(ms(now - chrono::Duration::days(1)))
             .execute(&self.pool)
             .await?;
         // Login attempts that count no more go too (not counted: they are no session).

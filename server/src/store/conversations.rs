@@ -1,12 +1,11 @@
 //! Conversations: pages of an assistant's completed conversations (one query each, their
-//! messages passed through as stored) and the import's writes.
+//! messages passed through as stored). The import's writes are in `writes.rs`.
 
 use super::{AssistantRow, Backend, Result, Store, StoreError};
 use crate::clock::{from_ms, ms};
 use convo_model::api::Totals;
-use convo_model::{Channel, Contact, Conversation, ConversationStatus, ExportFilters, Message, TimeRange, Timestamp};
+use convo_model::{Channel, Contact, Conversation, ConversationStatus, ExportFilters, Message, TimeRange};
 use sqlx::Row;
-use std::collections::HashMap;
 
 /// Where a page of conversations starts: after this (started_at, row id).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,25 +61,6 @@ pub fn parse_stored(conversation: StoredConversation) -> Result<Conversation> {
     Ok(conversation.with_messages(messages))
 }
 
-/// One import line, ready to write: the conversation with all its messages (system and
-/// tool ones too) and the internal fields it carried, which are stored, never served.
-pub struct NewConversation {
-    pub conversation: Conversation,
-    /// Fields beyond the import format, as a JSON object.
-    pub internal_json: Option<String>,
-    /// One per message of `conversation`, in order.
-    pub messages: Vec<NewMessage>,
-}
-
-/// What an import line says of a message beyond the format: internal, never served.
-#[derive(Debug, Default)]
-pub struct NewMessage {
-    pub model: Option<String>,
-    pub tokens: Option<i64>,
-    pub cost: Option<f64>,
-    pub internal_json: Option<String>,
-}
-
 /// Which conversations: one assistant's, started in a range, narrowed by filters.
 #[derive(Debug, Clone, Copy)]
 pub struct Scope<'a> {
@@ -117,9 +97,6 @@ fn filter_sql(filters: &ExportFilters, first: usize) -> (String, Vec<String>) {
     }
     (sql, binds)
 }
-
-/// Message rows per INSERT statement of the import.
-const MESSAGE_ROWS_PER_INSERT: usize = 200;
 
 impl Store {
     /// Completed conversations in the scope, and their messages.
@@ -235,109 +212,5 @@ impl Store {
             last = Some(Cursor { started_at_ms: started_at, id });
         }
         Ok(Page { conversations, next: if more { last } else { None } })
-    }
-
-    /// Writes a batch of import lines in one transaction: a conversation seen again
-    /// replaces the stored one (so re-running an import is harmless). Returns the
-    /// assistants it had to create.
-    pub async fn write_conversations(&self, batch: &[NewConversation], now: Timestamp) -> Result<Vec<String>> {
-        let mut tx = self.pool.begin().await?;
-        let mut created = Vec::new();
-        let mut assistants: HashMap<&str, i64> = HashMap::new();
-        for line in batch {
-            let c = &line.conversation;
-            let assistant = match assistants.get(c.assistant_id.as_str()) {
-                Some(pk) => *pk,
-                None => {
-                    let inserted = sqlx::query(
-                        "INSERT INTO assistants (public_id, name, created_at) VALUES ($1, $1, $2) ON CONFLICT (public_id) DO NOTHING",
-                    )
-                    .bind(&c.assistant_id)
-                    .bind(ms(now))
-                    .execute(&mut *tx)
-                    .await?;
-                    if inserted.rows_affected() == 1 {
-                        created.push(c.assistant_id.clone());
-                    }
-                    let pk: i64 = sqlx::query_scalar("SELECT id FROM assistants WHERE public_id = $1")
-                        .bind(&c.assistant_id)
-                        .fetch_one(&mut *tx)
-                        .await?;
-                    assistants.insert(&c.assistant_id, pk);
-                    pk
-                }
-            };
-            // The contact as this line gives it: details belong to their conversation.
-            let contact_name = c.contact.as_ref().and_then(|k| k.name.as_deref());
-            let contact_email = c.contact.as_ref().and_then(|k| k.email.as_deref());
-            let exported: Vec<_> = c.exported_messages().collect();
-            let exported_bytes: usize = exported.iter().map(|m| m.content.len()).sum();
-            let exported_json = serde_json::to_string(&exported).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            let status = match c.status {
-                ConversationStatus::Completed => "completed",
-                ConversationStatus::Active => "active",
-            };
-            let pk: i64 = sqlx::query_scalar(
-                "INSERT INTO conversations (public_id, assistant_id, contact_name, contact_email, channel, status, started_at, ended_at, summary, exported_messages, exported_bytes, internal_json, exported_json) \
-                 VALUES ($1, $2, $3, $13, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
-                 ON CONFLICT (assistant_id, public_id) DO UPDATE SET contact_name = excluded.contact_name, contact_email = excluded.contact_email, channel = excluded.channel, status = excluded.status, \
-                   started_at = excluded.started_at, ended_at = excluded.ended_at, summary = excluded.summary, exported_messages = excluded.exported_messages, \
-                   exported_bytes = excluded.exported_bytes, internal_json = excluded.internal_json, exported_json = excluded.exported_json \
-                 RETURNING id",
-            )
-            .bind(&c.id)
-            .bind(assistant)
-            .bind(contact_name)
-            .bind(c.channel.id())
-            .bind(status)
-            .bind(ms(c.started_at))
-            .bind(c.ended_at.map(ms))
-            .bind(c.summary.as_deref())
-            .bind(exported.len() as i64)
-            .bind(exported_bytes as i64)
-            .bind(line.internal_json.as_deref())
-            .bind(exported_json)
-            .bind(contact_email)
-            .fetch_one(&mut *tx)
-            .await?;
-            sqlx::query("DELETE FROM messages WHERE conversation_id = $1").bind(pk).execute(&mut *tx).await?;
-            let none = NewMessage::default();
-            let rows: Vec<_> = c.messages.iter().zip(line.messages.iter().chain(std::iter::repeat(&none))).collect();
-            for (chunk_no, chunk) in rows.chunks(MESSAGE_ROWS_PER_INSERT).enumerate() {
-                let mut sql = String::from(
-                    "INSERT INTO messages (conversation_id, seq, role, content, at, model, tokens, cost, internal_json) VALUES ",
-                );
-                for i in 0..chunk.len() {
-                    let b = i * 9;
-                    if i > 0 {
-                        sql.push_str(", ");
-                    }
-                    // The cost ($8) goes as text: sqlx 0.8.6's Any driver sends a NULL
-                    // `f64` to PostgreSQL as a `real` (its Real and Double are swapped),
-                    // so a statement first prepared with a NULL cost refused every later
-                    // cost (22P03) once a 5,000-message conversation reused it.
-                    let params: Vec<String> = (1..=9)
-                        .map(|k| if k == 8 { format!("CAST(${} AS DOUBLE PRECISION)", b + k) } else { format!("${}", b + k) })
-                        .collect();
-                    sql.push_str(&format!("({})", params.join(", ")));
-                }
-                let mut query = sqlx::query(&sql);
-                for (i, (m, extra)) in chunk.iter().enumerate() {
-                    query = query
-                        .bind(pk)
-                        .bind((chunk_no * MESSAGE_ROWS_PER_INSERT + i) as i64)
-                        .bind(m.role.as_str())
-                        .bind(m.content.as_str())
-                        .bind(ms(m.at))
-                        .bind(extra.model.as_deref())
-                        .bind(extra.tokens)
-                        .bind(extra.cost.map(|c| c.to_string()))
-                        .bind(extra.internal_json.as_deref());
-                }
-                query.execute(&mut *tx).await?;
-            }
-        }
-        tx.commit().await?;
-        Ok(created)
     }
 }

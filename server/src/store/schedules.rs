@@ -181,11 +181,14 @@ impl Store {
 
     /// The account a schedule belongs to (for the command line, which names schedules by id).
     pub async fn schedule_owner(&self, id: &str) -> Result<Option<super::AccountRef>> {
-        let row = sqlx::query("SELECT a.id, a.email, a.name FROM schedules s JOIN accounts a ON a.id = s.account_id WHERE s.id = $1")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.map(|r| Ok(super::AccountRef { id: r.try_get("id")?, email: r.try_get("email")?, name: r.try_get("name")? })).transpose()
+        let row = sqlx::query(&format!(
+            "SELECT {} FROM schedules s JOIN accounts a ON a.id = s.account_id WHERE s.id = $1",
+            super::accounts::ACCOUNT
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| super::accounts::account_ref(&r)).transpose()
     }
 
     /// Marks an export as made by a schedule (a manual re-run of a period it exported).

@@ -7,6 +7,7 @@ mod catalog;
 mod compliance;
 mod fair_use;
 mod imports;
+mod ingest;
 mod integrity;
 mod limits;
 mod operators;

@@ -4,7 +4,7 @@
 //! This module: assistants, conversation pages, the typed enums and errors;
 //! [`exports`]: the catalog; [`accounts`]: logging in; [`compliance`]: schedules,
 //! holds, receipts and the activity trail; [`stream`]: an export's conversations as one
-//! streamed answer.
+//! streamed answer; [`ingest`]: the ingest API and administration.
 
 use crate::Conversation;
 use serde::{Deserialize, Serialize};
@@ -72,11 +72,13 @@ macro_rules! wire_enum {
 mod accounts;
 mod compliance;
 mod exports;
+mod ingest;
 mod stream;
 
 pub use accounts::*;
 pub use compliance::*;
 pub use exports::*;
+pub use ingest::*;
 pub use stream::*;
 
 wire_enum! {

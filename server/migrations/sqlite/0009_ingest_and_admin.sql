@@ -1,0 +1,28 @@
+-- The ingest API and administration.
+-- Each conversation's content hash (SHA-256 of its import line, canonical): a line sent
+-- again with the same content is `unchanged` and not rewritten.
+ALTER TABLE conversations ADD COLUMN content_hash TEXT;
+-- Admins (since when) and disabled accounts (since when): a disabled account's sessions
+-- and tokens stop at its next request.
+ALTER TABLE accounts ADD COLUMN admin_since BIGINT;
+ALTER TABLE accounts ADD COLUMN disabled_at BIGINT;
+-- Tokens are personal (the account's API) or ingest (write the conversations of the
+-- assistants they are scoped to, nothing else); when each was last used.
+ALTER TABLE api_tokens ADD COLUMN kind TEXT NOT NULL DEFAULT 'personal';
+ALTER TABLE api_tokens ADD COLUMN last_used_at BIGINT;
+CREATE TABLE token_assistants (
+    token_id TEXT NOT NULL,
+    assistant_id TEXT NOT NULL,
+    PRIMARY KEY (token_id, assistant_id)
+);
+-- An ingest batch's answer under its Idempotency-Key, per account: a batch sent again
+-- answers the first result. `answer_json` is NULL while the first is still running.
+CREATE TABLE ingest_batches (
+    account_id BIGINT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    idempotency_key TEXT NOT NULL,
+    body_sha256 TEXT NOT NULL,
+    answer_json TEXT,
+    created_at BIGINT NOT NULL,
+    PRIMARY KEY (account_id, idempotency_key)
+);
+CREATE INDEX ingest_batches_by_age ON ingest_batches (created_at);

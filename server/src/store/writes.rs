@@ -1,0 +1,201 @@
+//! Writing conversations, for the import and the ingest API alike: upserts keyed by
+//! `(assistant, id)` inside one transaction ([`Writer`]), which the caller commits after
+//! one batch (an import, a plain ingest) or after all of them (`?atomic=true`). A line
+//! whose content hash is the stored one is `Unchanged` and not rewritten.
+
+use super::{Result, Store, StoreError};
+use crate::clock::ms;
+use convo_model::{Conversation, ConversationStatus, Timestamp};
+use sqlx::Row;
+use std::collections::HashMap;
+
+/// One import line, ready to write: the conversation with all its messages (system and
+/// tool ones too) and the internal fields it carried, which are stored, never served.
+pub struct NewConversation {
+    pub conversation: Conversation,
+    /// Fields beyond the import format, as a JSON object.
+    pub internal_json: Option<String>,
+    /// One per message of `conversation`, in order.
+    pub messages: Vec<NewMessage>,
+    /// The name of the assistant, should this line be the one that creates it.
+    pub assistant_name: Option<String>,
+    /// SHA-256 (hex) of the line's content, canonical (keys sorted, `assistant_name` left
+    /// out): what tells `Unchanged` from `Updated`.
+    pub content_hash: String,
+}
+
+/// What an import line says of a message beyond the format: internal, never served.
+#[derive(Debug, Default)]
+pub struct NewMessage {
+    pub model: Option<String>,
+    pub tokens: Option<i64>,
+    pub cost: Option<f64>,
+    pub internal_json: Option<String>,
+}
+
+/// What writing one line did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Upsert {
+    /// A conversation the server did not have.
+    Accepted,
+    /// A stored conversation whose content changed (completed, messages appended …).
+    Updated,
+    /// The stored content exactly: nothing written.
+    Unchanged,
+}
+
+/// Message rows per INSERT statement.
+const MESSAGE_ROWS_PER_INSERT: usize = 200;
+
+/// Writes in one transaction, until [`Writer::commit`]; dropped uncommitted, it wrote
+/// nothing.
+pub struct Writer {
+    tx: sqlx::Transaction<'static, sqlx::Any>,
+    /// Assistants' row ids by public id, as this transaction saw them.
+    assistants: HashMap<String, i64>,
+    /// Assistants this transaction created.
+    pub created: Vec<String>,
+}
+
+impl Store {
+    pub async fn writer(&self) -> Result<Writer> {
+        Ok(Writer { tx: self.pool.begin().await?, assistants: HashMap::new(), created: Vec::new() })
+    }
+
+    /// Writes a batch in a transaction of its own; what each line did, in order.
+    pub async fn write_conversations(&self, batch: &[NewConversation], now: Timestamp) -> Result<(Vec<Upsert>, Vec<String>)> {
+        let mut writer = self.writer().await?;
+        let done = writer.write(batch, now).await?;
+        let created = std::mem::take(&mut writer.created);
+        writer.commit().await?;
+        Ok((done, created))
+    }
+}
+
+impl Writer {
+    pub async fn commit(self) -> Result<()> {
+        Ok(self.tx.commit().await?)
+    }
+
+    /// The assistant's row id, creating it (named `name`, or after its id) when unknown.
+    async fn assistant(&mut self, public_id: &str, name: Option<&str>, now: Timestamp) -> Result<i64> {
+        if let Some(pk) = self.assistants.get(public_id) {
+            return Ok(*pk);
+        }
+        let inserted =
+            sqlx::query("INSERT INTO assistants (public_id, name, created_at) VALUES ($1, $2, $3) ON CONFLICT (public_id) DO NOTHING")
+                .bind(public_id)
+                .bind(name.unwrap_or(public_id))
+                .bind(ms(now))
+                .execute(&mut *self.tx)
+                .await?;
+        if inserted.rows_affected() == 1 {
+            self.created.push(public_id.to_string());
+        }
+        let pk: i64 = sqlx::query_scalar("SELECT id FROM assistants WHERE public_id = $1").bind(public_id).fetch_one(&mut *self.tx).await?;
+        self.assistants.insert(public_id.to_string(), pk);
+        Ok(pk)
+    }
+
+    /// Upserts each line: a conversation seen again replaces the stored one unless its
+    /// content is the same (so re-running an import, or a retried batch, is harmless).
+    pub async fn write(&mut self, batch: &[NewConversation], now: Timestamp) -> Result<Vec<Upsert>> {
+        let mut done = Vec::with_capacity(batch.len());
+        for line in batch {
+            let c = &line.conversation;
+            let assistant = self.assistant(&c.assistant_id, line.assistant_name.as_deref(), now).await?;
+            let stored: Option<Option<String>> =
+                sqlx::query("SELECT content_hash FROM conversations WHERE assistant_id = $1 AND public_id = $2")
+                    .bind(assistant)
+                    .bind(&c.id)
+                    .fetch_optional(&mut *self.tx)
+                    .await?
+                    .map(|r| r.try_get::<Option<String>, _>("content_hash"))
+                    .transpose()?;
+            let upsert = match &stored {
+                None => Upsert::Accepted,
+                Some(Some(hash)) if *hash == line.content_hash => Upsert::Unchanged,
+                Some(_) => Upsert::Updated,
+            };
+            if upsert != Upsert::Unchanged {
+                self.replace(assistant, line).await?;
+            }
+            done.push(upsert);
+        }
+        Ok(done)
+    }
+
+    /// Stores the line as the conversation `(assistant, id)`, whatever was there.
+    async fn replace(&mut self, assistant: i64, line: &NewConversation) -> Result<()> {
+        let c = &line.conversation;
+        // The contact as this line gives it: details belong to their conversation.
+        let contact_name = c.contact.as_ref().and_then(|k| k.name.as_deref());
+        let contact_email = c.contact.as_ref().and_then(|k| k.email.as_deref());
+        let exported: Vec<_> = c.exported_messages().collect();
+        let exported_bytes: usize = exported.iter().map(|m| m.content.len()).sum();
+        let exported_json = serde_json::to_string(&exported).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let status = match c.status {
+            ConversationStatus::Completed => "completed",
+            ConversationStatus::Active => "active",
+        };
+        let pk: i64 = sqlx::query_scalar(
+            "INSERT INTO conversations (public_id, assistant_id, contact_name, contact_email, channel, status, started_at, ended_at, summary, exported_messages, exported_bytes, internal_json, exported_json, content_hash) \
+             VALUES ($1, $2, $3, $13, $4, $5, $6, $7, $8, $9, $10, $11, $12, $14) \
+             ON CONFLICT (assistant_id, public_id) DO UPDATE SET contact_name = excluded.contact_name, contact_email = excluded.contact_email, channel = excluded.channel, status = excluded.status, \
+               started_at = excluded.started_at, ended_at = excluded.ended_at, summary = excluded.summary, exported_messages = excluded.exported_messages, \
+               exported_bytes = excluded.exported_bytes, internal_json = excluded.internal_json, exported_json = excluded.exported_json, content_hash = excluded.content_hash \
+             RETURNING id",
+        )
+        .bind(&c.id)
+        .bind(assistant)
+        .bind(contact_name)
+        .bind(c.channel.id())
+        .bind(status)
+        .bind(ms(c.started_at))
+        .bind(c.ended_at.map(ms))
+        .bind(c.summary.as_deref())
+        .bind(exported.len() as i64)
+        .bind(exported_bytes as i64)
+        .bind(line.internal_json.as_deref())
+        .bind(exported_json)
+        .bind(contact_email)
+        .bind(&line.content_hash)
+        .fetch_one(&mut *self.tx)
+        .await?;
+        sqlx::query("DELETE FROM messages WHERE conversation_id = $1").bind(pk).execute(&mut *self.tx).await?;
+        let none = NewMessage::default();
+        let rows: Vec<_> = c.messages.iter().zip(line.messages.iter().chain(std::iter::repeat(&none))).collect();
+        for (chunk_no, chunk) in rows.chunks(MESSAGE_ROWS_PER_INSERT).enumerate() {
+            let mut sql =
+                String::from("INSERT INTO messages (conversation_id, seq, role, content, at, model, tokens, cost, internal_json) VALUES ");
+            for i in 0..chunk.len() {
+                let b = i * 9;
+                if i > 0 {
+                    sql.push_str(", ");
+                }
+                // The cost ($8) goes as text: sqlx 0.8.6's Any driver sends a NULL
+                // `f64` to PostgreSQL as a `real` (its Real and Double are swapped),
+                // so a statement first prepared with a NULL cost refused every later
+                // cost (22P03) once a 5,000-message conversation reused it.
+                let params: Vec<String> =
+                    (1..=9).map(|k| if k == 8 { format!("CAST(${} AS DOUBLE PRECISION)", b + k) } else { format!("${}", b + k) }).collect();
+                sql.push_str(&format!("({})", params.join(", ")));
+            }
+            let mut query = sqlx::query(&sql);
+            for (i, (m, extra)) in chunk.iter().enumerate() {
+                query = query
+                    .bind(pk)
+                    .bind((chunk_no * MESSAGE_ROWS_PER_INSERT + i) as i64)
+                    .bind(m.role.as_str())
+                    .bind(m.content.as_str())
+                    .bind(ms(m.at))
+                    .bind(extra.model.as_deref())
+                    .bind(extra.tokens)
+                    .bind(extra.cost.map(|c| c.to_string()))
+                    .bind(extra.internal_json.as_deref());
+            }
+            query.execute(&mut *self.tx).await?;
+        }
+        Ok(())
+    }
+}
