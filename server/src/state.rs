@@ -2,6 +2,7 @@
 //! constructor ([`AppState::open`]) for the server, the command line, tests and benches.
 
 use crate::accounts::Accounts;
+use crate::admin::Admin;
 use crate::catalog::Catalog;
 use crate::clock::Clock;
 use crate::config::DataConfig;
@@ -22,6 +23,7 @@ pub struct AppState {
     pub catalog: Catalog,
     pub jobs: Jobs,
     pub ingest: Ingest,
+    pub admin: Admin,
     pub clock: Clock,
     pub settings: Arc<Settings>,
     /// The built web app (Trunk's `dist/`), if this process serves it.
@@ -40,10 +42,11 @@ impl AppState {
             .with_context(|| format!("cannot open the export files at {storage}"))?;
         let settings = Arc::new(settings);
         let accounts = Accounts::new(store.clone(), clock.clone(), settings.clone());
+        let admin = Admin::new(store.clone(), accounts.clone(), clock.clone());
         let ingest = Ingest::new(store.clone(), clock.clone(), files.clone());
         let catalog = Catalog::new(store.clone(), files, clock.clone(), settings.clone());
         let jobs = Jobs::new(catalog.clone(), settings.render_slots);
-        Ok(AppState { store, accounts, catalog, jobs, ingest, clock, settings, web_dir })
+        Ok(AppState { store, accounts, catalog, jobs, ingest, admin, clock, settings, web_dir })
     }
 
     pub fn files(&self) -> &FileStore {

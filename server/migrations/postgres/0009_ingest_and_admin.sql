@@ -26,3 +26,10 @@ CREATE TABLE ingest_batches (
     PRIMARY KEY (account_id, idempotency_key)
 );
 CREATE INDEX ingest_batches_by_age ON ingest_batches (created_at);
+-- One-time invite links: an account added without a password sets its own with the
+-- link's secret (only its hash is kept) before the link expires.
+CREATE TABLE invites (
+    token_hash TEXT PRIMARY KEY,
+    account_id BIGINT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    expires_at BIGINT NOT NULL
+);

@@ -111,9 +111,10 @@ impl Accounts {
             return Err(LoginError::Throttled(wait));
         }
         let found = self.store.account_by_email(&email).await?;
-        let hash = found.as_ref().map_or_else(|| decoy_hash().to_string(), |(_, hash)| hash.clone());
+        // An invited account has no password yet: it takes as long as an unknown one.
+        let hash = found.as_ref().filter(|(_, hash)| !hash.is_empty()).map_or_else(|| decoy_hash().to_string(), |(_, hash)| hash.clone());
         let matches = self.verify(password, hash).await?;
-        let Some((account, _)) = found.filter(|_| matches) else {
+        let Some((account, _)) = found.filter(|(_, hash)| matches && !hash.is_empty()) else {
             return Err(LoginError::Wrong);
         };
         self.throttle.succeeded(&account_key).await?;
@@ -121,6 +122,11 @@ impl Accounts {
             return Err(LoginError::Disabled);
         }
         self.throttle.refund(&client_key, PER_CLIENT, now).await?;
+        Ok(self.start_session(account).await?)
+    }
+
+    /// A new session of the account (logged in, or an invite just accepted).
+    pub async fn start_session(&self, account: AccountRef) -> crate::store::Result<NewSession> {
         let token = crate::auth::new_token("s_");
         let now = self.clock.now();
         self.store.create_session(&crate::auth::token_hash(&token), account.id, now, now + self.settings.session_ttl).await?;

@@ -1,4 +1,5 @@
-//! The activity trail of an account's exports, page by page and as CSV.
+//! The activity trail of an account (its exports, and what admins did to it), page by
+//! page and as CSV; every account's, for admins.
 
 use super::{Catalog, CatalogError, Result};
 use crate::store::AccountRef;
@@ -13,11 +14,20 @@ const PAGE: i64 = 50;
 impl Catalog {
     /// A page of the account's events, newest first, after `cursor` (from the last page).
     pub async fn activity(&self, account: &AccountRef, cursor: Option<&str>) -> Result<AuditPage> {
+        self.activity_page(Some(account.id), cursor).await
+    }
+
+    /// A page of every account's events, each with whose it is: the admin trail.
+    pub async fn every_accounts_activity(&self, cursor: Option<&str>) -> Result<AuditPage> {
+        self.activity_page(None, cursor).await
+    }
+
+    async fn activity_page(&self, account: Option<i64>, cursor: Option<&str>) -> Result<AuditPage> {
         let before = match cursor {
             Some(c) => Some(c.parse::<i64>().map_err(|_| CatalogError::BadInput("cursor is not one this server gave out".into()))?),
             None => None,
         };
-        let (events, next) = self.store.audit_page(account.id, before, PAGE).await?;
+        let (events, next) = self.store.audit_page(account, before, PAGE).await?;
         Ok(AuditPage { events, next_cursor: next.map(|n| n.to_string()) })
     }
 
@@ -39,7 +49,7 @@ impl Catalog {
                     Next::Page(before) => before,
                     Next::Done => return None,
                 };
-                match catalog.store.audit_page(account_id, before, CSV_PAGE).await {
+                match catalog.store.audit_page(Some(account_id), before, CSV_PAGE).await {
                     Ok((events, next)) => {
                         let mut csv = String::new();
                         for e in &events {

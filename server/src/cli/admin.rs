@@ -1,16 +1,16 @@
-//! `import`, `account`, `token` and `export`: what an operator runs by hand. Long runs
+//! `import` and `export`: what an operator runs by hand (`account` and `token` are in
+//! `accounts.rs`). Long runs
 //! show a progress bar on stderr; errors name what to change.
 
-use super::{catalog_error, open};
+use super::{account_of, catalog_error, open};
 use crate::catalog::{ExportRequest, Span};
 use crate::config::DataConfig;
 use anyhow::{Context, anyhow, bail};
-use clap::{Args, Subcommand};
+use clap::Args;
 use convo_model::Days;
 use convo_model::ExportFilters;
 use convo_model::api::{ExportStatus, Renderer};
 use indicatif::{HumanBytes, ProgressBar, ProgressStyle};
-use std::io::Read;
 use std::path::PathBuf;
 
 /// A bar on stderr (hidden when stderr is not a terminal, as indicatif decides).
@@ -38,143 +38,6 @@ pub async fn import(data: &DataConfig, args: ImportArgs) -> anyhow::Result<()> {
     println!("imported {} conversations ({} messages)", report.conversations, report.messages);
     if !report.assistants_created.is_empty() {
         println!("new assistants: {}", report.assistants_created.join(", "));
-    }
-    Ok(())
-}
-
-#[derive(Debug, Subcommand)]
-pub enum AccountCommand {
-    /// Create an account; the password is read from standard input.
-    Add {
-        #[arg(long)]
-        email: String,
-        #[arg(long)]
-        name: String,
-        /// Read the password from standard input (required: never on the command line).
-        #[arg(long, required = true)]
-        password_stdin: bool,
-    },
-    /// Let an account see an assistant.
-    Grant {
-        #[arg(long)]
-        email: String,
-        #[arg(long, value_name = "ID")]
-        assistant: String,
-    },
-}
-
-/// The account with this email, or an error that says there is none.
-pub(super) async fn account_of(state: &crate::state::AppState, email: &str) -> anyhow::Result<crate::store::AccountRef> {
-    let (account, _) =
-        state.store.account_by_email(&email.trim().to_lowercase()).await?.ok_or_else(|| anyhow!("no account with the email {email}"))?;
-    Ok(account)
-}
-
-pub async fn account(data: &DataConfig, cmd: AccountCommand) -> anyhow::Result<()> {
-    match cmd {
-        AccountCommand::Add { email, name, password_stdin: _ } => {
-            let email = email.trim().to_lowercase();
-            if !email.contains('@') {
-                bail!("{email:?} is not an email address");
-            }
-            let mut password = String::new();
-            std::io::stdin().read_to_string(&mut password).context("reading the password from standard input")?;
-            let password = password.trim_end_matches(['\n', '\r']);
-            if password.chars().count() < 8 {
-                bail!("the password must have at least 8 characters");
-            }
-            let state = open(data).await?;
-            let hash = crate::auth::hash_password(password);
-            state.store.create_account(&email, name.trim(), &hash, state.clock.now()).await?;
-            println!("account {email} created");
-        }
-        AccountCommand::Grant { email, assistant } => {
-            let state = open(data).await?;
-            let account = account_of(&state, &email).await?;
-            let row = state
-                .store
-                .assistant_by_public_id(&assistant)
-                .await?
-                .ok_or_else(|| anyhow!("no assistant with the id {assistant:?} (import its conversations first)"))?;
-            state.store.grant(account.id, row.pk).await?;
-            println!("{} may now see {} ({})", account.email, row.name, row.id);
-        }
-    }
-    Ok(())
-}
-
-#[derive(Debug, Subcommand)]
-pub enum TokenCommand {
-    /// Create an API token and print it (it is not shown again): personal, or with
-    /// `--ingest` one that only sends conversations of the assistants named.
-    Create {
-        #[arg(long)]
-        email: String,
-        /// An ingest token: it may send conversations (`POST /api/ingest`) of the
-        /// `--assistant`s named, and nothing else.
-        #[arg(long, requires = "assistant")]
-        ingest: bool,
-        /// An assistant an ingest token may write (repeat for more; it need not exist yet).
-        #[arg(long = "assistant", value_name = "ID", requires = "ingest")]
-        assistant: Vec<String>,
-        /// Days until it stops working (1–3650).
-        #[arg(long, value_name = "DAYS", default_value_t = 90, value_parser = clap::value_parser!(u16).range(1..=3650))]
-        expires_in: u16,
-    },
-    /// List an account's tokens, one a line: id, kind, created, expires, last used.
-    List {
-        #[arg(long)]
-        email: String,
-    },
-    /// Revoke a token: it stops working at once.
-    Revoke {
-        #[arg(long, value_name = "ID")]
-        id: String,
-    },
-}
-
-pub async fn token(data: &DataConfig, cmd: TokenCommand) -> anyhow::Result<()> {
-    let state = open(data).await?;
-    match cmd {
-        TokenCommand::Create { email, ingest, assistant, expires_in } => {
-            let account = account_of(&state, &email).await?;
-            let expires = Some(chrono::Duration::days(i64::from(expires_in)));
-            let (id, token) = if ingest {
-                let assistants = crate::ingest::scope(&assistant).map_err(|e| anyhow!("--assistant: {e}"))?;
-                state.accounts.create_ingest_token(&account, &assistants, expires).await?
-            } else {
-                state.accounts.create_token(&account, expires).await?
-            };
-            let what = if ingest { format!("ingest token for {}", assistant.join(", ")) } else { "token".into() };
-            eprintln!("{what} {id} of {}, expires in {expires_in} days", account.email);
-            println!("{token}");
-        }
-        TokenCommand::List { email } => {
-            let account = account_of(&state, &email).await?;
-            let when = |t: Option<convo_model::Timestamp>, none: &str| {
-                t.map_or_else(|| none.to_string(), |e| e.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
-            };
-            for t in state.accounts.tokens(&account).await? {
-                let expired = if t.expires_at.is_some_and(|e| e <= state.clock.now()) { " (expired)" } else { "" };
-                let kind = match t.kind {
-                    convo_model::api::TokenKind::Personal => "personal".to_string(),
-                    convo_model::api::TokenKind::Ingest => format!("ingest ({})", t.assistants.join(", ")),
-                };
-                println!(
-                    "{}  {kind}  created {}  expires {}{expired}  last used {}",
-                    t.id,
-                    when(Some(t.created_at), ""),
-                    when(t.expires_at, "never"),
-                    when(t.last_used_at, "never")
-                );
-            }
-        }
-        TokenCommand::Revoke { id } => {
-            if state.accounts.revoke_token(&id).await?.is_none() {
-                bail!("no token with the id {id:?} (see `token list`)");
-            }
-            println!("token {id} revoked");
-        }
     }
     Ok(())
 }

@@ -2,6 +2,7 @@
 //! `--database-url`; `serve` is the default, and its options work without naming it.
 //! Errors are one line on stderr that names the cause, with a non-zero exit.
 
+mod accounts;
 mod admin;
 pub mod render;
 mod schedules;
@@ -36,12 +37,12 @@ enum Command {
     Render(render::RenderArgs),
     /// Import conversations from a JSON Lines file (creates unknown assistants).
     Import(admin::ImportArgs),
-    /// Manage accounts.
+    /// Manage accounts: add, make admin, grant and revoke assistants, disable.
     #[command(subcommand)]
-    Account(admin::AccountCommand),
-    /// Manage personal API tokens.
+    Account(accounts::AccountCommand),
+    /// Manage API tokens: personal, or ingest tokens for the assistant platform.
     #[command(subcommand)]
-    Token(admin::TokenCommand),
+    Token(accounts::TokenCommand),
     /// Create a catalog export rendered by the server.
     Export(admin::ExportArgs),
     /// Manage schedules (monthly archives and the like).
@@ -59,8 +60,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Serve(args)) => runtime()?.block_on(serve::run(data, args)),
         Some(Command::Render(args)) => render::run(args),
         Some(Command::Import(args)) => runtime()?.block_on(admin::import(data, args)),
-        Some(Command::Account(cmd)) => runtime()?.block_on(admin::account(data, cmd)),
-        Some(Command::Token(cmd)) => runtime()?.block_on(admin::token(data, cmd)),
+        Some(Command::Account(cmd)) => runtime()?.block_on(accounts::account(data, cmd)),
+        Some(Command::Token(cmd)) => runtime()?.block_on(accounts::token(data, cmd)),
         Some(Command::Export(args)) => runtime()?.block_on(admin::export(data, args)),
         Some(Command::Schedule(cmd)) => runtime()?.block_on(schedules::schedule(data, cmd)),
         Some(Command::Verify(args)) => verify::run(args),
@@ -70,6 +71,16 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
 /// The state a command works with: the system clock and the production limits.
 async fn open(data: &DataConfig) -> anyhow::Result<AppState> {
     AppState::open(data, Clock::System, Settings::default(), None).await
+}
+
+/// The account with this email, or an error that says there is none.
+async fn account_of(state: &AppState, email: &str) -> anyhow::Result<crate::store::AccountRef> {
+    let (account, _) = state
+        .store
+        .account_by_email(&email.trim().to_lowercase())
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no account with the email {email}"))?;
+    Ok(account)
 }
 
 /// A catalog refusal as a sentence about the command's own arguments.

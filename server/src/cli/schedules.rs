@@ -1,7 +1,7 @@
 //! `schedule add | list | remove`: standing orders for monthly (weekly, quarterly)
 //! archives, run by `serve`.
 
-use super::admin::account_of;
+use super::account_of;
 use super::{catalog_error, open};
 use crate::config::DataConfig;
 use anyhow::bail;

@@ -2,6 +2,7 @@
 //! SPA fallback). [`app`] builds it all, so tests serve it on port 0.
 
 mod activity;
+mod admin;
 mod client;
 mod connection;
 mod conversations;
@@ -23,7 +24,7 @@ pub use serve::serve;
 
 use crate::state::AppState;
 use axum::http::{HeaderName, HeaderValue, Request};
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, patch, post, put};
 use axum::{Json, Router};
 use convo_model::api::Health;
 use tower_http::map_request_body::MapRequestBodyLayer;
@@ -38,6 +39,7 @@ pub fn app(state: AppState) -> Router {
     let before_login = Router::new()
         .route("/login", post(session::login))
         .route("/logout", post(session::logout))
+        .route("/invite", post(session::accept_invite))
         .layer(axum::middleware::from_fn_with_state(state.clone(), deadline::before_login));
     let api = Router::new()
         .merge(before_login)
@@ -60,6 +62,12 @@ pub fn app(state: AppState) -> Router {
         .route("/schedules/{id}", get(schedules::get).patch(schedules::update).delete(schedules::delete))
         .route("/schedules/{id}/run", post(schedules::run))
         .route("/ingest", post(ingest::ingest))
+        .route("/admin/accounts", get(admin::accounts).post(admin::add_account))
+        .route("/admin/accounts/{email}", patch(admin::change_account))
+        .route("/admin/accounts/{email}/grants/{assistant_id}", put(admin::grant).delete(admin::revoke))
+        .route("/admin/tokens", get(admin::tokens).post(admin::create_token))
+        .route("/admin/tokens/{id}", delete(admin::revoke_token))
+        .route("/admin/audit", get(admin::audit))
         .route("/audit", get(activity::page))
         .route("/audit.csv", get(activity::csv))
         .route("/exports/{id}/progress", post(exports::progress))

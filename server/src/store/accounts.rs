@@ -1,8 +1,9 @@
 //! Accounts (admins, disabled ones) and their login sessions. Tokens are in `tokens.rs`.
 
 use super::{Result, Store, conflict_on_unique};
-use crate::clock::ms;
+use crate::clock::{from_ms, ms};
 use convo_model::Timestamp;
+use convo_model::api::AccountInfo;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -52,6 +53,63 @@ impl Store {
             .fetch_optional(&self.pool)
             .await?;
         row.map(|r| Ok((account_ref(&r)?, r.try_get("password_hash")?))).transpose()
+    }
+
+    /// Every account as an admin sees it, by email.
+    pub async fn accounts_info(&self) -> Result<Vec<AccountInfo>> {
+        let rows = sqlx::query("SELECT id, email, name, admin_since, disabled_at, password_hash, created_at FROM accounts ORDER BY email")
+            .fetch_all(&self.pool)
+            .await?;
+        let grants = sqlx::query(
+            "SELECT g.account_id, a.public_id FROM account_assistants g JOIN assistants a ON a.id = g.assistant_id ORDER BY a.public_id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let mut seen: std::collections::HashMap<i64, Vec<String>> = std::collections::HashMap::new();
+        for g in &grants {
+            seen.entry(g.try_get("account_id")?).or_default().push(g.try_get("public_id")?);
+        }
+        rows.iter()
+            .map(|r| {
+                let id: i64 = r.try_get("id")?;
+                Ok(AccountInfo {
+                    email: r.try_get("email")?,
+                    name: r.try_get("name")?,
+                    admin: r.try_get::<Option<i64>, _>("admin_since")?.is_some(),
+                    disabled: r.try_get::<Option<i64>, _>("disabled_at")?.is_some(),
+                    invited: r.try_get::<String, _>("password_hash")?.is_empty(),
+                    created_at: from_ms(r.try_get("created_at")?),
+                    assistants: seen.remove(&id).unwrap_or_default(),
+                })
+            })
+            .collect()
+    }
+
+    /// An invite for an account without a password: the hash of its link's secret.
+    pub async fn create_invite(&self, token_hash: &str, account_id: i64, expires: Timestamp) -> Result<()> {
+        sqlx::query("INSERT INTO invites (token_hash, account_id, expires_at) VALUES ($1, $2, $3)")
+            .bind(token_hash)
+            .bind(account_id)
+            .bind(ms(expires))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Sets the password of the invite's account and ends the invite (it works once);
+    /// `None` when the invite is unknown, used or expired.
+    pub async fn accept_invite(&self, token_hash: &str, password_hash: &str, now: Timestamp) -> Result<Option<AccountRef>> {
+        let mut tx = self.pool.begin().await?;
+        let account: Option<i64> = sqlx::query_scalar("DELETE FROM invites WHERE token_hash = $1 AND expires_at > $2 RETURNING account_id")
+            .bind(token_hash)
+            .bind(ms(now))
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(account) = account else { return Ok(None) };
+        sqlx::query("UPDATE accounts SET password_hash = $1 WHERE id = $2").bind(password_hash).bind(account).execute(&mut *tx).await?;
+        let row = sqlx::query(&format!("SELECT {ACCOUNT} FROM accounts a WHERE a.id = $1")).bind(account).fetch_one(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(Some(account_ref(&row)?))
     }
 
     /// Whether the account is disabled.
@@ -116,6 +174,7 @@ impl Store {
 
     /// Deletes expired sessions and tokens; how many went.
     pub async fn sweep_sessions_and_tokens(&self, now: Timestamp) -> Result<u64> {
+        sqlx::query("DELETE FROM invites WHERE expires_at <= $1").bind(ms(now)).execute(&self.pool).await?;
         let sessions = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(ms(now)).execute(&self.pool).await?;
         let tokens = sqlx::query("DELETE FROM api_tokens WHERE expires_at IS NOT NULL AND expires_at <= $1")
             .bind(ms(now))

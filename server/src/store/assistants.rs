@@ -58,6 +58,16 @@ impl Store {
         Ok(())
     }
 
+    /// Takes the assistant from the account: false when it had no grant.
+    pub async fn revoke(&self, account_id: i64, assistant_pk: i64) -> Result<bool> {
+        let r = sqlx::query("DELETE FROM account_assistants WHERE account_id = $1 AND assistant_id = $2")
+            .bind(account_id)
+            .bind(assistant_pk)
+            .execute(&self.pool)
+            .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
     pub async fn assistants_for(&self, account_id: i64) -> Result<Vec<AssistantRow>> {
         let rows = sqlx::query(
             "SELECT a.id, a.public_id, a.name FROM assistants a JOIN account_assistants g ON g.assistant_id = a.id WHERE g.account_id = $1 ORDER BY a.name, a.public_id",

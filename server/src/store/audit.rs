@@ -44,15 +44,44 @@ impl Store {
         rows.iter().map(|r| Ok((parse_action(&r.try_get::<String, _>("action")?)?, r.try_get("detail")?))).collect()
     }
 
-    /// Up to `limit` events of the account's exports, newest first, before the event
-    /// `before` (a row id) when given; and the row id to continue before, if there is more.
-    pub async fn audit_page(&self, account_id: i64, before: Option<i64>, limit: i64) -> Result<(Vec<AuditEvent>, Option<i64>)> {
-        let rows = sqlx::query(
-            "SELECT id, at, actor, action, export_id, filename, detail FROM audit_log WHERE account_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3",
-        )
-        .bind(account_id)
-        .bind(before.unwrap_or(i64::MAX))
-        .bind(limit + 1)
+    /// An admin's action on an account (no export): in that account's trail.
+    pub async fn audit_account(
+        &self,
+        account_id: i64,
+        action: AuditAction,
+        actor: &str,
+        detail: Option<&str>,
+        now: Timestamp,
+    ) -> Result<()> {
+        sqlx::query("INSERT INTO audit_log (at, account_id, action, actor, detail) VALUES ($1, $2, $3, $4, $5)")
+            .bind(ms(now))
+            .bind(account_id)
+            .bind(action.as_str())
+            .bind(actor)
+            .bind(detail)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Up to `limit` events of the account's trail (of every account's, with whose it is,
+    /// when `None`), newest first, before the event `before` (a row id) when given; and
+    /// the row id to continue before, if there is more.
+    pub async fn audit_page(&self, account_id: Option<i64>, before: Option<i64>, limit: i64) -> Result<(Vec<AuditEvent>, Option<i64>)> {
+        let select = "SELECT l.id, l.at, l.actor, l.action, l.export_id, l.filename, l.detail, a.email FROM audit_log l LEFT JOIN accounts a ON a.id = l.account_id";
+        let (mine, all) = (
+            format!("{select} WHERE l.account_id = $3 AND l.id < $1 ORDER BY l.id DESC LIMIT $2"),
+            format!("{select} WHERE l.id < $1 ORDER BY l.id DESC LIMIT $2"),
+        );
+        let query = match account_id {
+            Some(_) => sqlx::query(&mine),
+            None => sqlx::query(&all),
+        };
+        let query = query.bind(before.unwrap_or(i64::MAX)).bind(limit + 1);
+        let rows = match account_id {
+            Some(account) => query.bind(account),
+            None => query,
+        }
         .fetch_all(&self.pool)
         .await?;
         let more = rows.len() as i64 > limit;
@@ -67,6 +96,7 @@ impl Store {
                 export_id: r.try_get("export_id")?,
                 filename: r.try_get("filename")?,
                 details: r.try_get("detail")?,
+                account: if account_id.is_none() { r.try_get("email")? } else { None },
             });
         }
         Ok((events, if more { last } else { None }))

@@ -2,6 +2,7 @@
 //! PostgreSQL (`session`, `pages`, `catalog`), the catalog's limits and server-side
 //! rendering (`limits`), the binary as a process (`processes`, `render_cli`).
 
+mod admin;
 mod before_login;
 mod catalog;
 mod compliance;

@@ -14,6 +14,9 @@ pub struct LoginRequest {
 pub struct Me {
     pub email: String,
     pub name: String,
+    /// Its sidebar has Administration.
+    #[serde(default)]
+    pub admin: bool,
 }
 
 /// The answer to `POST /api/logout`.

@@ -62,12 +62,15 @@ pub struct ScheduleRun {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEvent {
     pub at: Timestamp,
-    /// Who did it: the account's email, `server` or `schedule`.
+    /// Who did it: the account's email, an admin's, `server`, `schedule` or `command line`.
     pub actor: String,
     pub action: AuditAction,
     pub export_id: Option<String>,
     pub filename: Option<String>,
     pub details: Option<String>,
+    /// Whose trail it is in: given in the admin trail (`GET /api/admin/audit`) only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
 }
 
 /// `GET /api/audit?cursor=C`: newest first.

@@ -4,7 +4,7 @@
 //! This module: assistants, conversation pages, the typed enums and errors;
 //! [`exports`]: the catalog; [`accounts`]: logging in; [`compliance`]: schedules,
 //! holds, receipts and the activity trail; [`stream`]: an export's conversations as one
-//! streamed answer; [`ingest`]: the ingest API and administration.
+//! streamed answer; [`ingest`]: the ingest API; [`admin`]: administration.
 
 use crate::Conversation;
 use serde::{Deserialize, Serialize};
@@ -70,12 +70,14 @@ macro_rules! wire_enum {
 }
 
 mod accounts;
+mod admin;
 mod compliance;
 mod exports;
 mod ingest;
 mod stream;
 
 pub use accounts::*;
+pub use admin::*;
 pub use compliance::*;
 pub use exports::*;
 pub use ingest::*;
@@ -99,7 +101,8 @@ wire_enum! {
 }
 
 wire_enum! {
-    /// What happened to an export, as the activity trail records it.
+    /// What happened to an export, or (by an admin) to an account, as the activity trail
+    /// records it.
     AuditAction {
         Created = "created",
         Ready = "ready",
@@ -115,6 +118,16 @@ wire_enum! {
         ScheduleRan = "schedule ran",
         Verified = "verified",
         VerificationFailed = "verification failed",
+        AccountAdded = "account added",
+        AccountDisabled = "account disabled",
+        AccountEnabled = "account enabled",
+        MadeAdmin = "made admin",
+        AdminRemoved = "admin removed",
+        Granted = "granted",
+        Revoked = "revoked",
+        TokenCreated = "token created",
+        TokenRevoked = "token revoked",
+        InviteAccepted = "invite accepted",
     }
 }
 
