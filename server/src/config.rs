@@ -72,6 +72,10 @@ pub struct ServeConfig {
     /// per-client limits. From any other peer it is ignored.
     #[arg(long, env = "CONVO_TRUSTED_PROXY", value_name = "CIDR", value_delimiter = ',', value_parser = parse_cidr)]
     pub trusted_proxy: Vec<ipnet::IpNet>,
+    /// Let webhooks point to loopback, private and link-local addresses (refused by
+    /// default, so that a webhook cannot reach the server's own network).
+    #[arg(long, env = "CONVO_ALLOW_PRIVATE_WEBHOOKS")]
+    pub allow_private_webhooks: bool,
 }
 
 fn parse_cidr(raw: &str) -> Result<ipnet::IpNet, String> {

@@ -30,3 +30,4 @@ pub mod settings;
 pub mod shares;
 pub mod state;
 pub mod store;
+pub mod webhooks;

@@ -45,6 +45,8 @@ pub struct Settings {
     pub unauthenticated_deadline: std::time::Duration,
     /// Load balancers whose `X-Forwarded-For` names the client (`--trusted-proxy`).
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Webhooks may point to private addresses (`--allow-private-webhooks`).
+    pub allow_private_webhooks: bool,
 }
 
 impl Default for Settings {
@@ -72,6 +74,7 @@ impl Default for Settings {
             max_unauthenticated_body: 16 << 10,
             unauthenticated_deadline: std::time::Duration::from_secs(10),
             trusted_proxies: Vec::new(),
+            allow_private_webhooks: false,
         }
     }
 }

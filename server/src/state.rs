@@ -11,6 +11,7 @@ use crate::ingest::Ingest;
 use crate::jobs::Jobs;
 use crate::settings::Settings;
 use crate::store::Store;
+use crate::webhooks::Webhooks;
 use anyhow::Context;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -24,6 +25,7 @@ pub struct AppState {
     pub jobs: Jobs,
     pub ingest: Ingest,
     pub admin: Admin,
+    pub webhooks: Webhooks,
     pub clock: Clock,
     pub settings: Arc<Settings>,
     /// The built web app (Trunk's `dist/`), if this process serves it.
@@ -44,9 +46,10 @@ impl AppState {
         let accounts = Accounts::new(store.clone(), clock.clone(), settings.clone());
         let admin = Admin::new(store.clone(), accounts.clone(), clock.clone());
         let ingest = Ingest::new(store.clone(), clock.clone(), files.clone());
-        let catalog = Catalog::new(store.clone(), files, clock.clone(), settings.clone());
+        let webhooks = Webhooks::new(store.clone(), clock.clone(), settings.clone());
+        let catalog = Catalog::new(store.clone(), files, clock.clone(), settings.clone(), webhooks.clone());
         let jobs = Jobs::new(catalog.clone(), settings.render_slots);
-        Ok(AppState { store, accounts, catalog, jobs, ingest, admin, clock, settings, web_dir })
+        Ok(AppState { store, accounts, catalog, jobs, ingest, admin, webhooks, clock, settings, web_dir })
     }
 
     pub fn files(&self) -> &FileStore {

@@ -33,3 +33,36 @@ CREATE TABLE invites (
     account_id BIGINT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
     expires_at BIGINT NOT NULL
 );
+-- Webhooks per account: the secret signs every delivery (HMAC-SHA256 over the body);
+-- `events` is a comma-separated list of event names.
+CREATE TABLE webhooks (
+    id TEXT PRIMARY KEY,
+    account_id BIGINT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    url TEXT NOT NULL,
+    events TEXT NOT NULL,
+    secret TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+-- One delivery of one event to one webhook, in the order enqueued (`seq`): 'pending'
+-- until a 2xx answer ('delivered') or a day of retries ('failed'). A worker claims a
+-- delivery under a lease; a delivery waits for the earlier ones of its export.
+CREATE TABLE webhook_deliveries (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    webhook_id TEXT NOT NULL REFERENCES webhooks(id) ON DELETE CASCADE,
+    event TEXT NOT NULL,
+    export_id TEXT,
+    body TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    state TEXT NOT NULL,
+    attempts BIGINT NOT NULL DEFAULT 0,
+    next_at BIGINT NOT NULL,
+    last_status BIGINT,
+    last_error TEXT,
+    last_at BIGINT,
+    lease_until BIGINT
+);
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries (state, next_at);
+CREATE INDEX webhook_deliveries_by_webhook ON webhook_deliveries (webhook_id, seq);
+-- An export's expiry is announced once.
+ALTER TABLE exports ADD COLUMN expiry_announced BIGINT;

@@ -5,6 +5,7 @@
 
 use super::{Catalog, CatalogError, Result};
 use crate::store::{AccountRef, ExportRow, Owner, Waiting};
+use convo_model::api::WebhookEvent;
 use convo_model::api::{AuditAction, Renderer};
 
 /// Reasons are shown in Available Exports: kept short.
@@ -32,6 +33,7 @@ impl Catalog {
         self.browsers(account, id).await?;
         if self.store.fail_export(id, Owner::Browser, &short(reason), self.clock.now()).await? {
             self.store.audit(Some(account.id), id, AuditAction::Failed, &account.email, Some(&short(reason)), self.clock.now()).await?;
+            self.tell(WebhookEvent::ExportFailed, id).await?;
         }
         self.get(account, id).await
     }
@@ -78,6 +80,7 @@ impl Catalog {
         let reason = "the server could not render this export";
         if self.store.fail_export(&export.id, Owner::Server { lease_owner: &self.instance }, reason, self.clock.now()).await? {
             self.store.audit(Some(export.account_id), &export.id, AuditAction::Failed, "server", Some(reason), self.clock.now()).await?;
+            self.tell(WebhookEvent::ExportFailed, &export.id).await?;
         }
         Ok(())
     }

@@ -106,12 +106,22 @@ pub struct Catalog {
     /// This process, as the owner of the server renders it holds leases on.
     instance: Arc<str>,
     streams: crate::shares::Shares,
+    /// Told of exports ready, failed, expiring and scheduled.
+    webhooks: crate::webhooks::Webhooks,
 }
 
 impl Catalog {
-    pub fn new(store: Store, files: FileStore, clock: Clock, settings: Arc<Settings>) -> Catalog {
+    pub fn new(store: Store, files: FileStore, clock: Clock, settings: Arc<Settings>, webhooks: crate::webhooks::Webhooks) -> Catalog {
         let instance = format!("proc_{}", &crate::auth::new_export_id()[..12]).into();
-        Catalog { store, files, clock, settings, instance, streams: stream::streams() }
+        Catalog { store, files, clock, settings, instance, streams: stream::streams(), webhooks }
+    }
+
+    /// Tells the export's webhooks of `event` (a row each; sent by their own worker).
+    async fn tell(&self, event: convo_model::api::WebhookEvent, id: &str) -> Result<()> {
+        if let Some(export) = self.store.export_by_id(id).await? {
+            self.webhooks.notify(event, &export).await?;
+        }
+        Ok(())
     }
 
     pub fn store(&self) -> &Store {

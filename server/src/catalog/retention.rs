@@ -4,6 +4,7 @@
 
 use super::{Catalog, CatalogError, Result};
 use crate::store::AccountRef;
+use convo_model::api::WebhookEvent;
 
 /// What one sweep did.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -14,13 +15,28 @@ pub struct Sweep {
     pub scheduled: usize,
     pub checks: usize,
     pub sessions_and_tokens: u64,
+    /// Exports whose coming expiry was announced to webhooks.
+    pub expiring: usize,
 }
 
 /// Scratch files and unrecorded objects older than this were left by a crash mid-write:
 /// no upload or render of a live export runs that long.
 const LEFTOVER_AGE: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
 
+/// Webhooks hear of an expiry this long before it.
+const EXPIRY_NOTICE: chrono::Duration = chrono::Duration::days(3);
+
 impl Catalog {
+    /// Tells webhooks of ready exports that expire within 3 days, once each.
+    pub async fn announce_expiring(&self) -> Result<usize> {
+        let now = self.clock.now();
+        let ids = self.store.announce_expiring(now + EXPIRY_NOTICE, now).await?;
+        for id in &ids {
+            self.tell(WebhookEvent::ExportExpiring, id).await?;
+        }
+        Ok(ids.len())
+    }
+
     /// Deletes the account's export and its file, permanently.
     pub async fn delete(&self, account: &AccountRef, id: &str) -> Result<()> {
         if !self.store.delete_export(account.id, &account.email, id, self.clock.now()).await? {

@@ -117,6 +117,7 @@ impl Catalog {
                 Owner::Server { .. } => "rendered by the server",
             };
             self.store.audit(Some(export.account_id), &export.id, AuditAction::Ready, actor, Some(how), self.clock.now()).await?;
+            self.tell(convo_model::api::WebhookEvent::ExportReady, &export.id).await?;
         } else if layout == Layout::Whole {
             self.files.delete(&written.key).await?;
         }

@@ -30,6 +30,7 @@ pub async fn run(data: &DataConfig, args: ServeConfig) -> anyhow::Result<()> {
         secure_cookies: args.https(),
         render_lease: chrono::Duration::seconds(args.render_lease_seconds.max(1) as i64),
         trusted_proxies: args.trusted_proxy.clone(),
+        allow_private_webhooks: args.allow_private_webhooks,
         ..Settings::default()
     };
     let state = AppState::open(data, Clock::System, settings, web_dir).await?;
@@ -40,6 +41,7 @@ pub async fn run(data: &DataConfig, args: ServeConfig) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(args.addr).await.map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", args.addr))?;
     let addr = listener.local_addr()?;
     let sweeper = state.jobs.spawn_sweeper(std::time::Duration::from_secs(args.sweep_seconds.max(1)));
+    let deliveries = state.webhooks.spawn_worker(std::time::Duration::from_secs(1));
     say!("convo-export is running at http://{addr}/");
     if let Some(url) = &args.public_url {
         say!("  reached at {url}");
@@ -57,6 +59,7 @@ pub async fn run(data: &DataConfig, args: ServeConfig) -> anyhow::Result<()> {
     }
     crate::http::serve(listener, crate::http::app(state.clone()), &state.settings, shutdown_signal()).await?;
     sweeper.abort();
+    deliveries.abort();
     state.store.close().await;
     Ok(())
 }

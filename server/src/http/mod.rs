@@ -17,6 +17,7 @@ mod schedules;
 mod serve;
 mod session;
 mod stream;
+mod webhooks;
 
 pub use error::ApiError;
 pub use extract::Authed;
@@ -68,6 +69,9 @@ pub fn app(state: AppState) -> Router {
         .route("/admin/tokens", get(admin::tokens).post(admin::create_token))
         .route("/admin/tokens/{id}", delete(admin::revoke_token))
         .route("/admin/audit", get(admin::audit))
+        .route("/webhooks", get(webhooks::list).post(webhooks::create))
+        .route("/webhooks/{id}", delete(webhooks::delete))
+        .route("/webhooks/{id}/deliveries", get(webhooks::deliveries))
         .route("/audit", get(activity::page))
         .route("/audit.csv", get(activity::csv))
         .route("/exports/{id}/progress", post(exports::progress))

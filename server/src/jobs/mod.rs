@@ -176,6 +176,7 @@ impl Jobs {
         sweep.taken_over = tick.taken_over;
         sweep.scheduled = tick.scheduled;
         sweep.checks = tick.checks;
+        sweep.expiring = tick.expiring;
         Ok(sweep)
     }
 
@@ -194,6 +195,7 @@ impl Jobs {
             sweep.scheduled += 1;
             self.spawn_render(created.export);
         }
+        sweep.expiring = self.catalog.announce_expiring().await?;
         Ok(sweep)
     }
 

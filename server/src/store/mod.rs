@@ -24,6 +24,7 @@ pub mod signing;
 pub mod throttle;
 pub mod tokens;
 pub mod verifications;
+pub mod webhooks;
 pub mod writes;
 
 pub use accounts::AccountRef;

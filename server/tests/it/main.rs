@@ -21,6 +21,7 @@ mod storage;
 mod stream;
 mod trust;
 mod verify_cli;
+mod webhooks;
 
 use convo_testkit::assert_no_canary;
 use reqwest::StatusCode;

@@ -4,7 +4,8 @@
 //! This module: assistants, conversation pages, the typed enums and errors;
 //! [`exports`]: the catalog; [`accounts`]: logging in; [`compliance`]: schedules,
 //! holds, receipts and the activity trail; [`stream`]: an export's conversations as one
-//! streamed answer; [`ingest`]: the ingest API; [`admin`]: administration.
+//! streamed answer; [`ingest`]: the ingest API; [`admin`]: administration; [`webhooks`]:
+//! notifications.
 
 use crate::Conversation;
 use serde::{Deserialize, Serialize};
@@ -75,6 +76,7 @@ mod compliance;
 mod exports;
 mod ingest;
 mod stream;
+mod webhooks;
 
 pub use accounts::*;
 pub use admin::*;
@@ -82,6 +84,7 @@ pub use compliance::*;
 pub use exports::*;
 pub use ingest::*;
 pub use stream::*;
+pub use webhooks::*;
 
 wire_enum! {
     /// Where an export is in its life.
