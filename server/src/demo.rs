@@ -12,6 +12,8 @@ pub struct DemoAccount {
     pub password: &'static str,
     pub name: &'static str,
     pub assistants: &'static [(&'static str, &'static str)],
+    /// An admin: its sidebar has Administration.
+    pub admin: bool,
 }
 
 pub const DEMO_ACCOUNTS: [DemoAccount; 2] = [
@@ -20,12 +22,14 @@ pub const DEMO_ACCOUNTS: [DemoAccount; 2] = [
         password: "demo-password",
         name: "Dana Demo",
         assistants: &[("support-bot", "Support Bot"), ("sales-assistant", "Sales Assistant"), ("store-helper-ar", "مساعد المتجر")],
+        admin: true,
     },
     DemoAccount {
         email: "other@example.com",
         password: "other-password",
         name: "Oscar Other",
         assistants: &[("onboarding-guide", "Onboarding Guide")],
+        admin: false,
     },
 ];
 
@@ -76,6 +80,9 @@ pub async fn seed(store: &Store, data_dir: &std::path::Path, now: Timestamp) -> 
     for account in &DEMO_ACCOUNTS {
         let hash = crate::auth::hash_password(account.password);
         let id = store.create_account(account.email, account.name, &hash, now).await?;
+        if account.admin {
+            store.set_admin(id, Some(now)).await?;
+        }
         for (assistant_id, name) in account.assistants {
             let pk = store.ensure_assistant(assistant_id, Some(name), now).await?;
             store.set_assistant_config(assistant_id, r#"{"system_prompt":"INTERNAL assistant configuration","temperature":0.2}"#).await?;

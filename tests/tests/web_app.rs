@@ -307,3 +307,79 @@ async fn an_export_of_many_pages_renders_in_the_browser_and_the_server_reproduce
     assert!(export.conversations.unwrap_or(0) > 6, "more conversations than two pages hold");
     browser.close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn administration_invites_grants_revokes_and_creates_an_ingest_token_in_the_browser() {
+    let app = start_server().await;
+    let base = app.base.clone();
+    let browser = Browser::start(BrowserOptions::default()).await.unwrap();
+    let c = &browser.client;
+    log_in(c, &base, "demo@example.com", "demo-password").await;
+    click(c, "a[href='#administration']").await;
+    wait_for(c, "document.querySelector('tr.account[data-email=\"other@example.com\"]')", 20).await;
+    axe(c, "the Administration page").await;
+
+    // A new account without a password: an invite link, shown once.
+    c.find(Locator::Css("#new-email")).await.unwrap().send_keys("newhire@example.com").await.unwrap();
+    c.find(Locator::Css("#new-name")).await.unwrap().send_keys("New Hire").await.unwrap();
+    click(c, "#add-account").await;
+    wait_for(c, "document.getElementById('invite-url')", 20).await;
+    let invite = text_of(c, "#invite-url code").await;
+    assert!(invite.starts_with(&format!("{base}/invite#inv_")), "{invite}");
+    let row = "tr.account[data-email=\"newhire@example.com\"]";
+    wait_for(c, &format!("document.querySelector('{row}')"), 20).await;
+    assert!(text_of(c, &format!("{row} .status")).await.contains("invited"));
+
+    // Grant, then revoke, an assistant.
+    c.find(Locator::Css(&format!("{row} .grant-input"))).await.unwrap().send_keys("support-bot").await.unwrap();
+    click(c, &format!("{row} button.grant")).await;
+    let granted = format!("document.querySelector('{row} li.grant[data-assistant=\"support-bot\"]')");
+    wait_for(c, &granted, 20).await;
+    let (hire, _) = app.state.store.account_by_email("newhire@example.com").await.unwrap().unwrap();
+    assert!(app.state.store.assistant_for(hire.id, "support-bot").await.unwrap().is_some());
+    click(c, &format!("{row} li.grant button.revoke")).await;
+    wait_for(c, &format!("!{granted}"), 20).await;
+    assert!(app.state.store.assistant_for(hire.id, "support-bot").await.unwrap().is_none(), "revoked on the server");
+
+    // An ingest token for the demo account, shown once, that ingests.
+    c.find(Locator::Css("#token-assistants")).await.unwrap().send_keys("support-bot").await.unwrap();
+    click(c, "#create-token").await;
+    wait_for(c, "document.getElementById('new-token')", 20).await;
+    let token = text_of(c, "#new-token code").await;
+    assert!(token.starts_with("cvi_"), "{token}");
+    wait_for(c, "document.querySelector('tr.token')", 20).await;
+    let line = convo_testkit::import_lines("support-bot", 1, 2, chrono::Utc::now(), 3, 99);
+    let r = reqwest::Client::new().post(format!("{base}/api/ingest")).bearer_auth(&token).body(line).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    wait_for(c, "document.querySelector('.admin-trail .event')", 20).await;
+    assert!(text_of(c, ".admin-trail").await.contains("token created"));
+    axe(c, "the Administration page with an invite and a token").await;
+
+    // The account page's webhooks: the secret shown once.
+    click(c, "a[href='#account']").await;
+    wait_for(c, "document.getElementById('webhook-url')", 20).await;
+    c.find(Locator::Css("#webhook-url")).await.unwrap().send_keys("http://127.0.0.1:9/hook").await.unwrap();
+    click(c, "#add-webhook").await;
+    wait_for(c, "document.getElementById('webhook-error').textContent.includes('--allow-private-webhooks')", 20).await;
+    c.find(Locator::Css("#webhook-url")).await.unwrap().clear().await.unwrap();
+    c.find(Locator::Css("#webhook-url")).await.unwrap().send_keys("https://93.184.216.34/hooks/convo").await.unwrap();
+    click(c, "#add-webhook").await;
+    wait_for(c, "document.getElementById('webhook-secret')", 20).await;
+    assert!(text_of(c, "#webhook-secret code").await.starts_with("whsec_"));
+    wait_for(c, "document.querySelector('.webhook .url')", 20).await;
+    axe(c, "the Account page with a webhook").await;
+
+    // The invite link, opened signed out: a password, and the new account is in.
+    click(c, ".who button").await;
+    wait_for(c, "document.getElementById('email')", 20).await;
+    c.goto(&invite).await.unwrap();
+    wait_for(c, "document.getElementById('invite-password')", 20).await;
+    assert!(!c.current_url().await.unwrap().as_str().contains("inv_"), "the secret left the address bar");
+    axe(c, "the invite page").await;
+    c.find(Locator::Css("#invite-password")).await.unwrap().send_keys("newhire-password").await.unwrap();
+    click(c, "form button[type=submit]").await;
+    wait_for(c, "document.getElementById('export-button')", 20).await;
+    assert!(text_of(c, ".who").await.contains("newhire@example.com"));
+    assert!(c.find(Locator::Css("a[href='#administration']")).await.is_err(), "no Administration for a member");
+    browser.close().await.unwrap();
+}

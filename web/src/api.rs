@@ -4,6 +4,10 @@
 
 use convo_model::ExportFilters;
 use convo_model::api::{
+    AcceptInvite, AccountChange, AccountInfo, AccountList, CreateWebhook, CreatedAccount, CreatedToken, CreatedWebhook, DeliveryList,
+    NewAccountRequest, NewTokenRequest, TokenList, WebhookList,
+};
+use convo_model::api::{
     AssistantList, AuditPage, BrowserReport, CompleteUpload, ConversationPage, CreateExportRequest, CreateScheduleRequest, CreatedExport,
     ErrorBody, ExportInfo, ExportList, ExportPreview, LoginRequest, Me, PartReceived, ProgressReport, ScheduleInfo, ScheduleList,
     ScheduleRun, Span, UpdateScheduleRequest,
@@ -236,4 +240,67 @@ pub async fn upload_part(id: &str, n: u32, bytes: &js_sys::Uint8Array, digest_b6
 /// The file is parts 1 to `parts`: the server joins them and the export is ready.
 pub async fn complete(id: &str, parts: u32) -> ApiResult<ExportInfo> {
     post_json(Request::post(&format!("/api/exports/{}/complete", encode(id))), &CompleteUpload { parts: i64::from(parts) }).await
+}
+
+pub async fn accept_invite(token: &str, password: &str) -> ApiResult<Me> {
+    post_json(Request::post("/api/invite"), &AcceptInvite { token: token.into(), password: password.into() }).await
+}
+
+pub async fn admin_accounts() -> ApiResult<AccountList> {
+    json(Request::get("/api/admin/accounts")).await
+}
+
+pub async fn add_account(request: &NewAccountRequest) -> ApiResult<CreatedAccount> {
+    post_json(Request::post("/api/admin/accounts"), request).await
+}
+
+pub async fn change_account(email: &str, change: AccountChange) -> ApiResult<AccountInfo> {
+    let request = Request::patch(&format!("/api/admin/accounts/{}", encode(email)))
+        .json(&change)
+        .map_err(|e| ApiError { status: 0, message: e.to_string() })?;
+    send_json(request).await
+}
+
+pub async fn grant(email: &str, assistant: &str) -> ApiResult<AccountInfo> {
+    json(Request::put(&format!("/api/admin/accounts/{}/grants/{}", encode(email), encode(assistant)))).await
+}
+
+pub async fn revoke(email: &str, assistant: &str) -> ApiResult<AccountInfo> {
+    json(Request::delete(&format!("/api/admin/accounts/{}/grants/{}", encode(email), encode(assistant)))).await
+}
+
+pub async fn admin_tokens() -> ApiResult<TokenList> {
+    json(Request::get("/api/admin/tokens")).await
+}
+
+pub async fn create_token(request: &NewTokenRequest) -> ApiResult<CreatedToken> {
+    post_json(Request::post("/api/admin/tokens"), request).await
+}
+
+pub async fn revoke_token(id: &str) -> ApiResult<()> {
+    send(Request::delete(&format!("/api/admin/tokens/{}", encode(id)))).await.map(|_| ())
+}
+
+pub async fn admin_activity(cursor: Option<&str>) -> ApiResult<AuditPage> {
+    let url = match cursor {
+        Some(c) => format!("/api/admin/audit?cursor={}", encode(c)),
+        None => "/api/admin/audit".into(),
+    };
+    json(Request::get(&url)).await
+}
+
+pub async fn webhooks() -> ApiResult<WebhookList> {
+    json(Request::get("/api/webhooks")).await
+}
+
+pub async fn create_webhook(request: &CreateWebhook) -> ApiResult<CreatedWebhook> {
+    post_json(Request::post("/api/webhooks"), request).await
+}
+
+pub async fn delete_webhook(id: &str) -> ApiResult<()> {
+    send(Request::delete(&format!("/api/webhooks/{}", encode(id)))).await.map(|_| ())
+}
+
+pub async fn deliveries(id: &str) -> ApiResult<DeliveryList> {
+    json(Request::get(&format!("/api/webhooks/{}/deliveries", encode(id)))).await
 }

@@ -21,16 +21,21 @@ pub enum Page {
     Conversations,
     Schedules,
     Activity,
+    Account,
+    /// For admins only.
+    Administration,
 }
 
 impl Page {
-    pub const ALL: [Page; 3] = [Page::Conversations, Page::Schedules, Page::Activity];
+    pub const ALL: [Page; 5] = [Page::Conversations, Page::Schedules, Page::Activity, Page::Account, Page::Administration];
 
     pub fn hash(self) -> &'static str {
         match self {
             Page::Conversations => "#conversations",
             Page::Schedules => "#schedules",
             Page::Activity => "#activity",
+            Page::Account => "#account",
+            Page::Administration => "#administration",
         }
     }
 
@@ -39,13 +44,20 @@ impl Page {
             Page::Conversations => "Conversations",
             Page::Schedules => "Schedules",
             Page::Activity => "Activity",
+            Page::Account => "Account",
+            Page::Administration => "Administration",
         }
     }
 
-    /// The page the address names (Conversations when it names none).
-    pub fn from_location() -> Page {
+    /// The pages the signed-in account's sidebar has.
+    pub fn for_account(me: &Me) -> Vec<Page> {
+        Page::ALL.into_iter().filter(|p| *p != Page::Administration || me.admin).collect()
+    }
+
+    /// The page the address names, of those the account has (Conversations else).
+    pub fn from_location(me: &Me) -> Page {
         let hash = web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default();
-        Page::ALL.into_iter().find(|p| p.hash() == hash).unwrap_or(Page::Conversations)
+        Page::for_account(me).into_iter().find(|p| p.hash() == hash).unwrap_or(Page::Conversations)
     }
 }
 

@@ -1,9 +1,12 @@
-//! The signed-in app: the sidebar (Conversations, Schedules, Activity), the
+//! The signed-in app: the sidebar (Conversations, Schedules, Activity, Account, and
+//! Administration for admins), the
 //! Conversations page with its toolbar, Available Exports (refreshed by itself), and the
 //! Export dialog, whose exports this tab renders in the background while the user keeps
 //! working.
 
+use super::account::AccountPage;
 use super::activity::ActivityPage;
+use super::admin::AdministrationPage;
 use super::available_exports::AvailableExports;
 use super::conversations::ConversationList;
 use super::export_dialog::ExportDialog;
@@ -33,16 +36,20 @@ pub fn Shell(me: Me, on_logout: impl Fn() + Copy + 'static) -> impl IntoView {
     hand_over_when_the_tab_goes(running);
     pipeline::warm_up();
     let dialog_open = RwSignal::new(false);
-    let page = RwSignal::new(Page::from_location());
+    let page = RwSignal::new(Page::from_location(&me));
+    let pages = Page::for_account(&me);
     let alive = StoredValue::new(true);
     let toasts = expect_context::<Toasts>();
     provide_context(running);
 
+    // Only when there is one to choose: setting `None` again would wake this effect
+    // again, forever (an account with no assistant hung its tab so).
     Effect::new(move |_| {
         if selected.get().is_none()
             && let Some(Ok(list)) = assistants.get()
+            && let Some(first) = list.assistants.first()
         {
-            selected.set(list.assistants.first().map(|a| a.id.clone()));
+            selected.set(Some(first.id.clone()));
         }
     });
     let refresh = move || {
@@ -73,11 +80,12 @@ pub fn Shell(me: Me, on_logout: impl Fn() + Copy + 'static) -> impl IntoView {
     };
     let assistant_list = move || assistants.get().and_then(Result::ok).map(|l| l.assistants).unwrap_or_default();
     let assistant_signal = Signal::derive(assistant_list);
+    let me_page = me.clone();
     view! {
         <div class="shell">
             <nav class="sidebar" aria-label="Main">
                 <p class="brand">"Convo Export"</p>
-                {Page::ALL.into_iter().map(|p| view! {
+                {pages.into_iter().map(|p| view! {
                     <a href=p.hash() class="nav" aria-current=move || (page.get() == p).then_some("page") on:click=move |_| page.set(p)>{p.title()}</a>
                 }).collect_view()}
                 <div class="who">
@@ -110,6 +118,8 @@ pub fn Shell(me: Me, on_logout: impl Fn() + Copy + 'static) -> impl IntoView {
                     }.into_any(),
                     Page::Schedules => view! { <SchedulesPage assistants=assistant_signal /> }.into_any(),
                     Page::Activity => view! { <ActivityPage /> }.into_any(),
+                    Page::Account => view! { <AccountPage me=me_page.clone() /> }.into_any(),
+                    Page::Administration => view! { <AdministrationPage me=me_page.clone() assistants=assistant_signal /> }.into_any(),
                 }}
             </main>
         </div>
