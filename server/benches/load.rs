@@ -15,6 +15,7 @@
 //! `cargo bench -p convo-server --bench load` (`MESSAGES=20000` for a quicker run;
 //! `DATABASES=postgres` or `sqlite,postgres`).
 
+use convo_testkit::measure::{peak_rss_mb, percentile, probe};
 use convo_testkit::{PgDatabase, ServerProcess, cli, import_lines, ok};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -22,8 +23,6 @@ use std::time::{Duration, Instant};
 const BIN: &str = env!("CARGO_BIN_EXE_convo-export");
 const OPS: (&str, &str) = ("ops@example.com", "ops-password");
 const OTHER: (&str, &str) = ("other@example.com", "other-password");
-/// The address `/healthz` is probed from: not the abusers' one.
-const PROBER: std::net::IpAddr = std::net::IpAddr::V4(std::net::Ipv4Addr::new(127, 0, 0, 2));
 
 /// One binary's database and data directory, provisioned by that binary.
 struct Setup {
@@ -49,39 +48,6 @@ async fn setup(bin: &str, postgres: bool, messages: usize) -> Setup {
     let import = dir.path().join("import.jsonl");
     std::fs::write(&import, import_lines("import-bot", conversations, 20, chrono::Utc::now(), 25, 2)).unwrap();
     Setup { bin: bin.to_string(), dir, url, _pg: pg, import }
-}
-
-/// The process's peak resident memory so far, in MB.
-fn peak_rss_mb(pid: u32) -> f64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let kb: f64 = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0.0);
-    kb / 1024.0
-}
-
-/// Probes `/healthz` every 10 ms (a fresh connection each time, as a load balancer
-/// does) until `done` says so; returns the latencies, failures counted as 10 s.
-async fn probe(base: String, done: tokio::sync::watch::Receiver<bool>) -> Vec<Duration> {
-    let mut latencies = Vec::new();
-    let client =
-        reqwest::Client::builder().pool_max_idle_per_host(0).local_address(PROBER).timeout(Duration::from_secs(10)).build().unwrap();
-    while !*done.borrow() {
-        let t = Instant::now();
-        let ok = client.get(format!("{base}/healthz")).send().await.is_ok_and(|r| r.status() == 200);
-        latencies.push(if ok { t.elapsed() } else { Duration::from_secs(10) });
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    latencies
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize].as_secs_f64() * 1e3
 }
 
 async fn login(base: &str) -> reqwest::Client {

@@ -4,6 +4,7 @@
 //! fields a real import carries. Server tests, benches and the browser tests share it.
 
 mod garage;
+pub mod measure;
 mod process;
 
 pub use garage::{Garage, garage_binary};

@@ -1,0 +1,81 @@
+//! The ingest API against the command line's import, in the same run: the same
+//! conversations (100,000 of 6 messages each, `CONVERSATIONS=N` to change) through
+//! `convo-export import FILE` and through `POST /api/ingest` in batches of 1,000 lines
+//! to the real `convo-export serve`, on a fresh database each (SQLite, PostgreSQL), with
+//! `/healthz` probed from another client address meanwhile.
+//!
+//! Goal: ingest at least the import's messages per second, the server's peak RSS under
+//! 256 MB, `/healthz` p99 under 250 ms.
+//!
+//! `cargo bench -p convo-server --bench ingest` (`DATABASES=sqlite` or `postgres`).
+
+use convo_testkit::measure::{peak_rss_mb, percentile, probe};
+use convo_testkit::{PgDatabase, ServerProcess, cli, import_lines, ok};
+use std::time::Instant;
+
+const BIN: &str = env!("CARGO_BIN_EXE_convo-export");
+const BATCH: usize = 1_000;
+const MESSAGES_PER_CONVERSATION: usize = 6;
+
+fn main() {
+    let conversations: usize = std::env::var("CONVERSATIONS").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
+    let databases = std::env::var("DATABASES").unwrap_or_else(|_| "sqlite,postgres".into());
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("conversations.jsonl");
+    std::fs::write(&file, import_lines("ingest-bot", conversations, MESSAGES_PER_CONVERSATION, chrono::Utc::now(), 30, 7)).unwrap();
+    let lines: Vec<String> = std::fs::read_to_string(&file).unwrap().lines().map(str::to_string).collect();
+    // The demo lines carry a system and a tool message too: every stored message counts.
+    let messages = conversations * (MESSAGES_PER_CONVERSATION + 2);
+    println!("{conversations} conversations, {messages} messages, batches of {BATCH}");
+    println!("| database | path | time | messages/s | server peak RSS | /healthz p50 / p99 |");
+    println!("|---|---|---|---|---|---|");
+    for db in databases.split(',') {
+        let postgres = db.trim() == "postgres";
+        runtime.block_on(async {
+            // The baseline: the command line's import, into a database of its own.
+            let pg = if postgres { Some(PgDatabase::create().await) } else { None };
+            let url = pg.as_ref().map(|p| p.url.clone());
+            let data = tempfile::tempdir().unwrap();
+            let t = Instant::now();
+            ok(cli(BIN, data.path(), url.as_deref(), &["import", file.to_str().unwrap()], None));
+            let import = t.elapsed();
+            println!("| {db} | `import FILE` | {:.1} s | {:.0} | — | — |", import.as_secs_f64(), messages as f64 / import.as_secs_f64());
+
+            let pg = if postgres { Some(PgDatabase::create().await) } else { None };
+            let url = pg.as_ref().map(|p| p.url.clone());
+            let data = tempfile::tempdir().unwrap();
+            let run = |args: &[&str], stdin: Option<&str>| cli(BIN, data.path(), url.as_deref(), args, stdin);
+            ok(run(&["account", "add", "--email", "ops@example.com", "--name", "Ops", "--password-stdin"], Some("ops-password")));
+            let token = ok(run(&["token", "create", "--email", "ops@example.com", "--ingest", "--assistant", "ingest-bot"], None));
+            let server = ServerProcess::start(BIN, data.path(), url.as_deref(), &[]);
+            let (tx, rx) = tokio::sync::watch::channel(false);
+            let prober = tokio::spawn(probe(server.base.clone(), rx));
+            let client = reqwest::Client::new();
+            let t = Instant::now();
+            let (mut accepted, mut rejected) = (0, 0);
+            for batch in lines.chunks(BATCH) {
+                let body = batch.join("\n");
+                let r = client.post(server.url("/api/ingest")).bearer_auth(token.trim()).body(body).send().await.unwrap();
+                assert_eq!(r.status(), 200);
+                let answer: serde_json::Value = r.json().await.unwrap();
+                accepted += answer["accepted"].as_u64().unwrap_or(0);
+                rejected += answer["rejected"].as_array().map_or(0, Vec::len);
+            }
+            let ingest = t.elapsed();
+            tx.send(true).unwrap();
+            let mut latencies = prober.await.unwrap();
+            latencies.sort();
+            assert_eq!((accepted as usize, rejected), (conversations, 0));
+            println!(
+                "| {db} | `POST /api/ingest` | {:.1} s | {:.0} ({:.2}x the import) | {:.0} MB | {:.1} / {:.1} ms |",
+                ingest.as_secs_f64(),
+                messages as f64 / ingest.as_secs_f64(),
+                import.as_secs_f64() / ingest.as_secs_f64(),
+                peak_rss_mb(server.child.id()),
+                percentile(&latencies, 0.5),
+                percentile(&latencies, 0.99)
+            );
+        });
+    }
+}
