@@ -157,6 +157,10 @@ impl Catalog {
     /// process claimed it first. It continues the account's latest export of the
     /// assistant when that one ends where the period starts.
     async fn export_period(&self, schedule: &ScheduleRow, period: Period, actor: &str, claim: bool) -> Result<Option<Created>> {
+        // A grant revoked since the schedule was made ends its exports.
+        if self.store.assistant_for(schedule.account_id, &schedule.assistant.id).await?.is_none() {
+            return Err(CatalogError::NoSuchAssistant);
+        }
         let range: TimeRange = period.range();
         let previous = match self.store.latest_in_chain(schedule.account_id, schedule.assistant.pk).await? {
             Some((previous, last)) if range.continues(&last) => Some(previous),

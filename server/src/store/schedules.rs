@@ -142,9 +142,13 @@ impl Store {
     }
 
     /// Every schedule that is not paused.
+    /// Schedules not paused whose account is enabled and still sees the assistant.
     pub async fn active_schedules(&self) -> Result<Vec<ScheduleRow>> {
         let sql = format!(
-            "SELECT {COLUMNS} FROM schedules s JOIN assistants a ON a.id = s.assistant_id WHERE s.paused = 0 ORDER BY s.created_at, s.id"
+            "SELECT {COLUMNS} FROM schedules s JOIN assistants a ON a.id = s.assistant_id JOIN accounts o ON o.id = s.account_id \
+             WHERE s.paused = 0 AND o.disabled_at IS NULL \
+             AND EXISTS (SELECT 1 FROM account_assistants g WHERE g.account_id = s.account_id AND g.assistant_id = s.assistant_id) \
+             ORDER BY s.created_at, s.id"
         );
         let rows = sqlx::query(&sql).fetch_all(&self.pool).await?;
         rows.iter().map(schedule_row).collect()

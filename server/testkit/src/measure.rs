@@ -38,4 +38,3 @@ pub fn percentile(sorted: &[Duration], p: f64) -> f64 {
     }
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize].as_secs_f64() * 1e3
 }
-

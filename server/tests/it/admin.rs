@@ -16,6 +16,7 @@ on_both_databases!(
     an_admin_creates_lists_and_revokes_tokens_of_any_account,
     every_admin_action_is_in_the_trail_with_its_actor,
     the_command_line_adds_admins_revokes_grants_and_disables_accounts,
+    schedules_stop_for_a_revoked_grant_and_a_disabled_account,
 );
 
 const ROOT: (&str, &str) = ("root@example.com", "root-password");
@@ -290,4 +291,28 @@ async fn the_command_line_adds_admins_revokes_grants_and_disables_accounts(db: D
     let (_, trail) = send(ops.get(app.url("/api/admin/audit"))).await;
     let by_cli = trail["events"].as_array().unwrap().iter().filter(|e| e["actor"] == "command line").count();
     assert!(by_cli >= 5, "the command line's actions are in the trail: {trail}");
+}
+
+async fn schedules_stop_for_a_revoked_grant_and_a_disabled_account(db: Db) {
+    let (app, root) = with_admin(db).await;
+    let alice = app.login(ALICE).await;
+    let bob = app.login(BOB).await;
+    for (client, assistant) in [(&alice, "support-bot"), (&bob, "bobs-bot")] {
+        let body = json!({"assistant_id": assistant, "every": "week", "time_zone": "UTC"});
+        let (status, made) = send(client.post(app.url("/api/schedules")).json(&body)).await;
+        assert_eq!(status, StatusCode::CREATED, "{made}");
+    }
+    let (_, schedules) = send(alice.get(app.url("/api/schedules"))).await;
+    let alices = schedules["schedules"][0]["id"].as_str().unwrap().to_string();
+    send(root.delete(app.url("/api/admin/accounts/alice@example.com/grants/support-bot"))).await;
+    send(root.patch(app.url("/api/admin/accounts/bob@example.com")).json(&json!({"disabled": true}))).await;
+    app.state.clock.advance(chrono::Duration::days(8));
+    assert_eq!(app.state.jobs.sweep_once().await.unwrap().scheduled, 0, "neither schedule exports");
+    let (status, body) = send(alice.post(app.url(&format!("/api/schedules/{alices}/run")))).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "nor when run by hand: {body}");
+    let (_, list) = send(alice.get(app.url("/api/exports"))).await;
+    assert_eq!(list["exports"], json!([]), "{list}");
+    // Granted again, the schedule exports its due week.
+    send(root.put(app.url("/api/admin/accounts/alice@example.com/grants/support-bot"))).await;
+    assert_eq!(app.state.jobs.sweep_once().await.unwrap().scheduled, 1);
 }
