@@ -31,7 +31,7 @@ impl Catalog {
         cursor: Option<&str>,
         messages: Option<i64>,
     ) -> Result<Page<StoredConversation>> {
-        let export = self.get(account, id).await?;
+        let export = self.readable(account, id).await?;
         let cursor = cursor_of(cursor)?;
         let mut limits = self.export_limits();
         // Asking for more than the server's own page gets the server's page: the client
@@ -43,6 +43,16 @@ impl Catalog {
             limits = scaled(limits, messages);
         }
         self.page_of(&export, cursor, limits).await
+    }
+
+    /// The account's export whose conversations it may still read: a grant revoked since
+    /// the export was made ends its pages at once.
+    pub(super) async fn readable(&self, account: &AccountRef, id: &str) -> Result<ExportRow> {
+        let export = self.get(account, id).await?;
+        if self.store.assistant_for(account.id, &export.assistant_id).await?.is_none() {
+            return Err(CatalogError::NoSuchAssistant);
+        }
+        Ok(export)
     }
 
     /// A page of `export` from `cursor`: its range and filters, in file order.

@@ -44,7 +44,7 @@ impl PagesAhead {
 impl Catalog {
     /// The account's export `id` from `cursor` (as a cursor line gave it), read ahead.
     pub async fn pages_ahead(&self, account: &AccountRef, id: &str, cursor: Option<&str>) -> Result<PagesAhead> {
-        let export = self.get(account, id).await?;
+        let export = self.readable(account, id).await?;
         let cursor = cursor_of(cursor)?;
         let permit = self.streams.take(account.id).map_err(|Busy(message)| CatalogError::Busy(message))?;
         let (tx, rx) = mpsc::channel(1);

@@ -123,10 +123,14 @@ async fn a_revoked_grant_is_404_at_the_next_request_in_every_process(db: Db) {
     let alice = app.login(ALICE).await;
     let page = "/api/assistants/support-bot/conversations?days=30";
     assert_eq!(send(alice.get(app.url(page))).await.0, 200);
+    // An export the browser is still rendering when the grant goes.
+    let rendering = convo_testkit::create_export(&alice, &app.base, json!({"assistant_id": "support-bot", "days": 30})).await;
+    assert_eq!(alice.get(app.url(&format!("/api/exports/{rendering}/pages"))).send().await.unwrap().status(), 200);
     let (status, account) = send(root.delete(app.url("/api/admin/accounts/alice@example.com/grants/support-bot"))).await;
     assert_eq!(status, 200, "{account}");
     assert_eq!(account["assistants"], json!(["sales-bot"]));
-    for path in [page, "/api/exports/preview?assistant_id=support-bot&days=30"] {
+    let (pages, stream) = (format!("/api/exports/{rendering}/pages"), format!("/api/exports/{rendering}/stream"));
+    for path in [page, "/api/exports/preview?assistant_id=support-bot&days=30", pages.as_str(), stream.as_str()] {
         assert_eq!(send(alice.get(app.url(path))).await.0, StatusCode::NOT_FOUND, "{path}");
     }
     let create = json!({"assistant_id": "support-bot", "days": 30});
