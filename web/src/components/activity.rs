@@ -45,20 +45,36 @@ pub fn ActivityPage() -> impl IntoView {
                     <th scope="col">"When"</th><th scope="col">"Who"</th><th scope="col">"What"</th><th scope="col">"Export"</th><th scope="col">"Details"</th>
                 </tr></thead>
                 <tbody>
-                    {move || events.get().into_iter().map(|e| view! {
-                        <tr class="event">
-                            <td><time datetime=e.at.to_rfc3339()>{format::minute(e.at)}</time></td>
-                            <td>{e.actor}</td>
-                            <td class="action">{e.action.as_str()}</td>
-                            <td class="filename">{e.filename.unwrap_or_default()}</td>
-                            <td dir="auto">{e.details.unwrap_or_default()}</td>
-                        </tr>
-                    }).collect_view()}
+                    {move || events.get().into_iter().map(|e| view! { <EventRow event=e whose=Whose::Mine /> }).collect_view()}
                 </tbody>
             </table>
             <Show when=move || !done.get()>
                 <button type="button" on:click=move |_| load() disabled=move || loading.get()>"Load more"</button>
             </Show>
         </section>
+    }
+}
+
+/// Whose events a table lists: the account's own, or every account's (with a column
+/// that says whose).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Whose {
+    Mine,
+    Everyones,
+}
+
+/// One event of a trail.
+#[component]
+pub fn EventRow(event: AuditEvent, whose: Whose) -> impl IntoView {
+    let e = event;
+    view! {
+        <tr class="event">
+            <td><time datetime=e.at.to_rfc3339()>{format::minute(e.at)}</time></td>
+            <td>{e.actor}</td>
+            <td class="action">{e.action.as_str()}</td>
+            {(whose == Whose::Everyones).then(|| view! { <td>{e.account.unwrap_or_default()}</td> })}
+            <td class="filename">{e.filename.unwrap_or_default()}</td>
+            <td dir="auto">{e.details.unwrap_or_default()}</td>
+        </tr>
     }
 }

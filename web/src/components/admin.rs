@@ -1,10 +1,10 @@
 //! The Administration page (admins only): accounts (`admin_accounts`), tokens
 //! (`admin_tokens`) and every account's activity, each one section.
 
+use super::activity::{EventRow, Whose};
 use super::admin_accounts::Accounts;
 use super::admin_tokens::Tokens;
 use crate::api;
-use crate::format;
 use convo_model::api::{AccountInfo, AssistantRef, AuditEvent, Me};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -80,16 +80,7 @@ fn Trail(accounts: RwSignal<Vec<AccountInfo>>, changes: RwSignal<u64>) -> impl I
                     <th scope="col">"When"</th><th scope="col">"Who"</th><th scope="col">"What"</th><th scope="col">"Account"</th><th scope="col">"Export"</th><th scope="col">"Details"</th>
                 </tr></thead>
                 <tbody>
-                    {move || events.get().into_iter().map(|e| view! {
-                        <tr class="event">
-                            <td><time datetime=e.at.to_rfc3339()>{format::minute(e.at)}</time></td>
-                            <td>{e.actor}</td>
-                            <td class="action">{e.action.as_str()}</td>
-                            <td>{e.account.unwrap_or_default()}</td>
-                            <td class="filename">{e.filename.unwrap_or_default()}</td>
-                            <td dir="auto">{e.details.unwrap_or_default()}</td>
-                        </tr>
-                    }).collect_view()}
+                    {move || events.get().into_iter().map(|e| view! { <EventRow event=e whose=Whose::Everyones /> }).collect_view()}
                 </tbody>
             </table>
             <Show when=move || !done.get()>
