@@ -2,7 +2,9 @@
 //! conversations (100,000 of 6 messages each, `CONVERSATIONS=N` to change) through
 //! `convo-export import FILE` and through `POST /api/ingest` in batches of 1,000 lines
 //! to the real `convo-export serve`, on a fresh database each (SQLite, PostgreSQL), with
-//! `/healthz` probed from another client address meanwhile.
+//! `/healthz` probed from another client address meanwhile. The client sends `SENDERS`
+//! batches at once (2 by default: what the server lets one account run), as a platform
+//! with a queue would.
 //!
 //! Goal: ingest at least the import's messages per second, the server's peak RSS under
 //! 256 MB, `/healthz` p99 under 250 ms.
@@ -11,6 +13,7 @@
 
 use convo_testkit::measure::{peak_rss_mb, percentile, probe};
 use convo_testkit::{PgDatabase, ServerProcess, cli, import_lines, ok};
+use futures_util::StreamExt;
 use std::time::Instant;
 
 const BIN: &str = env!("CARGO_BIN_EXE_convo-export");
@@ -19,6 +22,7 @@ const MESSAGES_PER_CONVERSATION: usize = 6;
 
 fn main() {
     let conversations: usize = std::env::var("CONVERSATIONS").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
+    let senders: usize = std::env::var("SENDERS").ok().and_then(|v| v.parse().ok()).unwrap_or(2);
     let databases = std::env::var("DATABASES").unwrap_or_else(|_| "sqlite,postgres".into());
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     let dir = tempfile::tempdir().unwrap();
@@ -27,7 +31,7 @@ fn main() {
     let lines: Vec<String> = std::fs::read_to_string(&file).unwrap().lines().map(str::to_string).collect();
     // The demo lines carry a system and a tool message too: every stored message counts.
     let messages = conversations * (MESSAGES_PER_CONVERSATION + 2);
-    println!("{conversations} conversations, {messages} messages, batches of {BATCH}");
+    println!("{conversations} conversations, {messages} messages, batches of {BATCH}, {senders} at once");
     println!("| database | path | time | messages/s | server peak RSS | /healthz p50 / p99 |");
     println!("|---|---|---|---|---|---|");
     for db in databases.split(',') {
@@ -54,11 +58,16 @@ fn main() {
             let client = reqwest::Client::new();
             let t = Instant::now();
             let (mut accepted, mut rejected) = (0, 0);
-            for batch in lines.chunks(BATCH) {
-                let body = batch.join("\n");
-                let r = client.post(server.url("/api/ingest")).bearer_auth(token.trim()).body(body).send().await.unwrap();
-                assert_eq!(r.status(), 200);
-                let answer: serde_json::Value = r.json().await.unwrap();
+            let sends = lines.chunks(BATCH).map(|batch| {
+                let request = client.post(server.url("/api/ingest")).bearer_auth(token.trim()).body(batch.join("\n"));
+                async move {
+                    let r = request.send().await.unwrap();
+                    assert_eq!(r.status(), 200);
+                    r.json::<serde_json::Value>().await.unwrap()
+                }
+            });
+            let mut answers = futures_util::stream::iter(sends).buffer_unordered(senders);
+            while let Some(answer) = answers.next().await {
                 accepted += answer["accepted"].as_u64().unwrap_or(0);
                 rejected += answer["rejected"].as_array().map_or(0, Vec::len);
             }
