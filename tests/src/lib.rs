@@ -84,6 +84,9 @@ impl Browser {
         }
         let mut caps = serde_json::Map::new();
         caps.insert("goog:chromeOptions".into(), serde_json::json!({"args": args, "prefs": prefs}));
+        // Scripts (axe-core on a big export) get 2 minutes, not WebDriver's 30 s: on two
+        // cores shared with the server tests, axe once took longer than 30 s in CI.
+        caps.insert("timeouts".into(), serde_json::json!({"script": 120_000, "pageLoad": 300_000, "implicit": 0}));
         let url = format!("http://127.0.0.1:{port}");
         let deadline = Instant::now() + Duration::from_secs(20);
         let client = loop {
