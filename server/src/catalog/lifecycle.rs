@@ -31,9 +31,9 @@ impl Catalog {
     /// The browser could not finish: the export fails with its reason.
     pub async fn browser_failed(&self, account: &AccountRef, id: &str, reason: &str) -> Result<ExportRow> {
         self.browsers(account, id).await?;
-        if self.store.fail_export(id, Owner::Browser, &short(reason), self.clock.now()).await? {
+        let notice = self.webhooks.notice(WebhookEvent::ExportFailed, account.id).await?;
+        if self.store.fail_export(id, Owner::Browser, &short(reason), &|e| notice.owed(e), self.clock.now()).await? {
             self.store.audit(Some(account.id), id, AuditAction::Failed, &account.email, Some(&short(reason)), self.clock.now()).await?;
-            self.tell(WebhookEvent::ExportFailed, id).await?;
         }
         self.get(account, id).await
     }
@@ -78,9 +78,10 @@ impl Catalog {
     /// lease was taken over cannot fail the export its successor renders.
     pub async fn server_failed(&self, export: &ExportRow) -> Result<()> {
         let reason = "the server could not render this export";
-        if self.store.fail_export(&export.id, Owner::Server { lease_owner: &self.instance }, reason, self.clock.now()).await? {
+        let notice = self.webhooks.notice(WebhookEvent::ExportFailed, export.account_id).await?;
+        let lease = Owner::Server { lease_owner: &self.instance };
+        if self.store.fail_export(&export.id, lease, reason, &|e| notice.owed(e), self.clock.now()).await? {
             self.store.audit(Some(export.account_id), &export.id, AuditAction::Failed, "server", Some(reason), self.clock.now()).await?;
-            self.tell(WebhookEvent::ExportFailed, &export.id).await?;
         }
         Ok(())
     }

@@ -30,11 +30,12 @@ impl Catalog {
     /// Tells webhooks of ready exports that expire within 3 days, once each.
     pub async fn announce_expiring(&self) -> Result<usize> {
         let now = self.clock.now();
-        let ids = self.store.announce_expiring(now + EXPIRY_NOTICE, now).await?;
-        for id in &ids {
-            self.tell(WebhookEvent::ExportExpiring, id).await?;
+        let mut announced = 0;
+        for (id, account_id) in self.store.expiring_unannounced(now + EXPIRY_NOTICE, now).await? {
+            let notice = self.webhooks.notice(WebhookEvent::ExportExpiring, account_id).await?;
+            announced += usize::from(self.store.announce_expiry(&id, &|e| notice.owed(e), now).await?);
         }
-        Ok(ids.len())
+        Ok(announced)
     }
 
     /// Deletes the account's export and its file, permanently.

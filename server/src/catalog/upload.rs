@@ -8,7 +8,7 @@ use super::{Catalog, CatalogError, Result};
 use crate::files::{WriteError, Written};
 use crate::store::{AccountRef, ExportRow, FinishedFile, Owner};
 use bytes::Bytes;
-use convo_model::api::AuditAction;
+use convo_model::api::{AuditAction, WebhookEvent};
 use futures_util::{Stream, TryStreamExt};
 
 /// A SHA-256 digest a client declared for what it sends.
@@ -110,14 +110,14 @@ impl Catalog {
         };
         let sha256 = hex::encode(written.sha256);
         let file = FinishedFile { key: &written.key, size: written.size as i64, sha256: &sha256, conversations, messages, parts };
-        let done = self.store.finish_export(&export.id, owner, file, self.clock.now()).await?;
+        let notice = self.webhooks.notice(WebhookEvent::ExportReady, export.account_id).await?;
+        let done = self.store.finish_export(&export.id, owner, file, &|e| notice.owed(e), self.clock.now()).await?;
         if done {
             let how = match owner {
                 Owner::Browser => "uploaded by the browser",
                 Owner::Server { .. } => "rendered by the server",
             };
             self.store.audit(Some(export.account_id), &export.id, AuditAction::Ready, actor, Some(how), self.clock.now()).await?;
-            self.tell(convo_model::api::WebhookEvent::ExportReady, &export.id).await?;
         } else if layout == Layout::Whole {
             self.files.delete(&written.key).await?;
         }

@@ -1,9 +1,11 @@
 //! State changes of a processing export. Each applies only while the export is in the
 //! state it expects (`WHERE status = 'processing' AND renderer = …`), so a late report
 //! never undoes another renderer's work; the one that makes an export ready records its
-//! file and its place in the since-last chain in the same transaction.
+//! file and its place in the since-last chain in the same transaction. Making an export
+//! ready or failed writes the webhook deliveries that owes in its transaction too.
 
 use super::audit::{Audit, insert_audit};
+use super::webhooks::{Tidings, enqueue_owed};
 use super::{ExportRow, Result, Store};
 use crate::clock::ms;
 use convo_model::Timestamp;
@@ -85,7 +87,14 @@ impl Store {
     /// when it was deleted, failed or taken over meanwhile (a server render whose lease
     /// another process took). The file, the state, its verification and the chain entry
     /// change together.
-    pub async fn finish_export(&self, id: &str, owner: Owner<'_>, file: FinishedFile<'_>, now: Timestamp) -> Result<bool> {
+    pub async fn finish_export(
+        &self,
+        id: &str,
+        owner: Owner<'_>,
+        file: FinishedFile<'_>,
+        tidings: Tidings<'_>,
+        now: Timestamp,
+    ) -> Result<bool> {
         // A server render is its own reproduction; a browser's upload waits for one.
         let verification = match owner {
             Owner::Browser => Verification::Pending,
@@ -122,6 +131,7 @@ impl Store {
         .bind(ms(now))
         .execute(&mut *tx)
         .await?;
+        enqueue_owed(&mut tx, id, tidings, now).await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -159,7 +169,8 @@ impl Store {
     /// Fails a processing export, if `owner` still renders it; false when it is no longer
     /// processing, another renderer took it, or (a server render) another process holds
     /// its lease now.
-    pub async fn fail_export(&self, id: &str, owner: Owner<'_>, reason: &str, now: Timestamp) -> Result<bool> {
+    pub async fn fail_export(&self, id: &str, owner: Owner<'_>, reason: &str, tidings: Tidings<'_>, now: Timestamp) -> Result<bool> {
+        let mut tx = self.pool.begin().await?;
         let r = sqlx::query(&format!(
             "UPDATE exports SET status = 'failed', waiting = 0, error = $1, heartbeat_at = $2 WHERE id = $3 AND status = 'processing' AND {}",
             owner.clause(4)
@@ -169,9 +180,14 @@ impl Store {
         .bind(id)
         .bind(owner.renderer().as_str())
         .bind(owner.lease_owner())
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
-        Ok(r.rows_affected() == 1)
+        if r.rows_affected() != 1 {
+            return Ok(false);
+        }
+        enqueue_owed(&mut tx, id, tidings, now).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     /// The browser rendering `id` hands it to the server; false when it is not (or no

@@ -124,6 +124,16 @@ pub(super) const EXPORT_COLUMNS: &str = "e.id, e.account_id, e.assistant_id AS a
      e.heartbeat_at, e.error, e.size_bytes, e.sha256, e.conversations, e.messages, e.file_key, e.waiting, e.filters_json, e.previous_id, \
      e.previous_sha256, e.held, e.schedule_id, e.file_parts, e.verification, e.verification_note";
 
+fn by_id_sql() -> String {
+    format!("SELECT {EXPORT_COLUMNS} FROM exports e JOIN assistants a ON a.id = e.assistant_id WHERE e.id = $1")
+}
+
+/// The export `id` as the transaction `tx` sees it.
+pub(super) async fn export_in(tx: &mut sqlx::Transaction<'_, sqlx::Any>, id: &str) -> Result<Option<ExportRow>> {
+    let row = sqlx::query(&by_id_sql()).bind(id).fetch_optional(&mut **tx).await?;
+    row.map(|r| export_row(&r)).transpose()
+}
+
 /// Live exports: not expired, or held.
 const LIVE: &str = "(e.expires_at > $2 OR e.held = 1)";
 
@@ -315,8 +325,7 @@ impl Store {
     }
 
     pub async fn export_by_id(&self, id: &str) -> Result<Option<ExportRow>> {
-        let sql = format!("SELECT {EXPORT_COLUMNS} FROM exports e JOIN assistants a ON a.id = e.assistant_id WHERE e.id = $1");
-        let row = sqlx::query(&sql).bind(id).fetch_optional(&self.pool).await?;
+        let row = sqlx::query(&by_id_sql()).bind(id).fetch_optional(&self.pool).await?;
         row.map(|r| export_row(&r)).transpose()
     }
 

@@ -2,7 +2,7 @@
 //! one process, and only when no earlier delivery of its export to that webhook is
 //! still pending: deliveries of one export arrive in order.
 
-use super::{Result, Store, StoreError};
+use super::{ExportRow, Result, Store, StoreError};
 use crate::clock::{from_ms, ms};
 use convo_model::Timestamp;
 use convo_model::api::{DeliveryInfo, DeliveryState, WebhookEvent, WebhookInfo};
@@ -28,13 +28,59 @@ pub struct DueDelivery {
     pub created_at: Timestamp,
 }
 
-/// A delivery to enqueue.
-pub struct NewDelivery<'a> {
-    pub id: &'a str,
-    pub webhook_id: &'a str,
+/// A delivery an event owes one webhook, its body built and ready to sign.
+#[derive(Debug, Clone)]
+pub struct Owed {
+    pub id: String,
+    pub webhook_id: String,
     pub event: WebhookEvent,
-    pub export_id: Option<&'a str>,
-    pub body: &'a str,
+    pub export_id: String,
+    pub body: String,
+}
+
+/// Builds the deliveries an export's change of state owes, from the export as the
+/// change left it. The store calls it inside the change's own transaction and writes
+/// what it returns there: no reader sees the new state before its deliveries (a test
+/// did, and sent nothing), and no crash between the two loses an event.
+pub type Tidings<'a> = &'a (dyn Fn(&ExportRow) -> Vec<Owed> + Sync);
+
+/// Writes the deliveries `tidings` owes for export `id`, in `tx`; those past the
+/// account's queue bound are dropped (and logged).
+pub(super) async fn enqueue_owed(tx: &mut sqlx::Transaction<'_, sqlx::Any>, id: &str, tidings: Tidings<'_>, now: Timestamp) -> Result<()> {
+    let Some(export) = super::exports::export_in(tx, id).await? else {
+        return Ok(());
+    };
+    push(tx, export.account_id, &tidings(&export), now).await
+}
+
+async fn push(tx: &mut sqlx::Transaction<'_, sqlx::Any>, account_id: i64, owed: &[Owed], now: Timestamp) -> Result<()> {
+    if owed.is_empty() {
+        return Ok(());
+    }
+    let pending: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id WHERE w.account_id = $1 AND d.state = 'pending'",
+    )
+    .bind(account_id)
+    .fetch_one(&mut **tx)
+    .await?;
+    for (n, d) in owed.iter().enumerate() {
+        if pending + n as i64 >= MAX_PENDING_PER_ACCOUNT {
+            tracing::warn!(webhook = %d.webhook_id, event = d.event.as_str(), "webhook queue full: delivery dropped");
+            continue;
+        }
+        sqlx::query(
+            "INSERT INTO webhook_deliveries (id, webhook_id, event, export_id, body, created_at, state, next_at) VALUES ($1, $2, $3, $4, $5, $6, 'pending', $6)",
+        )
+        .bind(&d.id)
+        .bind(&d.webhook_id)
+        .bind(d.event.as_str())
+        .bind(&d.export_id)
+        .bind(&d.body)
+        .bind(ms(now))
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
 }
 
 /// How an attempt went.
@@ -115,29 +161,13 @@ impl Store {
         Ok(r.rows_affected() == 1)
     }
 
-    /// Enqueues one delivery; false when the account's queue is full.
-    pub async fn enqueue_delivery(&self, account_id: i64, d: NewDelivery<'_>, now: Timestamp) -> Result<bool> {
-        let pending: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id WHERE w.account_id = $1 AND d.state = 'pending'",
-        )
-        .bind(account_id)
-        .fetch_one(&self.pool)
-        .await?;
-        if pending >= MAX_PENDING_PER_ACCOUNT {
-            return Ok(false);
-        }
-        sqlx::query(
-            "INSERT INTO webhook_deliveries (id, webhook_id, event, export_id, body, created_at, state, next_at) VALUES ($1, $2, $3, $4, $5, $6, 'pending', $6)",
-        )
-        .bind(d.id)
-        .bind(d.webhook_id)
-        .bind(d.event.as_str())
-        .bind(d.export_id)
-        .bind(d.body)
-        .bind(ms(now))
-        .execute(&self.pool)
-        .await?;
-        Ok(true)
+    /// Enqueues the deliveries an event owes the account's webhooks (those past the
+    /// account's queue bound are dropped and logged).
+    pub async fn enqueue(&self, account_id: i64, owed: &[Owed], now: Timestamp) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        push(&mut tx, account_id, owed, now).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Claims up to `limit` due deliveries until `lease_until`: each the first pending one
@@ -231,17 +261,33 @@ impl Store {
             .collect()
     }
 
-    /// Ready exports not held that expire before `before` and were not announced yet;
-    /// each is marked announced in the same statement, so it is announced once.
-    pub async fn announce_expiring(&self, before: Timestamp, now: Timestamp) -> Result<Vec<String>> {
-        let ids: Vec<String> = sqlx::query_scalar(
-            "UPDATE exports SET expiry_announced = $1 WHERE status = 'ready' AND expiry_announced IS NULL AND expires_at <= $2 AND expires_at > $1 AND held = 0 \
-             RETURNING id",
+    /// Ready exports, not held, that expire before `before` and whose expiry is not
+    /// yet announced: their ids and accounts.
+    pub async fn expiring_unannounced(&self, before: Timestamp, now: Timestamp) -> Result<Vec<(String, i64)>> {
+        let rows = sqlx::query(
+            "SELECT id, account_id FROM exports WHERE status = 'ready' AND expiry_announced IS NULL AND expires_at <= $2 AND expires_at > $1 AND held = 0",
         )
         .bind(ms(now))
         .bind(ms(before))
         .fetch_all(&self.pool)
         .await?;
-        Ok(ids)
+        rows.iter().map(|r| Ok((r.try_get("id")?, r.try_get("account_id")?))).collect()
+    }
+
+    /// Marks the export's expiry announced and enqueues what that owes, in one
+    /// transaction; false when another process announced it first.
+    pub async fn announce_expiry(&self, id: &str, tidings: Tidings<'_>, now: Timestamp) -> Result<bool> {
+        let mut tx = self.pool.begin().await?;
+        let r = sqlx::query("UPDATE exports SET expiry_announced = $1 WHERE id = $2 AND expiry_announced IS NULL AND status = 'ready'")
+            .bind(ms(now))
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        if r.rows_affected() != 1 {
+            return Ok(false);
+        }
+        enqueue_owed(&mut tx, id, tidings, now).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 }

@@ -1,7 +1,7 @@
 //! Webhooks: an account's URLs told of its exports (`export.ready`, `export.failed`,
-//! `export.expiring`, `schedule.ran`). Telling is a row per webhook in the same database
-//! (`notify`), never a request: a receiver that hangs or refuses cannot slow a request
-//! or a render. Deliveries are sent by a worker of their own (`deliver.rs`), signed,
+//! `export.expiring`, `schedule.ran`). Telling is a row per webhook in the same database,
+//! written in the transaction of the change it tells of (`Notice`), never a request: a
+//! receiver that hangs or refuses cannot slow a request or a render. Deliveries are sent by a worker of their own (`deliver.rs`), signed,
 //! retried with backoff for a day, in order per export. Targets are checked by
 //! `address.rs`.
 
@@ -10,7 +10,7 @@ mod deliver;
 
 use crate::clock::Clock;
 use crate::settings::Settings;
-use crate::store::webhooks::NewDelivery;
+use crate::store::webhooks::Owed;
 use crate::store::{ExportRow, Store};
 use address::Reach;
 use convo_model::api::{CreatedWebhook, Delivery, DeliveryInfo, WebhookEvent, WebhookInfo};
@@ -99,29 +99,49 @@ impl Webhooks {
         Ok(self.store.deliveries(id, LISTED_DELIVERIES).await?)
     }
 
-    /// Tells the export's account's webhooks of `event`: a delivery row each, signed
-    /// when sent. The export's catalog fields only, never its content.
+    /// What `event` owes the account's webhooks that listen for it: build it before the
+    /// change, hand `Notice::owed` to the store's change, which writes the deliveries in
+    /// its own transaction.
+    pub async fn notice(&self, event: WebhookEvent, account_id: i64) -> crate::store::Result<Notice> {
+        let hooks =
+            self.store.webhooks(account_id).await?.into_iter().filter(|h| h.info.events.contains(&event)).map(|h| h.info.id).collect();
+        Ok(Notice { event, hooks, public_url: self.settings.public_url.clone(), at: self.clock.now() })
+    }
+
+    /// Tells the export's account's webhooks of `event` now, apart from any change.
     pub async fn notify(&self, event: WebhookEvent, export: &ExportRow) -> crate::store::Result<()> {
-        let now = self.clock.now();
-        for hook in self.store.webhooks(export.account_id).await? {
-            if !hook.info.events.contains(&event) {
-                continue;
-            }
-            let mut info = export.info();
-            if let Some(base) = &self.settings.public_url {
-                let base = base.trim_end_matches('/');
-                info.content_url = format!("{base}{}", info.content_url);
-                info.open_url = format!("{base}{}", info.open_url);
-            }
+        let notice = self.notice(event, export.account_id).await?;
+        self.store.enqueue(export.account_id, &notice.owed(export), self.clock.now()).await
+    }
+}
+
+/// An event for the webhooks that listen for it.
+pub struct Notice {
+    event: WebhookEvent,
+    hooks: Vec<String>,
+    public_url: Option<String>,
+    at: convo_model::Timestamp,
+}
+
+impl Notice {
+    /// A delivery for each webhook: the export's catalog fields only, never its content;
+    /// its addresses absolute when the server knows its public URL.
+    pub fn owed(&self, export: &ExportRow) -> Vec<Owed> {
+        let mut info = export.info();
+        if let Some(base) = &self.public_url {
+            let base = base.trim_end_matches('/');
+            info.content_url = format!("{base}{}", info.content_url);
+            info.open_url = format!("{base}{}", info.open_url);
+        }
+        let mut owed = Vec::with_capacity(self.hooks.len());
+        for hook in &self.hooks {
             let id = format!("dlv_{}", crate::auth::new_export_id());
-            let body = Delivery { id: id.clone(), event, at: now, export: info };
-            let body = serde_json::to_string(&body).map_err(|e| crate::store::StoreError::Corrupt(e.to_string()))?;
-            let delivery = NewDelivery { id: &id, webhook_id: &hook.info.id, event, export_id: Some(&export.id), body: &body };
-            let queued = self.store.enqueue_delivery(export.account_id, delivery, now).await?;
-            if !queued {
-                tracing::warn!(webhook = %hook.info.id, event = event.as_str(), "webhook queue full: delivery dropped");
+            let body = Delivery { id: id.clone(), event: self.event, at: self.at, export: info.clone() };
+            match serde_json::to_string(&body) {
+                Ok(body) => owed.push(Owed { id, webhook_id: hook.clone(), event: self.event, export_id: export.id.clone(), body }),
+                Err(e) => tracing::error!(webhook = %hook, "webhook body: {e}"),
             }
         }
-        Ok(())
+        owed
     }
 }

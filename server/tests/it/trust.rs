@@ -285,7 +285,8 @@ async fn a_late_browser_failure_never_fails_an_export_the_server_took(db: Db) {
     let claimed = app.state.catalog.take_over_stale().await.unwrap();
     assert_eq!(claimed.len(), 1);
     // … and a browser's failure that raced past the check changes nothing.
-    let failed = app.state.store.fail_export(id, convo_server::store::Owner::Browser, "late", app.state.clock.now()).await.unwrap();
+    let failed =
+        app.state.store.fail_export(id, convo_server::store::Owner::Browser, "late", &|_| Vec::new(), app.state.clock.now()).await.unwrap();
     assert!(!failed);
     let (status, _) =
         json_of(alice.post(app.url(&format!("/api/exports/{id}/failure"))).json(&json!({"reason": "late"})).send().await.unwrap()).await;
