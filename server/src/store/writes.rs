@@ -44,6 +44,8 @@ pub enum Upsert {
     Unchanged,
 }
 
+/// Conversation ids per lookup of stored hashes.
+const LOOKUPS_PER_SELECT: usize = 500;
 /// Message rows per INSERT statement.
 const MESSAGE_ROWS_PER_INSERT: usize = 200;
 
@@ -100,33 +102,62 @@ impl Writer {
     /// Upserts each line: a conversation seen again replaces the stored one unless its
     /// content is the same (so re-running an import, or a retried batch, is harmless).
     pub async fn write(&mut self, batch: &[NewConversation], now: Timestamp) -> Result<Vec<Upsert>> {
-        let mut done = Vec::with_capacity(batch.len());
+        let mut keys = Vec::with_capacity(batch.len());
         for line in batch {
             let c = &line.conversation;
-            let assistant = self.assistant(&c.assistant_id, line.assistant_name.as_deref(), now).await?;
-            let stored: Option<Option<String>> =
-                sqlx::query("SELECT content_hash FROM conversations WHERE assistant_id = $1 AND public_id = $2")
-                    .bind(assistant)
-                    .bind(&c.id)
-                    .fetch_optional(&mut *self.tx)
-                    .await?
-                    .map(|r| r.try_get::<Option<String>, _>("content_hash"))
-                    .transpose()?;
-            let upsert = match &stored {
+            keys.push((self.assistant(&c.assistant_id, line.assistant_name.as_deref(), now).await?, c.id.as_str()));
+        }
+        // One lookup for the batch, not one a line: each statement is a round trip to
+        // SQLite's worker thread, which were most of an import's time.
+        let mut stored = self.stored_hashes(&keys).await?;
+        let mut done = Vec::with_capacity(batch.len());
+        for (line, &(assistant, id)) in batch.iter().zip(&keys) {
+            let upsert = match stored.get(&(assistant, id)) {
                 None => Upsert::Accepted,
                 Some(Some(hash)) if *hash == line.content_hash => Upsert::Unchanged,
                 Some(_) => Upsert::Updated,
             };
             if upsert != Upsert::Unchanged {
-                self.replace(assistant, line).await?;
+                self.replace(assistant, line, upsert).await?;
+                // A line repeated within the batch compares with this one.
+                stored.insert((assistant, id), Some(line.content_hash.clone()));
             }
             done.push(upsert);
         }
         Ok(done)
     }
 
+    /// The stored content hashes of those of `keys` that exist.
+    async fn stored_hashes<'k>(&mut self, keys: &[(i64, &'k str)]) -> Result<HashMap<(i64, &'k str), Option<String>>> {
+        let mut stored = HashMap::with_capacity(keys.len());
+        let mut by_assistant: HashMap<i64, Vec<&'k str>> = HashMap::new();
+        for &(assistant, id) in keys {
+            by_assistant.entry(assistant).or_default().push(id);
+        }
+        for (assistant, ids) in by_assistant {
+            for chunk in ids.chunks(LOOKUPS_PER_SELECT) {
+                let marks: Vec<String> = (2..chunk.len() + 2).map(|n| format!("${n}")).collect();
+                let sql = format!(
+                    "SELECT public_id, content_hash FROM conversations WHERE assistant_id = $1 AND public_id IN ({})",
+                    marks.join(", ")
+                );
+                let mut query = sqlx::query(&sql).bind(assistant);
+                for id in chunk {
+                    query = query.bind(*id);
+                }
+                for row in query.fetch_all(&mut *self.tx).await? {
+                    let public_id: String = row.try_get("public_id")?;
+                    if let Some(id) = chunk.iter().find(|id| **id == public_id) {
+                        stored.insert((assistant, *id), row.try_get::<Option<String>, _>("content_hash")?);
+                    }
+                }
+            }
+        }
+        Ok(stored)
+    }
+
     /// Stores the line as the conversation `(assistant, id)`, whatever was there.
-    async fn replace(&mut self, assistant: i64, line: &NewConversation) -> Result<()> {
+    async fn replace(&mut self, assistant: i64, line: &NewConversation, upsert: Upsert) -> Result<()> {
         let c = &line.conversation;
         // The contact as this line gives it: details belong to their conversation.
         let contact_name = c.contact.as_ref().and_then(|k| k.name.as_deref());
@@ -162,7 +193,9 @@ impl Writer {
         .bind(&line.content_hash)
         .fetch_one(&mut *self.tx)
         .await?;
-        sqlx::query("DELETE FROM messages WHERE conversation_id = $1").bind(pk).execute(&mut *self.tx).await?;
+        if upsert == Upsert::Updated {
+            sqlx::query("DELETE FROM messages WHERE conversation_id = $1").bind(pk).execute(&mut *self.tx).await?;
+        }
         let none = NewMessage::default();
         let rows: Vec<_> = c.messages.iter().zip(line.messages.iter().chain(std::iter::repeat(&none))).collect();
         for (chunk_no, chunk) in rows.chunks(MESSAGE_ROWS_PER_INSERT).enumerate() {
