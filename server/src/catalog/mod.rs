@@ -116,14 +116,6 @@ impl Catalog {
         Catalog { store, files, clock, settings, instance, streams: stream::streams(), webhooks }
     }
 
-    /// Tells the export's webhooks of `event` (a row each; sent by their own worker).
-    async fn tell(&self, event: convo_model::api::WebhookEvent, id: &str) -> Result<()> {
-        if let Some(export) = self.store.export_by_id(id).await? {
-            self.webhooks.notify(event, &export).await?;
-        }
-        Ok(())
-    }
-
     pub fn store(&self) -> &Store {
         &self.store
     }

@@ -188,8 +188,8 @@ impl Catalog {
         );
         let now = self.clock.now();
         self.store.audit(Some(schedule.account_id), &created.export.id, AuditAction::ScheduleRan, actor, Some(&detail), now).await?;
-        self.tell(convo_model::api::WebhookEvent::ScheduleRan, &created.export.id).await?;
         let export = self.store.export_by_id(&created.export.id).await?.unwrap_or(created.export);
+        self.webhooks.notify(convo_model::api::WebhookEvent::ScheduleRan, &export).await?;
         Ok(Some(Created { export, evicted: created.evicted }))
     }
 }

@@ -5,7 +5,7 @@
 //! ready or failed writes the webhook deliveries that owes in its transaction too.
 
 use super::audit::{Audit, insert_audit};
-use super::webhooks::{Tidings, enqueue_owed};
+use super::webhooks::{Tidings, commit_owing, enqueue_owed};
 use super::{ExportRow, Result, Store};
 use crate::clock::ms;
 use convo_model::Timestamp;
@@ -182,12 +182,7 @@ impl Store {
         .bind(owner.lease_owner())
         .execute(&mut *tx)
         .await?;
-        if r.rows_affected() != 1 {
-            return Ok(false);
-        }
-        enqueue_owed(&mut tx, id, tidings, now).await?;
-        tx.commit().await?;
-        Ok(true)
+        commit_owing(tx, r.rows_affected() == 1, id, tidings, now).await
     }
 
     /// The browser rendering `id` hands it to the server; false when it is not (or no

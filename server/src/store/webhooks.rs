@@ -44,6 +44,23 @@ pub struct Owed {
 /// did, and sent nothing), and no crash between the two loses an event.
 pub type Tidings<'a> = &'a (dyn Fn(&ExportRow) -> Vec<Owed> + Sync);
 
+/// Ends a state change of export `id`: when it changed the export (`changed`), writes
+/// what `tidings` owes and commits, and answers true; otherwise drops `tx` unchanged.
+pub(super) async fn commit_owing(
+    mut tx: sqlx::Transaction<'_, sqlx::Any>,
+    changed: bool,
+    id: &str,
+    tidings: Tidings<'_>,
+    now: Timestamp,
+) -> Result<bool> {
+    if !changed {
+        return Ok(false);
+    }
+    enqueue_owed(&mut tx, id, tidings, now).await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
 /// Writes the deliveries `tidings` owes for export `id`, in `tx`; those past the
 /// account's queue bound are dropped (and logged).
 pub(super) async fn enqueue_owed(tx: &mut sqlx::Transaction<'_, sqlx::Any>, id: &str, tidings: Tidings<'_>, now: Timestamp) -> Result<()> {
@@ -283,11 +300,6 @@ impl Store {
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        if r.rows_affected() != 1 {
-            return Ok(false);
-        }
-        enqueue_owed(&mut tx, id, tidings, now).await?;
-        tx.commit().await?;
-        Ok(true)
+        commit_owing(tx, r.rows_affected() == 1, id, tidings, now).await
     }
 }
