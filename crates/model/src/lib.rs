@@ -25,12 +25,14 @@ mod channel;
 mod days;
 mod filename;
 mod filters;
+mod redaction;
 pub mod timestamp;
 
 pub use channel::Channel;
 pub use days::{Days, DaysError};
 pub use filename::{export_filename, safe_file_component};
 pub use filters::{ExportFilters, MAX_FILTER_CHARS, PreviousExport};
+pub use redaction::{Contacts, MAX_REDACTED_NAME_CHARS, MAX_REDACTED_NAMES, RedactedKind, Redaction, StatedRedaction};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

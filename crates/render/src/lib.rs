@@ -37,12 +37,14 @@
 pub mod escape;
 pub mod manifest;
 mod markdown;
+pub mod redact;
 mod stats;
 mod time;
 
-use convo_model::{Conversation, ConversationStatus, ExportFilters, PreviousExport, Role, TimeRange, Timestamp};
+use convo_model::{Conversation, ConversationStatus, ExportFilters, PreviousExport, Redaction, Role, TimeRange, Timestamp};
 use escape::push_html;
 use manifest::{Counts, Manifest, ManifestAssistant, ManifestConversation, Sections};
+use redact::Redactor;
 use sha2::{Digest, Sha256};
 use stats::Stats;
 use std::fmt::Write;
@@ -89,6 +91,9 @@ pub struct ExportHeader {
     pub filters: ExportFilters,
     /// The export this one continues, in a since-last chain.
     pub previous: Option<PreviousExport>,
+    /// What is masked in every string the file shows (stated in the header and the
+    /// manifest).
+    pub redaction: Redaction,
 }
 
 impl ExportHeader {
@@ -104,6 +109,7 @@ impl ExportHeader {
             export_id: Some(export.id.clone()),
             filters: export.filters.clone(),
             previous: export.previous.clone(),
+            redaction: export.redaction.clone(),
         }
     }
 
@@ -117,6 +123,7 @@ impl ExportHeader {
             export_id: None,
             filters: ExportFilters::default(),
             previous: None,
+            redaction: Redaction::default(),
         }
     }
 }
@@ -139,11 +146,19 @@ pub struct ExportRenderer {
     stats: Stats,
     /// Each conversation's id and the SHA-256 of its `<article>`, for the manifest.
     hashes: Vec<ManifestConversation>,
+    /// Masks each conversation before it is rendered; none when nothing is redacted.
+    redactor: Option<Redactor>,
 }
 
 impl ExportRenderer {
     pub fn new(header: ExportHeader) -> Self {
-        ExportRenderer { header, stats: Stats::default(), hashes: Vec::new() }
+        let redactor = (!header.redaction.is_empty()).then(|| Redactor::new(&header.redaction));
+        ExportRenderer { header, stats: Stats::default(), hashes: Vec::new(), redactor }
+    }
+
+    /// What redaction masked so far (all zero when nothing is redacted).
+    pub fn redacted(&self) -> redact::Tally {
+        self.redactor.as_ref().map(Redactor::tally).unwrap_or_default()
     }
 
     /// Appends the HTML of every conversation of `page` that belongs in an export
@@ -170,7 +185,16 @@ impl ExportRenderer {
             return;
         }
         let exported = c.exported_messages().count() as u64;
+        // Counted as stored: contacts stay distinct when their emails are masked alike.
         self.stats.add(c, exported);
+        let masked;
+        let c = match &mut self.redactor {
+            Some(redactor) => {
+                masked = redactor.conversation(c);
+                &masked
+            }
+            None => c,
+        };
         let n = self.stats.conversations;
         let contact = c.contact.as_ref();
         let name = contact.and_then(|ct| ct.name.as_deref()).map(str::trim).filter(|s| !s.is_empty());
@@ -317,7 +341,12 @@ impl ExportRenderer {
         head.push_str("</dd></div>");
         if !h.filters.is_empty() {
             head.push_str("<div><dt>Filters</dt><dd dir=\"auto\">");
-            push_html(head, &h.filters.describe());
+            push_html(head, &self.filters().describe());
+            head.push_str("</dd></div>");
+        }
+        if !h.redaction.is_empty() {
+            head.push_str("<div><dt>Redacted</dt><dd>");
+            push_html(head, &h.redaction.describe());
             head.push_str("</dd></div>");
         }
         if let Some(id) = &h.export_id {
@@ -391,8 +420,26 @@ impl ExportRenderer {
         manifest::hex(&frame.finalize())
     }
 
+    /// The filters as the file states them: masked like the conversations, since a
+    /// contact filter is often the very email that is redacted.
+    fn filters(&self) -> ExportFilters {
+        let mut filters = self.header.filters.clone();
+        if self.header.redaction.is_empty() {
+            return filters;
+        }
+        let mut redactor = Redactor::new(&self.header.redaction);
+        filters.contact = filters.contact.map(|f| match self.header.redaction.contacts {
+            // Whatever named the contact names a pseudonymised one.
+            convo_model::Contacts::Pseudonyms => "[contact]".to_string(),
+            convo_model::Contacts::Keep => redactor.text(&f).into_owned(),
+        });
+        filters.text = filters.text.map(|f| redactor.text(&f).into_owned());
+        filters
+    }
+
     /// The manifest: what the export is, its counts and every part's SHA-256.
     fn manifest(self, range: TimeRange, sections: Sections) -> Manifest {
+        let filters = self.filters();
         let h = self.header;
         Manifest {
             format: manifest::FORMAT.to_string(),
@@ -400,8 +447,9 @@ impl ExportRenderer {
             assistant: ManifestAssistant { id: h.assistant_id, name: h.assistant_name },
             exported_at: h.exported_at,
             range,
-            filters: h.filters,
+            filters,
             previous: h.previous,
+            redaction: (!h.redaction.is_empty()).then(|| h.redaction.stated()),
             counts: Counts { conversations: self.stats.conversations, messages: self.stats.messages() },
             sections,
             conversations: self.hashes,

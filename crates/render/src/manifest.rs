@@ -12,7 +12,7 @@
 //! Every string of a conversation is escaped, so no content can contain the markers the
 //! check cuts the file by (`<article class="conv"`, `</article>`, `</header>` …).
 
-use convo_model::{ExportFilters, PreviousExport, TimeRange, Timestamp};
+use convo_model::{ExportFilters, PreviousExport, StatedRedaction, TimeRange, Timestamp};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -69,6 +69,9 @@ pub struct Manifest {
     #[serde(default)]
     pub filters: ExportFilters,
     pub previous: Option<PreviousExport>,
+    /// What was masked before the file was written; absent when nothing was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redaction: Option<StatedRedaction>,
     pub counts: Counts,
     pub sections: Sections,
     pub conversations: Vec<ManifestConversation>,

@@ -79,6 +79,7 @@ impl ExportRow {
             messages: self.messages,
             filters: self.filters.clone(),
             previous: self.previous.clone(),
+            redaction: convo_model::Redaction::default(),
             held: self.held,
             schedule_id: self.schedule_id.clone(),
         }

@@ -42,6 +42,7 @@ pub use writes::{NewConversation, NewMessage, Upsert, Writer};
 
 use sqlx::any::AnyPoolOptions;
 use sqlx::{AnyPool, Executor};
+use std::sync::Arc;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -69,6 +70,12 @@ pub enum Backend {
 pub struct Store {
     pool: AnyPool,
     pub backend: Backend,
+    /// SQLite's writers, one at a time in this process ([`writes::Writer`] holds it):
+    /// SQLite takes one writer anyway, and a second one waiting in its busy handler
+    /// sleeps in steps of up to 100 ms, where this wakes it the moment the first commits
+    /// (two ingest senders on SQLite: see the README's ingest figures). PostgreSQL's
+    /// writers run side by side and need none.
+    sqlite_writes: Option<Arc<tokio::sync::Mutex<()>>>,
 }
 
 impl Store {
@@ -108,7 +115,8 @@ impl Store {
             Backend::Sqlite => sqlx::migrate!("migrations/sqlite").run(&pool).await?,
             Backend::Postgres => sqlx::migrate!("migrations/postgres").run(&pool).await?,
         }
-        Ok(Store { pool, backend })
+        let sqlite_writes = (backend == Backend::Sqlite).then(|| Arc::new(tokio::sync::Mutex::new(())));
+        Ok(Store { pool, backend, sqlite_writes })
     }
 
     pub async fn close(&self) {

@@ -57,11 +57,18 @@ pub struct Writer {
     assistants: HashMap<String, i64>,
     /// Assistants this transaction created.
     pub created: Vec<String>,
+    /// SQLite's write turn, held until the transaction ends (see `Store::sqlite_writes`).
+    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
 
 impl Store {
     pub async fn writer(&self) -> Result<Writer> {
-        Ok(Writer { tx: self.pool.begin().await?, assistants: HashMap::new(), created: Vec::new() })
+        // The turn first: a transaction begun before it would hold a connection idle.
+        let turn = match &self.sqlite_writes {
+            Some(gate) => Some(gate.clone().lock_owned().await),
+            None => None,
+        };
+        Ok(Writer { tx: self.pool.begin().await?, assistants: HashMap::new(), created: Vec::new(), _turn: turn })
     }
 
     /// Writes a batch in a transaction of its own; what each line did, in order.

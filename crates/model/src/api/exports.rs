@@ -2,7 +2,7 @@
 //! export, with filters), the preview, and what a rendering browser reports.
 
 use super::{AssistantRef, ExportStatus, Renderer, Totals};
-use crate::{Days, ExportFilters, PreviousExport, TimeRange, Timestamp};
+use crate::{Days, ExportFilters, PreviousExport, Redaction, TimeRange, Timestamp};
 use serde::{Deserialize, Serialize};
 
 /// Messages rendered of an export, and how many it has.
@@ -50,6 +50,10 @@ pub struct ExportInfo {
     /// The export this one continues (created with `since_last`).
     #[serde(default)]
     pub previous: Option<PreviousExport>,
+    /// What the file masks (absent: nothing). The names are the creator's own list, which
+    /// a rendering tab needs; the file itself only counts them.
+    #[serde(default, skip_serializing_if = "Redaction::is_empty")]
+    pub redaction: Redaction,
     /// Kept: neither evicted nor expired while held.
     #[serde(default)]
     pub held: bool,

@@ -1,0 +1,433 @@
+//! The detectors: each finds the spans of one kind in a text, byte offsets into it. All
+//! patterns are ASCII, so scanning bytes is safe in UTF-8 (no ASCII byte is ever part of
+//! a longer character) and a match may touch any non-ASCII text (CJK has no spaces).
+//!
+//! Each checks what a number claims before masking it: cards only when the Luhn check
+//! holds, IBANs only when mod-97 holds, so order numbers, dates and amounts stay.
+
+/// A found span and what replaces it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+    pub mask: Mask,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mask {
+    Email,
+    Phone,
+    /// The card's last four digits.
+    Card([u8; 4]),
+    Iban,
+    Ip,
+    Name,
+    /// A contact's own name, as its pseudonym `Contact n`.
+    Pseudonym(u64),
+}
+
+impl Mask {
+    pub fn push(&self, out: &mut String) {
+        match self {
+            Mask::Email => out.push_str("[email]"),
+            Mask::Phone => out.push_str("[phone]"),
+            Mask::Card(last) => {
+                out.push_str("[card \u{2022}\u{2022}");
+                out.extend(last.iter().map(|d| char::from(*d)));
+                out.push(']');
+            }
+            Mask::Iban => out.push_str("[iban]"),
+            Mask::Ip => out.push_str("[ip]"),
+            Mask::Name => out.push_str("[name]"),
+            Mask::Pseudonym(n) => {
+                use std::fmt::Write;
+                let _ = write!(out, "Contact {n}");
+            }
+        }
+    }
+}
+
+fn word(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// Whether nothing word-like touches `start..end`.
+fn bounded(t: &[u8], start: usize, end: usize) -> bool {
+    (start == 0 || !word(t[start - 1])) && t.get(end).is_none_or(|b| !word(*b))
+}
+
+/// `local@domain.tld`: the local part of RFC 5322's usual characters, a domain of
+/// labels with a dot and a top-level label of two letters at least.
+pub fn emails(t: &[u8], out: &mut Vec<Span>) {
+    let local = |b: u8| b.is_ascii_alphanumeric() || b"._%+-'".contains(&b);
+    let domain = |b: u8| b.is_ascii_alphanumeric() || b == b'.' || b == b'-';
+    let mut from = 0;
+    while let Some(at) = t[from..].iter().position(|b| *b == b'@').map(|p| p + from) {
+        from = at + 1;
+        let mut start = at;
+        while start > 0 && local(t[start - 1]) {
+            start -= 1;
+        }
+        while start < at && !t[start].is_ascii_alphanumeric() {
+            start += 1;
+        }
+        let mut end = at + 1;
+        while end < t.len() && domain(t[end]) {
+            end += 1;
+        }
+        while end > at + 1 && !t[end - 1].is_ascii_alphanumeric() {
+            end -= 1;
+        }
+        let host = &t[at + 1..end];
+        let Some(dot) = host.iter().rposition(|b| *b == b'.') else { continue };
+        let tld = &host[dot + 1..];
+        if start == at || dot == 0 || tld.len() < 2 || !tld.iter().all(u8::is_ascii_alphabetic) {
+            continue;
+        }
+        out.push(Span { start, end, mask: Mask::Email });
+        from = end;
+    }
+}
+
+/// Digit groups from `start`, separated by one of `seps` (a group may be wrapped in
+/// parentheses when `parens`): the groups' lengths and where the run ends.
+fn digit_groups(t: &[u8], start: usize, seps: &[u8], parens: bool) -> (Vec<usize>, usize) {
+    let mut groups = Vec::new();
+    let mut i = start;
+    let mut end = start;
+    loop {
+        let open = parens && t.get(i) == Some(&b'(');
+        let g = i + usize::from(open);
+        let mut j = g;
+        while j < t.len() && t[j].is_ascii_digit() {
+            j += 1;
+        }
+        if j == g || (open && t.get(j) != Some(&b')')) {
+            break;
+        }
+        groups.push(j - g);
+        let after = j + usize::from(open);
+        end = after;
+        match t.get(after) {
+            Some(s) if seps.contains(s) && t.get(after + 1).is_some_and(|n| n.is_ascii_digit() || (parens && *n == b'(')) => i = after + 1,
+            // `(555) 123`: a closing parenthesis may be the separator itself.
+            _ if open && t.get(after).is_some_and(u8::is_ascii_digit) => i = after,
+            _ => break,
+        }
+    }
+    (groups, end)
+}
+
+fn luhn(digits: &[u8]) -> bool {
+    let sum: u32 = digits
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, d)| {
+            let d = u32::from(d - b'0');
+            if i % 2 == 1 {
+                let x = d * 2;
+                if x > 9 { x - 9 } else { x }
+            } else {
+                d
+            }
+        })
+        .sum();
+    sum % 10 == 0
+}
+
+/// Where each digit run that could be a number starts: a digit after a non-digit (and,
+/// for phones, a `+` or `(` before it).
+fn number_starts(t: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    (0..t.len()).filter(move |&i| t[i].is_ascii_digit() && (i == 0 || !(word(t[i - 1]) || t[i - 1] == b'.' || t[i - 1] == b',')))
+}
+
+/// 13 to 19 digits, alone or in groups split by single spaces or hyphens, whose Luhn
+/// check holds.
+pub fn cards(t: &[u8], out: &mut Vec<Span>) {
+    let mut next = 0;
+    for start in number_starts(t) {
+        if start < next {
+            continue;
+        }
+        let (groups, end) = digit_groups(t, start, b" -", false);
+        let n: usize = groups.iter().sum();
+        if !(13..=19).contains(&n)
+            || !bounded(t, start, end)
+            || t.get(end).is_some_and(|b| *b == b'.' && t.get(end + 1).is_some_and(u8::is_ascii_digit))
+        {
+            continue;
+        }
+        let digits: Vec<u8> = t[start..end].iter().copied().filter(u8::is_ascii_digit).collect();
+        if luhn(&digits) {
+            let mut last = [0u8; 4];
+            last.copy_from_slice(&digits[digits.len() - 4..]);
+            out.push(Span { start, end, mask: Mask::Card(last) });
+            next = end;
+        }
+    }
+}
+
+/// A country code, two check digits and 11 to 30 letters or digits, written in one
+/// piece or in groups of four; masked when the ISO 13616 mod-97 check gives 1. The
+/// longest grouping that checks wins, so a word after it is never swallowed.
+pub fn ibans(t: &[u8], out: &mut Vec<Span>) {
+    let mut i = 0;
+    while i + 4 <= t.len() {
+        let starts = (i == 0 || !word(t[i - 1]))
+            && t[i].is_ascii_alphabetic()
+            && t[i + 1].is_ascii_alphabetic()
+            && t[i + 2].is_ascii_digit()
+            && t[i + 3].is_ascii_digit();
+        if !starts {
+            i += 1;
+            continue;
+        }
+        // Candidate ends: after each run of letters and digits, with single spaces
+        // between groups of four.
+        let mut ends = Vec::new();
+        let mut j = i;
+        let mut chars = 0;
+        loop {
+            let g = j;
+            while j < t.len() && t[j].is_ascii_alphanumeric() && chars < 34 {
+                j += 1;
+                chars += 1;
+            }
+            if j < t.len() && t[j].is_ascii_alphanumeric() {
+                break; // longer than an IBAN
+            }
+            ends.push((j, chars));
+            if j - g == 4 && t.get(j) == Some(&b' ') && t.get(j + 1).is_some_and(u8::is_ascii_alphanumeric) {
+                j += 1;
+            } else {
+                break;
+            }
+        }
+        let found = ends.iter().rev().find(|(end, chars)| (15..=34).contains(chars) && bounded(t, i, *end) && mod97(&t[i..*end]));
+        match found {
+            Some(&(end, _)) => {
+                out.push(Span { start: i, end, mask: Mask::Iban });
+                i = end;
+            }
+            None => i += 1,
+        }
+    }
+}
+
+fn mod97(iban: &[u8]) -> bool {
+    let chars: Vec<u8> = iban.iter().copied().filter(|b| *b != b' ').map(|b| b.to_ascii_uppercase()).collect();
+    let (head, rest) = chars.split_at(4);
+    let mut remainder: u32 = 0;
+    for &c in rest.iter().chain(head) {
+        let value = match c {
+            b'0'..=b'9' => u32::from(c - b'0'),
+            b'A'..=b'Z' => u32::from(c - b'A') + 10,
+            _ => return false,
+        };
+        remainder = if value >= 10 { (remainder * 100 + value) % 97 } else { (remainder * 10 + value) % 97 };
+    }
+    remainder == 1
+}
+
+/// Dotted quads of 0 to 255, and IPv6 addresses (full, `::`-shortened, with an IPv4
+/// tail); a time like `09:30:00` has neither eight groups nor `::` and stays.
+pub fn ips(t: &[u8], out: &mut Vec<Span>) {
+    let mut i = 0;
+    while i < t.len() {
+        let fresh = i == 0 || !(word(t[i - 1]) || t[i - 1] == b'.' || t[i - 1] == b':');
+        if fresh && let Some(end) = ipv6(t, i).or_else(|| ipv4(t, i)) {
+            out.push(Span { start: i, end, mask: Mask::Ip });
+            i = end;
+            continue;
+        }
+        i += 1;
+    }
+}
+
+fn ipv4_at(t: &[u8], start: usize) -> Option<usize> {
+    let mut i = start;
+    for part in 0..4 {
+        let g = i;
+        while i < t.len() && t[i].is_ascii_digit() && i - g < 3 {
+            i += 1;
+        }
+        let octet = std::str::from_utf8(&t[g..i]).ok()?.parse::<u16>().ok()?;
+        if i == g || octet > 255 || (i - g > 1 && t[g] == b'0') {
+            return None;
+        }
+        if part < 3 {
+            if t.get(i) != Some(&b'.') {
+                return None;
+            }
+            i += 1;
+        }
+    }
+    Some(i)
+}
+
+fn ipv4(t: &[u8], start: usize) -> Option<usize> {
+    let end = ipv4_at(t, start)?;
+    let continues = t.get(end).is_some_and(|b| word(*b)) || (t.get(end) == Some(&b'.') && t.get(end + 1).is_some_and(u8::is_ascii_digit));
+    (!continues).then_some(end)
+}
+
+fn ipv6(t: &[u8], start: usize) -> Option<usize> {
+    let hex = |b: &u8| b.is_ascii_hexdigit();
+    let mut i = start;
+    let mut groups = 0;
+    let mut shortened = false;
+    let mut digit = false;
+    if t.get(i..i + 2) == Some(b"::") {
+        shortened = true;
+        i += 2;
+    }
+    loop {
+        if groups < 7
+            && (groups > 0 || shortened)
+            && let Some(end) = ipv4_at(t, i)
+        {
+            // An IPv4 tail counts as two groups.
+            groups += 2;
+            digit = true;
+            i = end;
+            break;
+        }
+        let g = i;
+        while i < t.len() && hex(&t[i]) && i - g < 4 {
+            digit |= t[i].is_ascii_digit();
+            i += 1;
+        }
+        if i == g {
+            break;
+        }
+        groups += 1;
+        if t.get(i..i + 2) == Some(b"::") && !shortened {
+            shortened = true;
+            i += 2;
+        } else if t.get(i) == Some(&b':') && t.get(i + 1).is_some_and(hex) {
+            i += 1;
+        } else {
+            break;
+        }
+    }
+    let whole = groups == 8 || (shortened && groups < 8);
+    let end_ok = t.get(i).is_none_or(|b| !(word(*b) || *b == b':'));
+    (whole && digit && end_ok && i - start >= 3 && groups <= 8).then_some(i)
+}
+
+/// Phone numbers: `+` (or `00`) and 7 to 15 digits in groups (E.164's most); national
+/// forms in groups with a trunk `0` or an area code in parentheses, or the North
+/// American 3-3-4, or 10 to 11 digits in one piece after a trunk `0`. A date
+/// (`01.02.2026`, `2026-11-01`), a version or a plain order number is none of these.
+pub fn phones(t: &[u8], out: &mut Vec<Span>) {
+    let mut i = 0;
+    while i < t.len() {
+        let b = t[i];
+        let fresh = i == 0 || !(word(t[i - 1]) || t[i - 1] == b'.' || t[i - 1] == b',' || t[i - 1] == b'+');
+        if !fresh || !(b.is_ascii_digit() || b == b'+' || b == b'(') {
+            i += 1;
+            continue;
+        }
+        let plus = b == b'+';
+        let digits_at = i + usize::from(plus);
+        let (groups, end) = digit_groups(t, digits_at, b" -./", true);
+        let n: usize = groups.iter().sum();
+        if groups.is_empty()
+            || !bounded(t, digits_at, end)
+            || t.get(end).is_some_and(|b| *b == b'.' && t.get(end + 1).is_some_and(u8::is_ascii_digit))
+        {
+            i += 1;
+            continue;
+        }
+        let first = t[digits_at..].iter().find(|b| b.is_ascii_digit()).copied();
+        let parenthesised = t[digits_at] == b'(';
+        let international = plus || (t[digits_at..].starts_with(b"00") && groups[0] <= 4 && groups.len() > 1);
+        let date_like = groups.len() == 3
+            && ((groups[0] <= 2 && groups[1] <= 2 && groups[2] == 4) || (groups[0] == 4 && groups[1] <= 2 && groups[2] <= 2));
+        let phone = (7..=15).contains(&n)
+            && !date_like
+            && if international {
+                groups.len() > 1 || plus
+            } else if groups.len() == 1 {
+                first == Some(b'0') && (10..=11).contains(&n)
+            } else {
+                parenthesised || first == Some(b'0') || groups == [3, 3, 4]
+            };
+        if phone {
+            out.push(Span { start: i, end, mask: Mask::Phone });
+            i = end;
+        } else {
+            i = end.max(i + 1);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn found(detect: fn(&[u8], &mut Vec<Span>), text: &str) -> Vec<String> {
+        let mut spans = Vec::new();
+        detect(text.as_bytes(), &mut spans);
+        spans.iter().map(|s| text[s.start..s.end].to_string()).collect()
+    }
+
+    #[test]
+    fn emails_are_found_in_prose_punctuation_and_other_scripts() {
+        assert_eq!(found(emails, "mail ana.souza+tag@mail.example.com, please."), ["ana.souza+tag@mail.example.com"]);
+        assert_eq!(found(emails, "邮件li@example.cn谢谢"), ["li@example.cn"]);
+        assert_eq!(found(emails, "<a@b.co>"), ["a@b.co"]);
+        assert!(found(emails, "at @home, x@y, me@localhost, @@").is_empty());
+    }
+
+    #[test]
+    fn cards_pass_luhn_and_look_alikes_do_not() {
+        assert_eq!(found(cards, "card 4111 1111 1111 1111 ok"), ["4111 1111 1111 1111"]);
+        assert_eq!(found(cards, "4012-8888-8888-1881"), ["4012-8888-8888-1881"]);
+        assert_eq!(found(cards, "amex 378282246310005."), ["378282246310005"]);
+        // Order numbers of card length that fail the check stay.
+        assert!(found(cards, "order 4111 1111 1111 1112 and 1234567890123").is_empty());
+        assert!(found(cards, "id A4111111111111111").is_empty());
+    }
+
+    #[test]
+    fn ibans_pass_mod_97_grouped_or_not_and_stop_before_the_next_word() {
+        assert_eq!(found(ibans, "pay DE89 3704 0044 0532 0130 00 today"), ["DE89 3704 0044 0532 0130 00"]);
+        assert_eq!(found(ibans, "GB82WEST12345698765432."), ["GB82WEST12345698765432"]);
+        assert_eq!(found(ibans, "GB82 WEST 1234 5698 7654 32 Mark"), ["GB82 WEST 1234 5698 7654 32"]);
+        assert!(found(ibans, "DE89 3704 0044 0532 0130 01 and DE00123456789012345").is_empty());
+    }
+
+    #[test]
+    fn ips_of_both_families_and_times_versions_stay() {
+        assert_eq!(found(ips, "from 192.168.0.12, then 10.0.0.1."), ["192.168.0.12", "10.0.0.1"]);
+        assert_eq!(
+            found(ips, "v6 2001:db8:85a3::8a2e:370:7334 and ::1 and fe80::1ff:fe23:4567:890a"),
+            ["2001:db8:85a3::8a2e:370:7334", "::1", "fe80::1ff:fe23:4567:890a"]
+        );
+        assert_eq!(found(ips, "::ffff:192.0.2.128"), ["::ffff:192.0.2.128"]);
+        assert!(found(ips, "at 09:30:00, v1.2.3, 1.2.3.4.5, 256.1.1.1, std::io, dead::beef").is_empty());
+    }
+
+    #[test]
+    fn phones_in_international_and_national_forms_and_dates_stay() {
+        for phone in [
+            "+44 20 7946 0958",
+            "+1 (555) 123-4567",
+            "+4915112345678",
+            "0044 20 7946 0958",
+            "020 7946 0958",
+            "(555) 123-4567",
+            "555-123-4567",
+            "06 12 34 56 78",
+            "0612345678",
+            "+33 6 12 34 56 78",
+        ] {
+            assert_eq!(found(phones, &format!("call {phone}.")), [phone], "{phone}");
+        }
+        for other in ["2026-11-01", "01.02.2026", "order 12345678", "v1.2.3", "3.14159265", "1,234,567", "123 456", "ticket #4521"] {
+            assert!(found(phones, other).is_empty(), "{other}");
+        }
+    }
+}

@@ -1,0 +1,110 @@
+//! The redactor on texts and whole exports: planted values of each kind are gone from
+//! every byte of the file, their look-alikes stay.
+
+use super::*;
+use crate::{ExportHeader, render_to_string};
+use convo_model::{ExportFilters, Redaction};
+
+fn all_kinds() -> Redaction {
+    Redaction { emails: true, phones: true, cards: true, ibans: true, ips: true, ..Redaction::default() }
+}
+
+fn masked(spec: &Redaction, text: &str) -> String {
+    Redactor::new(spec).text(text).into_owned()
+}
+
+#[test]
+fn each_kind_is_masked_with_its_typed_mask() {
+    let text = "Mail ana@example.com or call +44 20 7946 0958; card 4111 1111 1111 1111, IBAN DE89 3704 0044 0532 0130 00, from 10.1.2.3.";
+    assert_eq!(masked(&all_kinds(), text), "Mail [email] or call [phone]; card [card ••1111], IBAN [iban], from [ip].");
+}
+
+#[test]
+fn only_the_kinds_asked_for_are_masked() {
+    let text = "ana@example.com 10.1.2.3";
+    assert_eq!(masked(&Redaction { ips: true, ..Redaction::default() }, text), "ana@example.com [ip]");
+    assert_eq!(masked(&Redaction::default(), text), text);
+}
+
+#[test]
+fn look_alikes_stay() {
+    let text =
+        "Order 4111 1111 1111 1112 shipped 2026-11-01 at 09:30:00, invoice 12345678, v1.2.3, total 1,234.56, DE89370400440532013001.";
+    assert_eq!(masked(&all_kinds(), text), text);
+}
+
+#[test]
+fn names_are_whole_words_in_any_case_and_across_line_breaks() {
+    let spec = Redaction { names: vec!["Ana Souza".into(), "Łukasz".into()], ..Redaction::default() };
+    assert_eq!(
+        masked(&spec, "ANA SOUZA and ana\nsouza met łukasz; Anastasia Souzas stays"),
+        "[name] and [name] met [name]; Anastasia Souzas stays"
+    );
+}
+
+#[test]
+fn the_tally_counts_each_kind() {
+    let mut r = Redactor::new(&Redaction { names: vec!["Bo".into()], ..all_kinds() });
+    r.text("a@b.co c@d.co Bo 192.168.1.1");
+    let t = r.tally();
+    assert_eq!((t.emails, t.names, t.ips, t.total()), (2, 1, 1, 4));
+}
+
+fn conversation(id: &str, name: &str, email: &str, text: &str) -> convo_model::Conversation {
+    serde_json::from_value(serde_json::json!({
+        "id": id, "assistant_id": "bot", "channel": "Gmail", "status": "completed",
+        "started_at": "2026-11-01T09:00:00Z", "ended_at": "2026-11-01T09:05:00Z",
+        "contact": {"name": name, "email": email},
+        "summary": format!("{name} asked about {email}"),
+        "messages": [
+            {"role": "user", "content": text, "at": "2026-11-01T09:00:00Z"},
+            {"role": "assistant", "content": format!("Hello **{}**, we wrote to {email}.", name.split(' ').next().unwrap_or(name)), "at": "2026-11-01T09:01:00Z"}
+        ]
+    }))
+    .unwrap()
+}
+
+#[test]
+fn pseudonyms_are_consistent_within_a_file_and_hide_names_and_emails_everywhere() {
+    let spec = Redaction { contacts: Contacts::Pseudonyms, ..Redaction::default() };
+    let mut header = ExportHeader::new("Bot", Some("bot".into()), "2026-11-02T00:00:00Z".parse().unwrap(), None);
+    header.redaction = spec;
+    header.filters = ExportFilters { contact: Some("ana.souza@example.com".into()), ..ExportFilters::default() };
+    let html = render_to_string(
+        header,
+        &[
+            conversation("c1", "Ana Souza", "ana.souza@example.com", "I am Ana, mail ana.souza@example.com"),
+            conversation("c2", "Bruno Lima", "bruno@example.org", "Bruno here"),
+            conversation("c3", "Ana Souza", "ANA.SOUZA@example.com", "Ana again"),
+        ],
+    );
+    for secret in ["Ana", "Souza", "ana.souza", "ANA.SOUZA", "Bruno", "Lima", "bruno@"] {
+        assert!(!html.contains(secret), "{secret} survived");
+    }
+    assert_eq!(html.matches("Contact 1").count() >= 2 && html.matches("Contact 2").count() >= 1, true);
+    assert!(!html.contains("Contact 3"), "the same contact got a second pseudonym");
+    assert!(html.contains("Hello <strong>Contact 1</strong>"));
+    assert!(html.contains("<dt>Redacted</dt><dd>contacts as pseudonyms</dd>"));
+    assert!(html.contains(r#""redaction":{"kinds":[],"names":0,"contacts":"pseudonyms"}"#));
+    // Three conversations, two contacts: counted as stored.
+    assert!(crate::manifest::verify(&html).is_ok());
+}
+
+#[test]
+fn a_redacted_export_masks_every_byte_of_the_file_and_still_verifies() {
+    let spec = Redaction { names: vec!["Carla Dias".into()], ..all_kinds() };
+    let mut header = ExportHeader::new("Bot", Some("bot".into()), "2026-11-02T00:00:00Z".parse().unwrap(), None);
+    header.redaction = spec;
+    header.filters =
+        ExportFilters { contact: Some("carla@example.com".into()), text: Some("4111111111111111".into()), ..ExportFilters::default() };
+    let text =
+        "Carla Dias here, carla@example.com, +1 (555) 123-4567, 4111111111111111, GB82WEST12345698765432, 2001:db8::1; order 1234567890123";
+    let html = render_to_string(header, &[conversation("c1", "Carla Dias", "carla@example.com", text)]);
+    for secret in ["Carla", "carla@", "555", "4111111111111111", "GB82", "2001:db8"] {
+        assert!(!html.contains(secret), "{secret} survived");
+    }
+    assert!(html.contains("order 1234567890123"), "a look-alike was masked");
+    assert!(html.contains("[card ••1111]") && html.contains("[iban]") && html.contains("[ip]") && html.contains("[phone]"));
+    assert!(html.contains("<dt>Redacted</dt><dd>emails, phones, cards, ibans, ips, 1 name</dd>"));
+    assert!(crate::manifest::verify(&html).is_ok());
+}
