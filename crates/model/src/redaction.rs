@@ -185,6 +185,18 @@ pub struct StatedRedaction {
     pub contacts: Contacts,
 }
 
+impl StatedRedaction {
+    /// The redaction a tab renders with: the same kinds and contacts, no names (an
+    /// export with names is the server's to render).
+    pub fn without_names(&self) -> Redaction {
+        let mut r = Redaction { contacts: self.contacts, ..Redaction::default() };
+        for kind in RedactedKind::ALL.into_iter().filter(|k| self.kinds.iter().any(|s| s == k.as_str())) {
+            r.set(kind);
+        }
+        r
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

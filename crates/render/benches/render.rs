@@ -1,5 +1,7 @@
 //! Rendering throughput, with baselines measured in the same run: parsing the same
-//! conversations from JSON Lines, and pulldown-cmark alone on the same messages.
+//! conversations from JSON Lines, and pulldown-cmark alone on the same messages; and
+//! the same render with every redaction kind on, beside the plain one (goal: at most
+//! 1.3× its time).
 //!
 //! `cargo bench -p convo-render` (set `MESSAGES=1000000` for a bigger run).
 
@@ -59,8 +61,9 @@ fn main() {
     report("baseline: pulldown-cmark alone", t.elapsed().as_secs_f64(), bytes);
 
     // The renderer, streaming in pages; the body buffer is drained after each page.
+    let plain = ExportHeader::new("Bench Bot", Some("bench-bot".into()), spec.end, None);
     let t = Instant::now();
-    let mut renderer = ExportRenderer::new(ExportHeader::new("Bench Bot", Some("bench-bot".into()), spec.end, None));
+    let mut renderer = ExportRenderer::new(plain.clone());
     let mut body = String::new();
     let (mut written, mut largest_page) = (0usize, 0usize);
     for page in conversations.chunks(PAGE) {
@@ -72,7 +75,30 @@ fn main() {
     }
     let parts = renderer.finish();
     written += parts.head.len() + parts.tail.len();
-    report("convo-render (streamed)", t.elapsed().as_secs_f64(), written);
+    let plain_secs = t.elapsed().as_secs_f64();
+    report("convo-render (streamed)", plain_secs, written);
+
+    // The same with every kind masked, two names and pseudonyms.
+    let redaction = convo_model::Redaction {
+        names: vec!["Ana Souza".into(), "Kenji Watanabe".into()],
+        contacts: convo_model::Contacts::Pseudonyms,
+        ..convo_model::Redaction::default().with_kinds("emails,phones,cards,ibans,ips").unwrap()
+    };
+    let t = Instant::now();
+    let mut renderer = ExportRenderer::new(ExportHeader { redaction, ..plain });
+    let mut redacted_bytes = 0usize;
+    for page in conversations.chunks(PAGE) {
+        renderer.push_page(page, &mut body);
+        redacted_bytes += body.len();
+        black_box(&body);
+        body.clear();
+    }
+    let masked = renderer.redacted().total();
+    let parts = renderer.finish();
+    redacted_bytes += parts.head.len() + parts.tail.len();
+    let redacted_secs = t.elapsed().as_secs_f64();
+    report("convo-render, redacted", redacted_secs, redacted_bytes);
+    println!("redaction: {masked} matches masked, {:.2}x the plain render (goal at most 1.3x)", redacted_secs / plain_secs);
     println!(
         "export: {:.1} MB; largest page buffer {:.2} MB for {PAGE} conversations (memory stays bounded by one page)",
         written as f64 / 1e6,

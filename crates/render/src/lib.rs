@@ -109,7 +109,7 @@ impl ExportHeader {
             export_id: Some(export.id.clone()),
             filters: export.filters.clone(),
             previous: export.previous.clone(),
-            redaction: export.redaction.clone(),
+            redaction: export.redaction.as_ref().map(convo_model::StatedRedaction::without_names).unwrap_or_default(),
         }
     }
 
@@ -420,21 +420,8 @@ impl ExportRenderer {
         manifest::hex(&frame.finalize())
     }
 
-    /// The filters as the file states them: masked like the conversations, since a
-    /// contact filter is often the very email that is redacted.
     fn filters(&self) -> ExportFilters {
-        let mut filters = self.header.filters.clone();
-        if self.header.redaction.is_empty() {
-            return filters;
-        }
-        let mut redactor = Redactor::new(&self.header.redaction);
-        filters.contact = filters.contact.map(|f| match self.header.redaction.contacts {
-            // Whatever named the contact names a pseudonymised one.
-            convo_model::Contacts::Pseudonyms => "[contact]".to_string(),
-            convo_model::Contacts::Keep => redactor.text(&f).into_owned(),
-        });
-        filters.text = filters.text.map(|f| redactor.text(&f).into_owned());
-        filters
+        stated_filters(&self.header.filters, &self.header.redaction)
     }
 
     /// The manifest: what the export is, its counts and every part's SHA-256.
@@ -455,6 +442,23 @@ impl ExportRenderer {
             conversations: self.hashes,
         }
     }
+}
+
+/// The filters as a file states them (header and manifest): masked like the
+/// conversations, since a contact filter is often the very email that is redacted.
+pub fn stated_filters(filters: &ExportFilters, redaction: &Redaction) -> ExportFilters {
+    let mut filters = filters.clone();
+    if redaction.is_empty() {
+        return filters;
+    }
+    let mut redactor = Redactor::new(redaction);
+    filters.contact = filters.contact.map(|f| match redaction.contacts {
+        // Whatever named the contact names a pseudonymised one.
+        convo_model::Contacts::Pseudonyms => "[contact]".to_string(),
+        convo_model::Contacts::Keep => redactor.text(&f).into_owned(),
+    });
+    filters.text = filters.text.map(|f| redactor.text(&f).into_owned());
+    filters
 }
 
 /// Renders a whole export into one string; for small inputs and tests.

@@ -48,6 +48,8 @@ struct Head {
     #[serde(default)]
     filters: ExportFilters,
     previous: Option<PreviousExport>,
+    #[serde(default)]
+    redaction: Option<convo_model::StatedRedaction>,
 }
 
 impl ManifestClaim {
@@ -105,8 +107,13 @@ impl ManifestClaim {
                 export.range.to.to_rfc3339()
             ));
         }
-        if head.exported_at != export.created_at || head.filters != export.filters || head.previous != export.previous {
-            return refuse("the file's manifest has another export time, filters or previous export than this export".into());
+        let redaction = (!export.redaction.is_empty()).then(|| export.redaction.stated());
+        if head.exported_at != export.created_at
+            || head.filters != convo_render::stated_filters(&export.filters, &export.redaction)
+            || head.previous != export.previous
+            || head.redaction != redaction
+        {
+            return refuse("the file's manifest has another export time, filters, redaction or previous export than this export".into());
         }
         Ok(())
     }

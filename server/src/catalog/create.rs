@@ -6,7 +6,7 @@
 use super::{Catalog, CatalogError, Result};
 use crate::store::{AccountRef, AssistantRow, Evicted, ExportRow, NewExport, NotCreated, PeriodClaim, Scope};
 use convo_model::api::{ExportPreview, Renderer, SinceLast};
-use convo_model::{Channel, Days, ExportFilters, PreviousExport, TimeRange, Timestamp, export_filename};
+use convo_model::{Channel, Days, ExportFilters, PreviousExport, Redaction, TimeRange, Timestamp, export_filename};
 
 /// A new export and what was deleted to make room for it.
 #[derive(Debug, Clone)]
@@ -23,6 +23,8 @@ pub struct ExportRequest {
     pub assistant_id: String,
     pub span: Span,
     pub filters: ExportFilters,
+    /// What the file masks (nothing by default).
+    pub redaction: Redaction,
     pub renderer: Renderer,
 }
 
@@ -31,6 +33,7 @@ pub(super) struct Plan {
     pub range: TimeRange,
     pub previous: Option<PreviousExport>,
     pub filters: ExportFilters,
+    pub redaction: Redaction,
 }
 
 /// Whole days a range spans, rounded up (at least 1): what the catalog row says.
@@ -73,7 +76,12 @@ impl Catalog {
     ) -> Result<Plan> {
         let filters = self.checked_filters(assistant, filters).await?;
         match span {
-            Span::Days(days) => Ok(Plan { range: TimeRange { from: now - days.duration(), to: now }, previous: None, filters }),
+            Span::Days(days) => Ok(Plan {
+                range: TimeRange { from: now - days.duration(), to: now },
+                previous: None,
+                filters,
+                redaction: Redaction::default(),
+            }),
             Span::SinceLast => {
                 let since = self.since_last(account, assistant, now).await?.ok_or_else(|| {
                     CatalogError::BadInput(format!(
@@ -87,7 +95,7 @@ impl Catalog {
                         assistant.id, since.days
                     )));
                 }
-                Ok(Plan { range: since.range, previous: Some(since.previous), filters })
+                Ok(Plan { range: since.range, previous: Some(since.previous), filters, redaction: Redaction::default() })
             }
         }
     }
@@ -106,8 +114,12 @@ impl Catalog {
     pub async fn create(&self, account: &AccountRef, request: ExportRequest) -> Result<Created> {
         let assistant = self.assistant(account, &request.assistant_id).await?;
         let now = self.clock.now();
-        let plan = self.plan(account, &assistant, request.span, request.filters, now).await?;
-        match self.create_planned(account.id, &account.email, &assistant, plan, request.renderer, None).await? {
+        let mut plan = self.plan(account, &assistant, request.span, request.filters, now).await?;
+        plan.redaction = request.redaction.normalized().map_err(|e| CatalogError::BadInput(format!("redact: {e}")))?;
+        // A list of names never leaves the server: such an export is the server's to
+        // render (a tab would need the names).
+        let renderer = if plan.redaction.names.is_empty() { request.renderer } else { Renderer::Server };
+        match self.create_planned(account.id, &account.email, &assistant, plan, renderer, None).await? {
             Ok(created) => Ok(created),
             Err(NotCreated::PeriodTaken) => Err(CatalogError::Internal(anyhow::anyhow!("a create without a period was refused as taken"))),
         }
@@ -143,6 +155,7 @@ impl Catalog {
                 max_exports: self.settings.max_exports,
                 totals,
                 filters: &plan.filters,
+                redaction: &plan.redaction,
                 previous: plan.previous.as_ref(),
                 claim,
             })

@@ -166,7 +166,7 @@ impl Catalog {
             Some((previous, last)) if range.continues(&last) => Some(previous),
             _ => None::<PreviousExport>,
         };
-        let plan = Plan { range, previous, filters: schedule.filters.clone() };
+        let plan = Plan { range, previous, filters: schedule.filters.clone(), redaction: convo_model::Redaction::default() };
         let claim = claim.then_some(PeriodClaim { schedule_id: &schedule.id, period: range });
         let with_claim = claim.is_some();
         let created = match self.create_planned(schedule.account_id, actor, &schedule.assistant, plan, Renderer::Server, claim).await? {

@@ -69,6 +69,7 @@ pub async fn export(data: &DataConfig, args: ExportArgs) -> anyhow::Result<()> {
                 assistant_id: args.assistant.clone(),
                 span: Span::Days(days),
                 filters: ExportFilters::default(),
+                redaction: convo_model::Redaction::default(),
                 renderer: Renderer::Server,
             },
         )

@@ -3,7 +3,7 @@
 
 use anyhow::{Context, anyhow};
 use clap::Args;
-use convo_model::Timestamp;
+use convo_model::{Contacts, Redaction, Timestamp};
 use convo_render::{ExportHeader, ExportRenderer};
 use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Read, Seek, Write};
@@ -23,9 +23,34 @@ pub struct RenderArgs {
     /// The export time (RFC 3339); fixing it makes the output reproducible byte for byte.
     #[arg(long, value_name = "T", value_parser = parse_time)]
     exported_at: Option<Timestamp>,
+    /// Mask these kinds in every string of the file: emails,phones,cards,ibans,ips.
+    #[arg(long, value_name = "KINDS", value_parser = parse_kinds)]
+    redact: Option<Redaction>,
+    /// Mask these names (separated by `;`), any case, as whole words.
+    #[arg(long, value_name = "\"A;B\"")]
+    redact_names: Option<String>,
+    /// Name contacts `Contact 1…N`, the same contact the same number; drop their emails.
+    #[arg(long)]
+    pseudonyms: bool,
     /// Where to write the HTML export.
     #[arg(long, value_name = "FILE.html")]
     out: PathBuf,
+}
+
+fn parse_kinds(raw: &str) -> Result<Redaction, String> {
+    Redaction::default().with_kinds(raw)
+}
+
+impl RenderArgs {
+    /// The redaction the flags ask for, checked.
+    fn redaction(&self) -> anyhow::Result<Redaction> {
+        let mut redaction = self.redact.clone().unwrap_or_default();
+        redaction.names = self.redact_names.as_deref().map(|n| n.split(';').map(str::to_string).collect()).unwrap_or_default();
+        if self.pseudonyms {
+            redaction.contacts = Contacts::Pseudonyms;
+        }
+        redaction.normalized().map_err(|e| anyhow!("--redact-names: {e}"))
+    }
 }
 
 fn parse_time(raw: &str) -> Result<Timestamp, String> {
@@ -49,12 +74,10 @@ pub fn run(args: RenderArgs) -> anyhow::Result<()> {
     let mut body_file = tempfile::tempfile_in(&out_dir).with_context(|| format!("cannot write in {}", out_dir.display()))?;
     let progress = progress_bar(input_len);
 
-    let mut renderer = ExportRenderer::new(ExportHeader::new(
-        args.assistant_name.clone(),
-        args.assistant_id.clone(),
-        args.exported_at.unwrap_or_else(chrono::Utc::now),
-        None,
-    ));
+    let mut header =
+        ExportHeader::new(args.assistant_name.clone(), args.assistant_id.clone(), args.exported_at.unwrap_or_else(chrono::Utc::now), None);
+    header.redaction = args.redaction()?;
+    let mut renderer = ExportRenderer::new(header);
     let mut body = String::with_capacity(PAGE_BYTES + (1 << 20));
     let mut reader = BufReader::with_capacity(1 << 20, CountingReader { inner: input, count: 0 });
     let mut line = String::new();
@@ -83,6 +106,7 @@ pub fn run(args: RenderArgs) -> anyhow::Result<()> {
     }
     body_file.write_all(body.as_bytes())?;
     drop(body);
+    let masked = renderer.redacted().total();
     let parts = renderer.finish();
 
     let mut out = tempfile::NamedTempFile::new_in(&out_dir)?;
@@ -100,8 +124,9 @@ pub fn run(args: RenderArgs) -> anyhow::Result<()> {
         p.finish_and_clear();
     }
     let size = std::fs::metadata(&args.out).map(|m| m.len()).unwrap_or(0);
+    let redacted = if args.redaction()?.is_empty() { String::new() } else { format!(", {masked} matches masked") };
     eprintln!(
-        "wrote {} ({} conversations, {} messages, {})",
+        "wrote {} ({} conversations, {} messages, {}{redacted})",
         args.out.display(),
         parts.conversations,
         parts.messages,

@@ -33,10 +33,15 @@ pub async fn create(
     ApiJson(body): ApiJson<CreateExportRequest>,
 ) -> Result<(StatusCode, Json<CreatedExport>), ApiError> {
     let renderer = body.render.unwrap_or(Renderer::Browser);
-    let request =
-        ExportRequest { span: span(body.days, body.since_last)?, assistant_id: body.assistant_id, filters: body.filters, renderer };
+    let request = ExportRequest {
+        span: span(body.days, body.since_last)?,
+        assistant_id: body.assistant_id,
+        filters: body.filters,
+        redaction: body.redact,
+        renderer,
+    };
     let created = state.catalog.create(&account, request).await?;
-    if renderer == Renderer::Server {
+    if created.export.renderer == Renderer::Server {
         state.jobs.spawn_render(created.export.clone());
     }
     Ok((StatusCode::CREATED, Json(CreatedExport { export: export_info(created.export), evicted: created.evicted })))

@@ -32,7 +32,7 @@ pub struct Rendered {
 pub async fn render(catalog: &Catalog, export: &ExportRow, lease: Lease) -> anyhow::Result<Option<Rendered>> {
     let mut work = Some(Work {
         // The header the browser renders from the same catalog entry: the same bytes.
-        renderer: ExportRenderer::new(ExportHeader::for_export(&export.info())),
+        renderer: ExportRenderer::new(ExportHeader { redaction: export.redaction.clone(), ..ExportHeader::for_export(&export.info()) }),
         body: catalog.files().scratch()?,
         html: String::new(),
     });

@@ -8,7 +8,7 @@ use super::audit::{Audit, insert_audit};
 use super::{AssistantRow, Result, Store, StoreError};
 use crate::clock::{from_ms, ms};
 use convo_model::api::{AssistantRef, AuditAction, ExportInfo, ExportProgress, ExportStatus, Renderer, Totals, Verification};
-use convo_model::{ExportFilters, PreviousExport, TimeRange, Timestamp};
+use convo_model::{ExportFilters, PreviousExport, Redaction, TimeRange, Timestamp};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -44,6 +44,8 @@ pub struct ExportRow {
     /// A server render waiting for a free core.
     pub waiting: bool,
     pub filters: ExportFilters,
+    /// What the file masks.
+    pub redaction: Redaction,
     pub previous: Option<PreviousExport>,
     pub held: bool,
     pub schedule_id: Option<String>,
@@ -77,9 +79,10 @@ impl ExportRow {
             error: self.error.clone(),
             conversations: self.conversations,
             messages: self.messages,
-            filters: self.filters.clone(),
+            // As the file states them: a redacted contact filter is masked here too.
+            filters: convo_render::stated_filters(&self.filters, &self.redaction),
             previous: self.previous.clone(),
-            redaction: convo_model::Redaction::default(),
+            redaction: (!self.redaction.is_empty()).then(|| self.redaction.stated()),
             held: self.held,
             schedule_id: self.schedule_id.clone(),
         }
@@ -109,6 +112,7 @@ pub struct NewExport<'a> {
     pub max_exports: i64,
     pub totals: Totals,
     pub filters: &'a ExportFilters,
+    pub redaction: &'a Redaction,
     pub previous: Option<&'a PreviousExport>,
     pub claim: Option<PeriodClaim<'a>>,
 }
@@ -122,7 +126,7 @@ pub enum NotCreated {
 
 pub(super) const EXPORT_COLUMNS: &str = "e.id, e.account_id, e.assistant_id AS assistant_pk, a.public_id AS assistant_public_id, a.name AS assistant_name, \
      e.filename, e.days, e.range_from, e.range_to, e.created_at, e.expires_at, e.status, e.renderer, e.progress_done, e.progress_total, \
-     e.heartbeat_at, e.error, e.size_bytes, e.sha256, e.conversations, e.messages, e.file_key, e.waiting, e.filters_json, e.previous_id, \
+     e.heartbeat_at, e.error, e.size_bytes, e.sha256, e.conversations, e.messages, e.file_key, e.waiting, e.filters_json, e.redaction_json, e.previous_id, \
      e.previous_sha256, e.held, e.schedule_id, e.file_parts, e.verification, e.verification_note";
 
 fn by_id_sql() -> String {
@@ -142,6 +146,10 @@ pub(super) fn export_row(r: &AnyRow) -> Result<ExportRow> {
     let filters = match r.try_get::<Option<String>, _>("filters_json")? {
         Some(json) => serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(format!("exports.filters_json: {e}")))?,
         None => ExportFilters::default(),
+    };
+    let redaction = match r.try_get::<Option<String>, _>("redaction_json")? {
+        Some(json) => serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(format!("exports.redaction_json: {e}")))?,
+        None => Redaction::default(),
     };
     let previous = match (r.try_get::<Option<String>, _>("previous_id")?, r.try_get::<Option<String>, _>("previous_sha256")?) {
         (Some(id), Some(sha256)) => Some(PreviousExport { id, sha256 }),
@@ -172,6 +180,7 @@ pub(super) fn export_row(r: &AnyRow) -> Result<ExportRow> {
         file_parts: r.try_get("file_parts")?,
         waiting: r.try_get::<i64, _>("waiting")? != 0,
         filters,
+        redaction,
         previous,
         held: r.try_get::<i64, _>("held")? != 0,
         schedule_id: r.try_get("schedule_id")?,
@@ -254,10 +263,14 @@ impl Store {
             .then(|| serde_json::to_string(new.filters))
             .transpose()
             .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let redaction = (!new.redaction.is_empty())
+            .then(|| serde_json::to_string(new.redaction))
+            .transpose()
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
         sqlx::query(
             "INSERT INTO exports (id, account_id, seq, assistant_id, filename, days, range_from, range_to, created_at, expires_at, status, renderer, \
-             progress_done, progress_total, heartbeat_at, conversations, messages, filters_json, previous_id, previous_sha256, schedule_id) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'processing', $11, 0, $12, $9, $13, $12, $14, $15, $16, $17)",
+             progress_done, progress_total, heartbeat_at, conversations, messages, filters_json, previous_id, previous_sha256, schedule_id, redaction_json) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'processing', $11, 0, $12, $9, $13, $12, $14, $15, $16, $17, $18)",
         )
         .bind(new.id)
         .bind(new.account_id)
@@ -276,6 +289,7 @@ impl Store {
         .bind(new.previous.map(|p| p.id.as_str()))
         .bind(new.previous.map(|p| p.sha256.as_str()))
         .bind(new.claim.map(|c| c.schedule_id))
+        .bind(redaction)
         .execute(&mut *tx)
         .await?;
         let how = match new.renderer {

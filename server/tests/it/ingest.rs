@@ -38,18 +38,18 @@ fn messages_len(line: &Value) -> usize {
     line["messages"].as_array().map_or(0, Vec::len)
 }
 
-fn jsonl(lines: &[Value]) -> String {
+pub(crate) fn jsonl(lines: &[Value]) -> String {
     lines.iter().map(|l| format!("{l}\n")).collect()
 }
 
 /// An ingest token of Alice's account for these assistants.
-async fn ingest_token(app: &TestApp, assistants: &[&str]) -> String {
+pub(crate) async fn ingest_token(app: &TestApp, assistants: &[&str]) -> String {
     let (alice, _) = app.state.store.account_by_email(ALICE.0).await.unwrap().unwrap();
     let scope: Vec<String> = assistants.iter().map(|a| a.to_string()).collect();
     app.state.accounts.create_ingest_token(&alice, &scope, None).await.unwrap().1
 }
 
-async fn post(app: &TestApp, token: &str, path: &str, body: impl Into<reqwest::Body>) -> (StatusCode, Value) {
+pub(crate) async fn post(app: &TestApp, token: &str, path: &str, body: impl Into<reqwest::Body>) -> (StatusCode, Value) {
     let r = reqwest::Client::new().post(app.url(path)).bearer_auth(token).body(body).send().await.unwrap();
     json_of(r).await
 }

@@ -185,6 +185,7 @@ async fn a_server_render_whose_lease_was_taken_can_neither_fail_nor_finish_the_e
             span: convo_server::catalog::Span::Days(30.try_into().unwrap()),
             assistant_id: "sales-bot".into(),
             filters: Default::default(),
+            redaction: Default::default(),
             renderer: convo_model::api::Renderer::Server,
         };
         let stalled = sibling.catalog.create(&account, request).await.unwrap().export;

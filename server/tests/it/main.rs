@@ -15,6 +15,7 @@ mod operators;
 mod pages;
 mod parts;
 mod processes;
+mod redaction;
 mod render_cli;
 mod session;
 mod storage;

@@ -121,3 +121,40 @@ fn a_large_input_streams_with_bounded_memory() {
     let articles = html.matches("<article class=\"conv\"").count();
     assert!(articles > 1_800 && articles < 2_000, "{articles} completed conversations");
 }
+
+#[test]
+fn redact_flags_mask_every_kind_and_name_and_keep_look_alikes() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.jsonl");
+    let line = serde_json::json!({
+        "id": "c1", "assistant_id": "bot", "channel": "Gmail", "status": "completed",
+        "started_at": "2026-11-01T09:00:00Z", "ended_at": "2026-11-01T09:05:00Z",
+        "contact": {"name": "Dana Reyes", "email": "dana.reyes@example.com"},
+        "summary": "Dana Reyes, card 5555 5555 5555 4444",
+        "messages": [
+            {"role": "user", "content": "Me: dana.reyes@example.com, +49 151 1234 5678, FR14 2004 1010 0505 0001 3M02 606, 203.0.113.9; order 5555 5555 5555 4445", "at": "2026-11-01T09:00:00Z"},
+            {"role": "assistant", "content": "Thanks, Jo Park will call.", "at": "2026-11-01T09:01:00Z"}
+        ]
+    });
+    std::fs::write(&input, format!("{line}\n")).unwrap();
+    let (output, path) =
+        render(dir.path(), &input, &["--redact", "emails,phones,cards,ibans,ips", "--redact-names", "Jo Park", "--pseudonyms"]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let html = std::fs::read_to_string(&path).unwrap();
+    for secret in ["Dana", "Reyes", "dana.reyes", "151 1234", "FR14", "203.0.113", "5555 5555 5555 4444", "Jo Park"] {
+        assert!(!html.contains(secret), "{secret} survived");
+    }
+    assert!(html.contains("order 5555 5555 5555 4445"), "a number failing Luhn was masked");
+    assert!(html.contains("[card ••4444]") && html.contains("Contact 1") && html.contains("[name] will call"));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("matches masked"));
+}
+
+#[test]
+fn an_unknown_redaction_kind_is_named_on_stderr_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (output, _) = render(dir.path(), Path::new(FIXTURE), &["--redact", "emails,passports"]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("passports") && stderr.contains("ibans"), "{stderr}");
+    assert!(files_in(dir.path()).is_empty());
+}

@@ -2,7 +2,7 @@
 //! export, with filters), the preview, and what a rendering browser reports.
 
 use super::{AssistantRef, ExportStatus, Renderer, Totals};
-use crate::{Days, ExportFilters, PreviousExport, Redaction, TimeRange, Timestamp};
+use crate::{Days, ExportFilters, PreviousExport, Redaction, StatedRedaction, TimeRange, Timestamp};
 use serde::{Deserialize, Serialize};
 
 /// Messages rendered of an export, and how many it has.
@@ -50,10 +50,11 @@ pub struct ExportInfo {
     /// The export this one continues (created with `since_last`).
     #[serde(default)]
     pub previous: Option<PreviousExport>,
-    /// What the file masks (absent: nothing). The names are the creator's own list, which
-    /// a rendering tab needs; the file itself only counts them.
-    #[serde(default, skip_serializing_if = "Redaction::is_empty")]
-    pub redaction: Redaction,
+    /// What the file masks (absent: nothing), as the file states it: the names are
+    /// counted, never listed (an export that lists names is rendered by the server,
+    /// where they stay).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redaction: Option<StatedRedaction>,
     /// Kept: neither evicted nor expired while held.
     #[serde(default)]
     pub held: bool,
@@ -168,6 +169,9 @@ pub struct CreateExportRequest {
     pub since_last: bool,
     #[serde(default, skip_serializing_if = "ExportFilters::is_empty")]
     pub filters: ExportFilters,
+    /// What to mask in every string of the file (nothing by default).
+    #[serde(default, skip_serializing_if = "Redaction::is_empty")]
+    pub redact: Redaction,
     /// The web app renders (the default), or the server does.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub render: Option<Renderer>,
