@@ -133,7 +133,7 @@ fn luhn(digits: &[u8]) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// Where each digit run that could be a number starts: a digit after a non-digit (and,

@@ -81,7 +81,7 @@ fn pseudonyms_are_consistent_within_a_file_and_hide_names_and_emails_everywhere(
     for secret in ["Ana", "Souza", "ana.souza", "ANA.SOUZA", "Bruno", "Lima", "bruno@"] {
         assert!(!html.contains(secret), "{secret} survived");
     }
-    assert_eq!(html.matches("Contact 1").count() >= 2 && html.matches("Contact 2").count() >= 1, true);
+    assert!(html.matches("Contact 1").count() >= 2 && html.matches("Contact 2").count() >= 1);
     assert!(!html.contains("Contact 3"), "the same contact got a second pseudonym");
     assert!(html.contains("Hello <strong>Contact 1</strong>"));
     assert!(html.contains("<dt>Redacted</dt><dd>contacts as pseudonyms</dd>"));
