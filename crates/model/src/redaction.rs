@@ -1,4 +1,4 @@
-//! What an export masks before it is shared (docs/PRODUCT.md, "Sharing safely"): one
+//! What an export masks before it is shared (docs/api.md, "Redaction"): one
 //! rule for the API, schedules, the CLI's `render --redact`, the file's header and
 //! manifest. The masking itself is `convo-render`'s, so browser and server write the
 //! same bytes.

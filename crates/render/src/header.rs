@@ -1,0 +1,74 @@
+//! What a file says about its export: the header's facts (assistant, time, range,
+//! filters, redaction, the export it continues) and the filters as the file states them.
+
+use crate::redact::Redactor;
+use convo_model::{ExportFilters, PreviousExport, Redaction, TimeRange, Timestamp};
+
+/// What the export's header says about the export itself.
+#[derive(Debug, Clone)]
+pub struct ExportHeader {
+    pub assistant_name: String,
+    pub assistant_id: Option<String>,
+    /// Fixes the export time, and with it the bytes of the file.
+    pub exported_at: Timestamp,
+    /// The range the export covers; `None` derives it from the conversations.
+    pub range: Option<TimeRange>,
+    /// The catalog's id of the export, when it has one.
+    pub export_id: Option<String>,
+    /// What the export was narrowed to (stated in the header and the manifest).
+    pub filters: ExportFilters,
+    /// The export this one continues, in a since-last chain.
+    pub previous: Option<PreviousExport>,
+    /// What is masked in every string the file shows (stated in the header and the
+    /// manifest).
+    pub redaction: Redaction,
+}
+
+impl ExportHeader {
+    /// The header of a catalog export, from its catalog entry: the browser and the
+    /// server both render from this, so their files are the same bytes.
+    pub fn for_export(export: &convo_model::api::ExportInfo) -> Self {
+        ExportHeader {
+            assistant_name: export.assistant.name.clone(),
+            assistant_id: Some(export.assistant.id.clone()),
+            // The creation time, fixed in the catalog.
+            exported_at: export.created_at,
+            range: Some(export.range),
+            export_id: Some(export.id.clone()),
+            filters: export.filters.clone(),
+            previous: export.previous.clone(),
+            redaction: export.redaction.as_ref().map(convo_model::StatedRedaction::without_names).unwrap_or_default(),
+        }
+    }
+
+    /// A header with no catalog id, filters or previous export (offline renders).
+    pub fn new(assistant_name: impl Into<String>, assistant_id: Option<String>, exported_at: Timestamp, range: Option<TimeRange>) -> Self {
+        ExportHeader {
+            assistant_name: assistant_name.into(),
+            assistant_id,
+            exported_at,
+            range,
+            export_id: None,
+            filters: ExportFilters::default(),
+            previous: None,
+            redaction: Redaction::default(),
+        }
+    }
+}
+
+/// The filters as a file states them (header and manifest): masked like the
+/// conversations, since a contact filter is often the very email that is redacted.
+pub fn stated_filters(filters: &ExportFilters, redaction: &Redaction) -> ExportFilters {
+    let mut filters = filters.clone();
+    if redaction.is_empty() {
+        return filters;
+    }
+    let mut redactor = Redactor::new(redaction);
+    filters.contact = filters.contact.map(|f| match redaction.contacts {
+        // Whatever named the contact names a pseudonymised one.
+        convo_model::Contacts::Pseudonyms => "[contact]".to_string(),
+        convo_model::Contacts::Keep => redactor.text(&f).into_owned(),
+    });
+    filters.text = filters.text.map(|f| redactor.text(&f).into_owned());
+    filters
+}
