@@ -165,7 +165,15 @@ pub async fn preview(assistant: &str, span: Span, filters: &ExportFilters) -> Ap
 
 pub async fn create_export(assistant: &str, span: Span, filters: ExportFilters) -> ApiResult<CreatedExport> {
     let (days, since_last) = span.to_fields();
-    let body = CreateExportRequest { assistant_id: assistant.into(), days, since_last, filters, redact: Default::default(), render: None };
+    let body = CreateExportRequest {
+        assistant_id: assistant.into(),
+        days,
+        since_last,
+        filters,
+        conversation_ids: Vec::new(),
+        redact: Default::default(),
+        render: None,
+    };
     post_json(Request::post("/api/exports"), &body).await
 }
 

@@ -1,5 +1,6 @@
-//! What an export may be narrowed to: channels, a contact, words in the messages. One
-//! rule for the dialog, the API, schedules, the file's header and the catalog row.
+//! What an export may be narrowed to: channels, a contact, words in the messages, or a
+//! chosen set of conversations. One rule for the dialog, the API, schedules, the file's
+//! header and manifest, and the catalog row.
 
 use crate::Channel;
 use serde::{Deserialize, Serialize};
@@ -17,6 +18,10 @@ pub struct ExportFilters {
     /// words (any case).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
+    /// Only these conversations (ids as imported), chosen one by one: the export is a
+    /// selection (`"conversation_ids"` on create, at most [`MAX_CHOSEN`]).
+    #[serde(default, rename = "conversation_ids", skip_serializing_if = "Vec::is_empty")]
+    pub conversations: Vec<String>,
 }
 
 /// The longest contact or text filter, in characters.
@@ -25,10 +30,19 @@ pub const MAX_FILTER_CHARS: usize = 200;
 pub const MAX_FILTER_CHANNELS: usize = 50;
 /// The most words a text filter may have (each is a `LIKE` over every message).
 pub const MAX_FILTER_WORDS: usize = 20;
+/// The most conversations one export may be chosen from, one by one.
+pub const MAX_CHOSEN: usize = 1_000;
+/// The longest conversation id (as the import allows).
+const MAX_ID_CHARS: usize = 200;
 
 impl ExportFilters {
     pub fn is_empty(&self) -> bool {
-        self.channels.is_empty() && self.contact.is_none() && self.text.is_none()
+        self.channels.is_empty() && self.contact.is_none() && self.text.is_none() && self.conversations.is_empty()
+    }
+
+    /// Whether the export holds chosen conversations only.
+    pub fn is_selection(&self) -> bool {
+        !self.conversations.is_empty()
     }
 
     /// The same filters with blank fields dropped, text trimmed and channels listed once
@@ -46,6 +60,16 @@ impl ExportFilters {
         self.channels.dedup();
         if self.channels.len() > MAX_FILTER_CHANNELS {
             return Err(format!("a filter may name at most {MAX_FILTER_CHANNELS} channels, not {}", self.channels.len()));
+        }
+        self.conversations.retain(|id| !id.trim().is_empty());
+        self.conversations.sort();
+        self.conversations.dedup();
+        if self.conversations.len() > MAX_CHOSEN {
+            return Err(format!("an export may be chosen from at most {MAX_CHOSEN} conversations, not {}", self.conversations.len()));
+        }
+        if let Some(long) = self.conversations.iter().find(|id| id.chars().count() > MAX_ID_CHARS) {
+            let start: String = long.chars().take(40).collect();
+            return Err(format!("conversation id {start:?}\u{2026} is longer than {MAX_ID_CHARS} characters"));
         }
         let words = self.words().len();
         if words > MAX_FILTER_WORDS {
@@ -82,7 +106,7 @@ impl ExportFilters {
     /// Filters from query parameters (already percent-decoded), as `to_query` writes them.
     pub fn from_query(channels: Option<&str>, contact: Option<String>, text: Option<String>) -> ExportFilters {
         let channels = channels.unwrap_or_default().split(',').map(str::trim).filter(|c| !c.is_empty()).map(Channel::parse).collect();
-        ExportFilters { channels, contact, text }
+        ExportFilters { channels, contact, text, conversations: Vec::new() }
     }
 
     /// One line for people: `channels Gmail, API; contact “ann”; words “refund”`.
@@ -97,6 +121,11 @@ impl ExportFilters {
         }
         if let Some(t) = &self.text {
             parts.push(format!("words \u{201c}{t}\u{201d}"));
+        }
+        match self.conversations.len() {
+            0 => {}
+            1 => parts.push("a selection of 1 conversation".into()),
+            n => parts.push(format!("a selection of {n} conversations")),
         }
         parts.join("; ")
     }
@@ -129,6 +158,7 @@ mod tests {
             channels: vec![Channel::Gmail, Channel::Api, Channel::Gmail],
             contact: Some("  ".into()),
             text: Some(" Refund  ".into()),
+            ..Default::default()
         }
         .normalized()
         .unwrap();
@@ -147,11 +177,26 @@ mod tests {
     }
 
     #[test]
+    fn a_selection_is_listed_once_in_order_and_bounded() {
+        let chosen = ExportFilters { conversations: vec!["b".into(), " ".into(), "a".into(), "b".into()], ..Default::default() };
+        let chosen = chosen.normalized().unwrap();
+        assert_eq!(chosen.conversations, vec!["a", "b"]);
+        assert!(chosen.is_selection());
+        assert_eq!(chosen.describe(), "a selection of 2 conversations");
+        assert_eq!(serde_json::to_string(&chosen).unwrap(), r#"{"conversation_ids":["a","b"]}"#);
+        let too_many = ExportFilters { conversations: (0..1001).map(|i| format!("c{i}")).collect(), ..Default::default() };
+        assert!(too_many.normalized().unwrap_err().contains("at most 1000 conversations, not 1001"));
+        let thousand = ExportFilters { conversations: (0..1000).map(|i| format!("c{i}")).collect(), ..Default::default() };
+        assert!(thousand.normalized().is_ok());
+    }
+
+    #[test]
     fn filters_survive_their_query_string() {
         let f = ExportFilters {
             channels: vec![Channel::Gmail, Channel::parse("Help desk")],
             contact: Some("Ann & Bob=1".into()),
             text: Some("réfund 100%".into()),
+            ..Default::default()
         };
         let query = f.to_query();
         assert_eq!(query, "&channels=gmail%2CHelp%20desk&contact=Ann%20%26%20Bob%3D1&text=r%C3%A9fund%20100%25");

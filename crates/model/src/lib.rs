@@ -31,7 +31,7 @@ pub mod timestamp;
 pub use channel::Channel;
 pub use days::{Days, DaysError};
 pub use filename::{export_filename, safe_file_component};
-pub use filters::{ExportFilters, MAX_FILTER_CHARS, PreviousExport};
+pub use filters::{ExportFilters, MAX_CHOSEN, MAX_FILTER_CHARS, PreviousExport};
 pub use redaction::{Contacts, MAX_REDACTED_NAME_CHARS, MAX_REDACTED_NAMES, RedactedKind, Redaction, StatedRedaction};
 
 use chrono::{DateTime, Utc};
@@ -101,6 +101,16 @@ pub struct Message {
 pub enum ConversationStatus {
     Completed,
     Active,
+}
+
+impl ConversationStatus {
+    /// As the import format and the database spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConversationStatus::Completed => "completed",
+            ConversationStatus::Active => "active",
+        }
+    }
 }
 
 /// One thread between one contact and one assistant, as imported and as served. `M`

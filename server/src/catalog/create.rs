@@ -4,7 +4,7 @@
 //! preview says what a create would do.
 
 use super::{Catalog, CatalogError, Result};
-use crate::store::{AccountRef, AssistantRow, Evicted, ExportRow, NewExport, NotCreated, PeriodClaim, Scope};
+use crate::store::{AccountRef, AssistantRow, Chosen, Evicted, ExportRow, NewExport, NotCreated, PeriodClaim, Scope};
 use convo_model::api::{ExportPreview, Renderer, SinceLast};
 use convo_model::{Channel, Days, ExportFilters, PreviousExport, Redaction, TimeRange, Timestamp, export_filename};
 
@@ -75,13 +75,17 @@ impl Catalog {
         now: Timestamp,
     ) -> Result<Plan> {
         let filters = self.checked_filters(assistant, filters).await?;
-        match span {
-            Span::Days(days) => Ok(Plan {
-                range: TimeRange { from: now - days.duration(), to: now },
-                previous: None,
-                filters,
-                redaction: Redaction::default(),
-            }),
+        let chosen = self.checked_selection(assistant, &filters).await?;
+        let plan = match span {
+            Span::Days(days) => {
+                Plan { range: TimeRange { from: now - days.duration(), to: now }, previous: None, filters, redaction: Redaction::default() }
+            }
+            Span::Chosen => {
+                let from = chosen.iter().map(|c| c.started_at).min().ok_or_else(|| {
+                    CatalogError::BadInput("send days (a whole number from 1 to 365), since_last: true, or conversation_ids".into())
+                })?;
+                Plan { range: TimeRange { from, to: now.max(from) }, previous: None, filters, redaction: Redaction::default() }
+            }
             Span::SinceLast => {
                 let since = self.since_last(account, assistant, now).await?.ok_or_else(|| {
                     CatalogError::BadInput(format!(
@@ -95,9 +99,38 @@ impl Catalog {
                         assistant.id, since.days
                     )));
                 }
-                Ok(Plan { range: since.range, previous: Some(since.previous), filters, redaction: Redaction::default() })
+                Plan { range: since.range, previous: Some(since.previous), filters, redaction: Redaction::default() }
+            }
+        };
+        if let Some(outside) = chosen.iter().find(|c| !plan.range.contains(c.started_at)) {
+            return Err(CatalogError::BadInput(format!(
+                "conversation {:?} started at {}, outside the export's range ({} to {}): leave days and since_last out to export the selection whatever its dates",
+                outside.id,
+                outside.started_at.to_rfc3339(),
+                plan.range.from.to_rfc3339(),
+                plan.range.to.to_rfc3339()
+            )));
+        }
+        Ok(plan)
+    }
+
+    /// The chosen conversations of a selection, each one of the assistant's completed
+    /// conversations, or a message that names the first that is not.
+    async fn checked_selection(&self, assistant: &AssistantRow, filters: &ExportFilters) -> Result<Vec<Chosen>> {
+        let found = self.store.chosen(assistant.pk, &filters.conversations).await?;
+        if found.len() < filters.conversations.len() {
+            let known: std::collections::HashSet<&str> = found.iter().map(|c| c.id.as_str()).collect();
+            if let Some(missing) = filters.conversations.iter().find(|id| !known.contains(id.as_str())) {
+                return Err(CatalogError::BadInput(format!("conversation_ids: {missing:?} is not a conversation of {}", assistant.id)));
             }
         }
+        if let Some(active) = found.iter().find(|c| !c.completed) {
+            return Err(CatalogError::BadInput(format!(
+                "conversation_ids: {:?} is still active: only completed conversations are exported",
+                active.id
+            )));
+        }
+        Ok(found)
     }
 
     /// Where a since-last export of `assistant` would start, if there is an export to

@@ -46,6 +46,11 @@ impl Catalog {
         let assistant = self.assistant(account, &request.assistant_id).await?;
         let tz = periods::time_zone(&request.time_zone).map_err(CatalogError::BadInput)?;
         let filters = self.checked_filters(&assistant, request.filters).await?;
+        if filters.is_selection() {
+            return Err(CatalogError::BadInput(
+                "a schedule exports each period's conversations: conversation_ids are for one export, not a schedule".into(),
+            ));
+        }
         let id = format!("sch_{}", &crate::auth::new_export_id()[..16]);
         let time_zone = tz.name().to_string();
         let new = NewSchedule {

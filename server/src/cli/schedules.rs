@@ -55,7 +55,8 @@ pub async fn schedule(data: &DataConfig, cmd: ScheduleCommand) -> anyhow::Result
     match cmd {
         ScheduleCommand::Add { email, assistant, every, time_zone, channels, contact, text } => {
             let account = account_of(&state, &email).await?;
-            let filters = ExportFilters { channels: channels.iter().map(|c| Channel::parse(c)).collect(), contact, text };
+            let filters =
+                ExportFilters { channels: channels.iter().map(|c| Channel::parse(c)).collect(), contact, text, ..Default::default() };
             let request = CreateScheduleRequest { assistant_id: assistant.clone(), every, time_zone, filters };
             let row = state.catalog.create_schedule(&account, request).await.map_err(|e| catalog_error(e, &account.email, &assistant))?;
             let info = state.catalog.schedule_info(&row);

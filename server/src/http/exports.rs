@@ -33,13 +33,14 @@ pub async fn create(
     ApiJson(body): ApiJson<CreateExportRequest>,
 ) -> Result<(StatusCode, Json<CreatedExport>), ApiError> {
     let renderer = body.render.unwrap_or(Renderer::Browser);
-    let request = ExportRequest {
-        span: span(body.days, body.since_last)?,
-        assistant_id: body.assistant_id,
-        filters: body.filters,
-        redaction: body.redact,
-        renderer,
+    let mut filters = body.filters;
+    filters.conversations.extend(body.conversation_ids);
+    // A selection without days spans its own conversations.
+    let span = match (body.days, body.since_last) {
+        (None, false) if filters.is_selection() => Span::Chosen,
+        (days, since_last) => span(days, since_last)?,
     };
+    let request = ExportRequest { span, assistant_id: body.assistant_id, filters, redaction: body.redact, renderer };
     let created = state.catalog.create(&account, request).await?;
     if created.export.renderer == Renderer::Server {
         state.jobs.spawn_render(created.export.clone());

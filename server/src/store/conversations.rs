@@ -29,6 +29,14 @@ impl Cursor {
     }
 }
 
+/// A conversation chosen for an export, as stored.
+#[derive(Debug, Clone)]
+pub struct Chosen {
+    pub id: String,
+    pub completed: bool,
+    pub started_at: convo_model::Timestamp,
+}
+
 /// How big one page may get: bounded by conversations, messages and bytes.
 #[derive(Debug, Clone, Copy)]
 pub struct PageLimits {
@@ -88,6 +96,11 @@ fn filter_sql(filters: &ExportFilters, first: usize) -> (String, Vec<String>) {
         ));
         binds.push(like(contact));
     }
+    if !filters.conversations.is_empty() {
+        let params: Vec<String> = (0..filters.conversations.len()).map(|i| format!("${}", first + binds.len() + i)).collect();
+        sql.push_str(&format!(" AND c.public_id IN ({})", params.join(", ")));
+        binds.extend(filters.conversations.iter().cloned());
+    }
     for word in filters.words() {
         let k = first + binds.len();
         sql.push_str(&format!(
@@ -112,6 +125,34 @@ impl Store {
         }
         let row = query.fetch_one(&self.pool).await?;
         Ok(Totals { conversations: row.try_get("n")?, messages: row.try_get("m")? })
+    }
+
+    /// Of `ids` (public ids), those that are conversations of this assistant: each with
+    /// whether it is completed and when it started.
+    pub async fn chosen(&self, assistant_pk: i64, ids: &[String]) -> Result<Vec<Chosen>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let params: Vec<String> = (0..ids.len()).map(|i| format!("${}", i + 2)).collect();
+        let sql = format!(
+            "SELECT public_id, status, started_at FROM conversations WHERE assistant_id = $1 AND public_id IN ({})",
+            params.join(", ")
+        );
+        let mut query = sqlx::query(&sql).bind(assistant_pk);
+        for id in ids {
+            query = query.bind(id);
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|r| {
+                let status: String = r.try_get("status")?;
+                Ok(Chosen {
+                    id: r.try_get("public_id")?,
+                    completed: status == ConversationStatus::Completed.as_str(),
+                    started_at: from_ms(r.try_get("started_at")?),
+                })
+            })
+            .collect()
     }
 
     /// The channels this assistant's conversations came through (for checking filters).

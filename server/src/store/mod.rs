@@ -29,7 +29,7 @@ pub mod writes;
 
 pub use accounts::AccountRef;
 pub use assistants::AssistantRow;
-pub use conversations::{Cursor, Page, PageLimits, Scope, StoredConversation, parse_stored};
+pub use conversations::{Chosen, Cursor, Page, PageLimits, Scope, StoredConversation, parse_stored};
 pub use export_states::{FinishedFile, Owner, Waiting};
 pub use exports::{Evicted, ExportRow, NewExport, NotCreated, PeriodClaim};
 pub use ingest_keys::KeyClaim;

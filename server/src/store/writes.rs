@@ -5,7 +5,7 @@
 
 use super::{Result, Store, StoreError};
 use crate::clock::ms;
-use convo_model::{Conversation, ConversationStatus, Timestamp};
+use convo_model::{Conversation, Timestamp};
 use sqlx::Row;
 use std::collections::HashMap;
 
@@ -172,10 +172,7 @@ impl Writer {
         let exported: Vec<_> = c.exported_messages().collect();
         let exported_bytes: usize = exported.iter().map(|m| m.content.len()).sum();
         let exported_json = serde_json::to_string(&exported).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let status = match c.status {
-            ConversationStatus::Completed => "completed",
-            ConversationStatus::Active => "active",
-        };
+        let status = c.status.as_str();
         let pk: i64 = sqlx::query_scalar(
             "INSERT INTO conversations (public_id, assistant_id, contact_name, contact_email, channel, status, started_at, ended_at, summary, exported_messages, exported_bytes, internal_json, exported_json, content_hash) \
              VALUES ($1, $2, $3, $13, $4, $5, $6, $7, $8, $9, $10, $11, $12, $14) \

@@ -17,6 +17,7 @@ mod parts;
 mod processes;
 mod redaction;
 mod render_cli;
+mod selection;
 mod session;
 mod storage;
 mod stream;

@@ -113,6 +113,9 @@ pub struct SinceLast {
 pub enum Span {
     Days(Days),
     SinceLast,
+    /// A selection's own span: from the start of the earliest chosen conversation up to
+    /// now (a create with `conversation_ids` and neither `days` nor `since_last`).
+    Chosen,
 }
 
 impl Span {
@@ -121,6 +124,7 @@ impl Span {
         match self {
             Span::Days(d) => format!("days={d}"),
             Span::SinceLast => "since_last=true".into(),
+            Span::Chosen => String::new(),
         }
     }
 
@@ -129,6 +133,7 @@ impl Span {
         match self {
             Span::Days(d) => (Some(d), false),
             Span::SinceLast => (None, true),
+            Span::Chosen => (None, false),
         }
     }
 
@@ -169,6 +174,10 @@ pub struct CreateExportRequest {
     pub since_last: bool,
     #[serde(default, skip_serializing_if = "ExportFilters::is_empty")]
     pub filters: ExportFilters,
+    /// Only these conversations (at most 1,000, each one of the assistant's): the export
+    /// is a selection. Without `days` or `since_last` it spans them, up to now.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub conversation_ids: Vec<String>,
     /// What to mask in every string of the file (nothing by default).
     #[serde(default, skip_serializing_if = "Redaction::is_empty")]
     pub redact: Redaction,
