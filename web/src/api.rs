@@ -119,8 +119,7 @@ pub async fn assistants() -> ApiResult<AssistantList> {
 }
 
 /// Which page of an assistant's completed conversations to fetch (the Conversations
-/// page; an export reads its own pages with [`export_page`]).
-#[derive(Default)]
+/// page; an export reads its own stream with [`export_stream`]).
 pub struct PageQuery<'a> {
     pub assistant: &'a str,
     pub from: &'a str,
@@ -129,6 +128,8 @@ pub struct PageQuery<'a> {
     pub newest_first: bool,
     /// At most this many conversations.
     pub limit: Option<u32>,
+    /// Only conversations these filters keep (as an export's).
+    pub filters: &'a ExportFilters,
 }
 
 /// A page of an assistant's completed conversations.
@@ -143,6 +144,7 @@ pub async fn conversations(q: &PageQuery<'_>) -> ApiResult<ConversationPage> {
     if let Some(n) = q.limit {
         url.push_str(&format!("&limit={n}"));
     }
+    url.push_str(&q.filters.to_query());
     let bytes = send(Request::get(&url)).await?.binary().await.map_err(ApiError::network)?;
     serde_json::from_slice(&bytes).map_err(ApiError::unexpected)
 }

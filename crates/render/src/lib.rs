@@ -39,6 +39,7 @@ mod header;
 pub mod manifest;
 mod markdown;
 pub mod redact;
+pub mod sealed;
 mod stats;
 mod time;
 

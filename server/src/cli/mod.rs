@@ -4,6 +4,7 @@
 
 mod accounts;
 mod admin;
+mod encrypt;
 pub mod render;
 mod schedules;
 mod serve;
@@ -50,6 +51,8 @@ enum Command {
     Schedule(schedules::ScheduleCommand),
     /// Check an export against its manifest, the export it continues, and a receipt.
     Verify(verify::VerifyArgs),
+    /// Seal an export into a passphrase file that opens offline in a browser.
+    Encrypt(encrypt::EncryptArgs),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
@@ -65,6 +68,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Export(args)) => runtime()?.block_on(admin::export(data, args)),
         Some(Command::Schedule(cmd)) => runtime()?.block_on(schedules::schedule(data, cmd)),
         Some(Command::Verify(args)) => verify::run(args),
+        Some(Command::Encrypt(args)) => encrypt::run(args),
     }
 }
 

@@ -1,11 +1,12 @@
-//! `verify FILE [--previous FILE] [--receipt R.json --public-key KEY]`: checks an export
-//! against its manifest (and the export it continues, and a signed receipt), offline.
-//! Exit 0 with a one-line summary when intact; non-zero, naming what changed, when not.
+//! `verify FILE [--passphrase-stdin] [--previous FILE] [--receipt R.json --public-key KEY]`:
+//! checks an export against its manifest (and the export it continues, and a signed
+//! receipt), offline; a passphrase file is opened first. Exit 0 with a one-line summary
+//! when intact; non-zero, naming what changed, when not.
 
 use anyhow::{Context, bail};
 use clap::Args;
 use convo_model::api::Receipt;
-use convo_render::manifest;
+use convo_render::{manifest, sealed};
 use std::path::PathBuf;
 
 #[derive(Debug, Args)]
@@ -23,6 +24,10 @@ pub struct VerifyArgs {
     /// whole answer saved as a file).
     #[arg(long, value_name = "KEY", requires = "receipt")]
     public_key: Option<String>,
+    /// The file is a passphrase file: read its passphrase from standard input (its first
+    /// line), open it, and check the export inside.
+    #[arg(long)]
+    passphrase_stdin: bool,
 }
 
 fn read(path: &PathBuf) -> anyhow::Result<Vec<u8>> {
@@ -40,8 +45,18 @@ fn public_key(raw: &str) -> String {
 }
 
 pub fn run(args: VerifyArgs) -> anyhow::Result<()> {
-    let bytes = read(&args.file)?;
+    let mut bytes = read(&args.file)?;
     let name = args.file.display();
+    let sealed = sealed::is_sealed(&bytes);
+    match (sealed, args.passphrase_stdin) {
+        (true, true) => {
+            let passphrase = super::encrypt::passphrase_from_stdin()?;
+            bytes = sealed::open(&bytes, &passphrase).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+        }
+        (true, false) => bail!("{name} is a passphrase file: give --passphrase-stdin and its passphrase on standard input"),
+        (false, true) => bail!("{name} is not a passphrase file: verify it without --passphrase-stdin"),
+        (false, false) => {}
+    }
     let html = String::from_utf8(bytes.clone()).map_err(|_| anyhow::anyhow!("{name}: not an export (not UTF-8 text)"))?;
     let verified = match manifest::verify(&html) {
         Ok(v) => v,
@@ -52,6 +67,9 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<()> {
     };
     let m = &verified.manifest;
     let mut checks = vec![format!("{} conversations and the header, statistics and page match the manifest", m.counts.conversations)];
+    if sealed {
+        checks.insert(0, "opened with its passphrase".to_string());
+    }
     if let Some(previous) = &args.previous {
         let previous_bytes = read(previous)?;
         let previous_html =

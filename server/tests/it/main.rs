@@ -6,6 +6,7 @@ mod admin;
 mod before_login;
 mod catalog;
 mod compliance;
+mod encrypt_cli;
 mod fair_use;
 mod imports;
 mod ingest;

@@ -81,6 +81,10 @@ pub fn Shell(me: Me, on_logout: impl Fn() + Copy + 'static) -> impl IntoView {
     let assistant_list = move || assistants.get().and_then(Result::ok).map(|l| l.assistants).unwrap_or_default();
     let assistant_signal = Signal::derive(assistant_list);
     let me_page = me.clone();
+    let on_started = move |export: ExportInfo| {
+        exports.update(|list| list.insert(0, export.clone()));
+        start_pipeline(export, exports, running, rendered, toasts);
+    };
     view! {
         <div class="shell">
             <nav class="sidebar" aria-label="Main">
@@ -113,7 +117,7 @@ pub fn Shell(me: Me, on_logout: impl Fn() + Copy + 'static) -> impl IntoView {
                         <AvailableExports exports=exports refresh=refresh />
                         <h2 class="list-h">"Completed conversations"</h2>
                         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                            {move || selected.get().map(|id| view! { <ConversationList assistant=id /> })}
+                            {move || selected.get().map(|id| view! { <ConversationList assistant=id on_started=on_started /> })}
                         </Transition>
                     }.into_any(),
                     Page::Schedules => view! { <SchedulesPage assistants=assistant_signal /> }.into_any(),
@@ -128,10 +132,7 @@ pub fn Shell(me: Me, on_logout: impl Fn() + Copy + 'static) -> impl IntoView {
                 assistants=assistant_list()
                 initial=selected.get_untracked()
                 on_close=move || dialog_open.set(false)
-                on_started=move |export: ExportInfo| {
-                    exports.update(|list| list.insert(0, export.clone()));
-                    start_pipeline(export, exports, running, rendered, toasts);
-                }
+                on_started=on_started
             />
         </Show>
     }
