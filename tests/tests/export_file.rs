@@ -1,6 +1,7 @@
 //! The exported file in a real headless Chromium: its script runs under its own CSP,
 //! search filters and highlights, it reads without script, it prints every
-//! conversation in full, it is valid HTML5 (vnu) and accessible (axe-core).
+//! conversation in full, it is valid HTML5 (vnu) and accessible (axe-core); sealed with
+//! a passphrase, it opens offline with the right one only, and search still works.
 
 use convo_e2e::{Browser, BrowserOptions, file_url};
 use convo_model::Conversation;
@@ -59,6 +60,57 @@ async fn type_query(browser: &Browser, query: &str) -> String {
         input.send_keys(query).await.unwrap();
     }
     browser.client.find(Locator::Css("#search-status")).await.unwrap().text().await.unwrap()
+}
+
+/// Polls `check` (a JS expression) for up to 20 s.
+async fn wait_for(browser: &Browser, check: &str) {
+    for _ in 0..200 {
+        if browser.client.execute(&format!("return !!({check})"), vec![]).await.unwrap() == serde_json::json!(true) {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let page = browser.client.execute("return document.body.innerText", vec![]).await.unwrap();
+    panic!("timed out waiting for {check}; the page shows {page}");
+}
+
+#[tokio::test]
+async fn a_passphrase_file_opens_offline_with_the_right_passphrase_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let (plain, ids) = write_export(&dir, false);
+    let sealing = convo_render::sealed::Sealing { salt: [1; 16], nonce: [2; 12] };
+    let page = convo_render::sealed::seal(&std::fs::read(&plain).unwrap(), "correct horse battery", sealing).unwrap();
+    let sealed = dir.path().join("sealed.html");
+    std::fs::write(&sealed, page).unwrap();
+    let browser = Browser::start(BrowserOptions::default()).await.unwrap();
+    let c = &browser.client;
+    c.goto(&file_url(&sealed)).await.unwrap();
+    let url = c.current_url().await.unwrap();
+
+    let field = c.find(Locator::Css("#passphrase")).await.unwrap();
+    field.send_keys("correct horse batterz").await.unwrap();
+    c.find(Locator::Css("#open")).await.unwrap().click().await.unwrap();
+    wait_for(&browser, "document.getElementById('unlock-status').textContent.startsWith('Wrong passphrase')").await;
+    let shown = c.execute("return document.querySelectorAll('article.conv').length", vec![]).await.unwrap();
+    assert_eq!(shown, 0, "a wrong passphrase shows nothing");
+    assert_eq!(field.prop("value").await.unwrap().as_deref(), Some(""), "the wrong passphrase is cleared");
+
+    field.send_keys("correct horse battery").await.unwrap();
+    c.find(Locator::Css("#open")).await.unwrap().click().await.unwrap();
+    wait_for(&browser, "document.querySelectorAll('article.conv').length > 0").await;
+    assert_eq!(visible_conversations(&browser).await, ids.len() as u64);
+    assert_eq!(type_query(&browser, "ana souza").await, "2 conversations of 5 match", "the export's own script runs");
+    // The passphrase went nowhere: not in the URL, the storage or the page.
+    assert_eq!(c.current_url().await.unwrap(), url);
+    let kept = c
+        .execute(
+            "return localStorage.length + sessionStorage.length + (document.documentElement.outerHTML.includes('correct horse') ? 100 : 0)",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(kept, 0);
+    browser.close().await.unwrap();
 }
 
 #[tokio::test]

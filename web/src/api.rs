@@ -149,6 +149,11 @@ pub async fn conversations(q: &PageQuery<'_>) -> ApiResult<ConversationPage> {
     serde_json::from_slice(&bytes).map_err(ApiError::unexpected)
 }
 
+/// A ready export's file (its `content_url`), as bytes.
+pub async fn export_file(content_url: &str) -> ApiResult<Vec<u8>> {
+    send(Request::get(content_url)).await?.binary().await.map_err(ApiError::network)
+}
+
 /// The export's stream (`GET /api/exports/{id}/stream`), from `cursor` (a cursor line's),
 /// as the browser's byte stream: read as it arrives (`pipeline/feed.rs`).
 pub async fn export_stream(id: &str, cursor: Option<&str>) -> ApiResult<web_sys::ReadableStream> {

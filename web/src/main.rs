@@ -2,13 +2,15 @@
 //!
 //! `api` is the one typed client of the server, `pipeline` renders an export in the
 //! browser, `state` holds what components share (session, toasts, running exports),
-//! `format` says sizes and times as people read them, and `components/` has one
+//! `format` says sizes and times as people read them, `save` hands bytes to the
+//! browser as a download, and `components/` has one
 //! component per concern.
 
 mod api;
 mod components;
 mod format;
 mod pipeline;
+mod save;
 mod state;
 
 fn main() {

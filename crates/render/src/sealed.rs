@@ -125,6 +125,12 @@ pub fn seal(file: &[u8], passphrase: &str, sealing: Sealing) -> Result<String, S
     Ok(page)
 }
 
+/// The passphrase file's name for an export's: `….html` becomes `….encrypted.html`.
+pub fn sealed_filename(filename: &str) -> String {
+    let stem = filename.strip_suffix(".html").unwrap_or(filename);
+    format!("{stem}.encrypted.html")
+}
+
 /// Whether `file` is a passphrase file (it must be opened before it can be verified).
 pub fn is_sealed(file: &[u8]) -> bool {
     memfind(file, PARAMS_OPEN.as_bytes()).is_some()
@@ -199,6 +205,7 @@ mod tests {
         assert_eq!(open(page.as_bytes(), "correct horse").unwrap(), export);
         assert_eq!(open(page.as_bytes(), "correct horsf"), Err(OpenError::WrongPassphrase));
         assert_eq!(open(export, "correct horse"), Err(OpenError::NotSealed));
+        assert_eq!(sealed_filename("conversations_bot_20261127_120000.html"), "conversations_bot_20261127_120000.encrypted.html");
         assert_eq!(seal(export, "correct horse", SEALING).unwrap(), page, "the same randomness, the same bytes");
         let other = seal(export, "correct horse", Sealing { salt: [8; 16], ..SEALING }).unwrap();
         assert_ne!(other, page, "another salt, another file");

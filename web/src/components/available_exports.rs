@@ -1,33 +1,16 @@
 //! Available Exports: the account's catalog, newest first, with live progress (this
-//! tab's own, else the server's), expiry, and Download, Open and Delete (which asks
-//! first).
+//! tab's own, else the server's), expiry, and Download, Download encrypted…, Open and
+//! Delete (which asks first).
 
 use super::confirm_delete::ConfirmDelete;
+use super::encrypt_dialog::DownloadEncrypted;
 use crate::api;
 use crate::format;
+use crate::save::save_blob;
 use crate::state::{Rendered, Running, Toasts};
 use convo_model::api::{CatalogLimits, ExportInfo, ExportStatus, Renderer, Verification};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-
-/// Saves a Blob under `filename` through an object URL that is revoked afterwards.
-fn save_blob(blob: &web_sys::Blob, filename: &str) {
-    use wasm_bindgen::JsCast;
-    let Ok(url) = web_sys::Url::create_object_url_with_blob(blob) else { return };
-    let document = web_sys::window().and_then(|w| w.document());
-    if let Some(a) =
-        document.as_ref().and_then(|d| d.create_element("a").ok()).and_then(|e| e.dyn_into::<web_sys::HtmlAnchorElement>().ok())
-    {
-        a.set_href(&url);
-        a.set_download(filename);
-        a.click();
-    }
-    let revoke = url.clone();
-    spawn_local(async move {
-        gloo_timers::future::TimeoutFuture::new(10_000).await;
-        let _ = web_sys::Url::revoke_object_url(&revoke);
-    });
-}
 
 #[component]
 pub fn AvailableExports(exports: RwSignal<Vec<ExportInfo>>, refresh: impl Fn() + Copy + 'static) -> impl IntoView {
@@ -176,6 +159,7 @@ fn ExportRow(export: ExportInfo, exports: RwSignal<Vec<ExportInfo>>) -> impl Int
         let most = limits.and_then(|l| l.get()).map(|l| format!(" (at most {})", l.max_held)).unwrap_or_default();
         format!("A kept export is neither deleted to make room nor expired{most}")
     };
+    let for_sealing = e.clone();
     view! {
         <tr class="export-row" data-id=e.id.clone()>
             <td class="filename">{e.filename.clone()}{about.map(|a| view! { <br/><span class="help about">{a}</span> })}</td>
@@ -187,6 +171,7 @@ fn ExportRow(export: ExportInfo, exports: RwSignal<Vec<ExportInfo>>) -> impl Int
                 <ConfirmDelete question="Delete permanently?" confirming=confirming on_delete=Callback::new(delete)>
                     <a class="button download" href=e.content_url.clone() download=e.filename.clone() aria-disabled=(!ready).to_string()
                         on:click=download.clone()>"Download"</a>
+                    <DownloadEncrypted export=for_sealing.clone() />
                     <a class="button open" href=e.open_url.clone() target="_blank" rel="noopener noreferrer" aria-disabled=(!ready).to_string()>"Open"</a>
                     <button type="button" class="keep" aria-pressed=held.to_string() on:click=keep.clone()
                         title=keep_help>{if held { "Kept" } else { "Keep" }}</button>

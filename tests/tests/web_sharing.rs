@@ -1,6 +1,7 @@
-//! The Conversations page in headless Chromium: a conversation opens to its thread, the
-//! list is searched by the words of its messages, and the conversations ticked there are
-//! exported, and only they, by **Export selected**, rendered by this tab and verified.
+//! Sharing from the app in headless Chromium: a conversation opens to its thread, the
+//! list is searched by the words of its messages, the conversations ticked there are
+//! exported, and only they, by **Export selected** (rendered by this tab and verified),
+//! and **Download encrypted…** saves a passphrase file of it that opens offline.
 
 mod common;
 
@@ -12,7 +13,9 @@ use fantoccini::Locator;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn conversations_chosen_in_the_searched_list_are_exported_and_only_they() {
     let app = start_server().await;
-    let browser = Browser::start(BrowserOptions::default()).await.unwrap();
+    let downloads = tempfile::tempdir().unwrap();
+    let options = BrowserOptions { download_dir: Some(downloads.path().to_path_buf()), ..Default::default() };
+    let browser = Browser::start(options).await.unwrap();
     let c = &browser.client;
     log_in(c, &app.base, "demo@example.com", "demo-password").await;
     wait_for(c, "document.querySelectorAll('.conv-row').length >= 3", 20).await;
@@ -68,5 +71,35 @@ async fn conversations_chosen_in_the_searched_list_are_exported_and_only_they() 
         assert!(file.contains(id.as_str()), "{id} is in the file");
     }
     assert!(file.contains("A selection: the"), "the header says it is a selection");
+
+    // Download encrypted…: a short or mismatched passphrase is said next to the fields;
+    // then the tab seals the copy, and it opens offline with that passphrase.
+    click(c, ".export-row .encrypt").await;
+    let field = format!("#passphrase-{}", export.id);
+    let again = format!("#passphrase-again-{}", export.id);
+    wait_for(c, &format!("document.querySelector('{field}').checkVisibility()"), 10).await;
+    c.find(Locator::Css(&field)).await.unwrap().send_keys("short").await.unwrap();
+    c.find(Locator::Css(&again)).await.unwrap().send_keys("short").await.unwrap();
+    click(c, ".encrypt-dialog .seal").await;
+    wait_for(c, "document.querySelector('.encrypt-dialog .field-error').textContent.includes('at least 8 characters')", 10).await;
+    axe(c, "the Download encrypted dialog with an error").await;
+    c.find(Locator::Css(&field)).await.unwrap().send_keys(" and long enough").await.unwrap();
+    c.find(Locator::Css(&again)).await.unwrap().send_keys(" and long enough").await.unwrap();
+    click(c, ".encrypt-dialog .seal").await;
+    let name = convo_render::sealed::sealed_filename(&export.filename);
+    let saved = downloads.path().join(&name);
+    for _ in 0..300 {
+        if saved.is_file() && std::fs::metadata(&saved).unwrap().len() > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let page = std::fs::read(&saved).unwrap_or_else(|e| panic!("{name} was not saved: {e}"));
+    assert!(!String::from_utf8_lossy(&page).contains(ids[0].as_str()), "nothing of the export in clear");
+    assert_eq!(convo_render::sealed::open(&page, "short and long enough").unwrap(), file.as_bytes(), "the copy is the export");
+    c.goto(&convo_e2e::file_url(&saved)).await.unwrap();
+    c.find(Locator::Css("#passphrase")).await.unwrap().send_keys("short and long enough").await.unwrap();
+    click(c, "#open").await;
+    wait_for(c, &format!("document.querySelectorAll('article.conv').length == {picked}"), 20).await;
     browser.close().await.unwrap();
 }
