@@ -9,9 +9,7 @@ mod common;
 use common::*;
 use convo_e2e::{Browser, BrowserOptions};
 use convo_model::api::{ExportStatus, Renderer};
-use convo_server::clock::Clock;
-use convo_testkit::{Db, Options, TestApp};
-use fantoccini::{Client, Locator};
+use fantoccini::Locator;
 use std::time::{Duration, Instant};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

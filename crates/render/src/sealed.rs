@@ -103,10 +103,10 @@ pub fn seal(file: &[u8], passphrase: &str, sealing: Sealing) -> Result<String, S
     page.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><meta name=\"color-scheme\" content=\"light dark\"><meta name=\"referrer\" content=\"no-referrer\">");
     let _ = write!(
         page,
-        "<meta name=\"generator\" content=\"{GENERATOR}\"><title>Encrypted conversation export</title><style>{SEALED_STYLE}</style></head>\n"
+        "<meta name=\"generator\" content=\"{GENERATOR}\"><title>Encrypted conversation export</title><style>{SEALED_STYLE}</style></head>"
     );
     page.push_str(concat!(
-        "<body><main class=\"unlock\"><h1>This export is encrypted</h1>",
+        "\n<body><main class=\"unlock\"><h1>This export is encrypted</h1>",
         "<p>Enter its passphrase to open it here. It is decrypted in this browser, offline: nothing is sent anywhere, and the passphrase is not kept.</p>",
         "<form id=\"unlock\" autocomplete=\"off\"><label for=\"passphrase\">Passphrase</label>",
         "<input id=\"passphrase\" name=\"passphrase\" type=\"password\" autocomplete=\"off\" autocapitalize=\"off\" spellcheck=\"false\" required aria-describedby=\"unlock-status\">",
@@ -121,7 +121,7 @@ pub fn seal(file: &[u8], passphrase: &str, sealing: Sealing) -> Result<String, S
     page.push_str(CIPHERTEXT_OPEN);
     page.push_str(&STANDARD.encode(&ciphertext));
     page.push_str(CLOSE);
-    let _ = write!(page, "\n<script>{SEALED_SCRIPT}</script></body></html>\n");
+    let _ = writeln!(page, "\n<script>{SEALED_SCRIPT}</script></body></html>");
     Ok(page)
 }
 
