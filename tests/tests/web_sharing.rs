@@ -20,18 +20,18 @@ async fn conversations_chosen_in_the_searched_list_are_exported_and_only_they() 
     log_in(c, &app.base, "demo@example.com", "demo-password").await;
     wait_for(c, "document.querySelectorAll('.conv-row').length >= 3", 20).await;
 
-    // The first conversation opens to its thread; a word of its contact's first message
-    // is what the list is searched for.
+    // The first conversation opens to its thread; a word of it is what the list is
+    // searched for.
     click(c, ".conv-row .row-head").await;
     wait_for(c, "document.querySelector('.conv-row .thread .msg-body')", 10).await;
     let word = c
         .execute(
-            "return [...document.querySelector('.conv-row .thread .msg-body.plain').textContent.matchAll(/\\p{L}{6,}/gu)].map(m => m[0])[0]",
+            "return [...[...document.querySelectorAll('.conv-row .thread .msg-body')].map(b => b.textContent).join(' ').matchAll(/\\p{L}{5,}/gu)].map(m => m[0])[0]",
             vec![],
         )
         .await
         .unwrap();
-    let word = word.as_str().expect("the contact's first message has a word of six letters").to_string();
+    let word = word.as_str().expect("the thread has a word of five letters").to_string();
     let all = c.execute("return document.querySelectorAll('.conv-row').length", vec![]).await.unwrap();
     c.find(Locator::Css("#conv-search")).await.unwrap().send_keys(&word).await.unwrap();
     click(c, ".conv-search button[type=submit]").await;
