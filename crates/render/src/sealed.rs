@@ -1,7 +1,6 @@
 //! Passphrase files: an export sealed with AES-256-GCM under a key from PBKDF2-SHA256,
 //! wrapped in a small page that asks for the passphrase and opens the export with the
-//! browser's own WebCrypto, offline, sending nothing (docs/export-file.md, *Passphrase
-//! files*).
+//! browser's own WebCrypto, offline, sending nothing (docs/cli.md, `encrypt`).
 //!
 //! The page records everything opening needs beside the ciphertext: the cipher, the key
 //! derivation, its iterations (at least [`ITERATIONS`], OWASP's figure for PBKDF2-SHA256
