@@ -19,6 +19,7 @@ use aes_gcm::aead::{Aead, KeyInit};
 use aes_gcm::{Aes256Gcm, Nonce};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use memchr::memmem;
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 use std::fmt::Write;
@@ -34,6 +35,8 @@ pub const MIN_PASSPHRASE_CHARS: usize = 8;
 const PARAMS_OPEN: &str = "<script type=\"application/json\" id=\"convo-sealed\">";
 const CIPHERTEXT_OPEN: &str = "<script type=\"application/octet-stream\" id=\"convo-ciphertext\">";
 const CLOSE: &str = "</script>";
+/// Where a passphrase file's parameters must start by (its page before them is fixed).
+const SEALED_HEAD_BYTES: usize = 16 * 1024;
 const SEALED_STYLE: &str = include_str!("assets/sealed.css");
 const SEALED_SCRIPT: &str = include_str!("assets/sealed.js");
 
@@ -131,8 +134,10 @@ pub fn sealed_filename(filename: &str) -> String {
 }
 
 /// Whether `file` is a passphrase file (it must be opened before it can be verified).
+/// Its parameters sit in the page's first few kilobytes, so a plain export (which may
+/// be hundreds of megabytes) is not scanned to its end.
 pub fn is_sealed(file: &[u8]) -> bool {
-    memfind(file, PARAMS_OPEN.as_bytes()).is_some()
+    memmem::find(&file[..file.len().min(SEALED_HEAD_BYTES)], PARAMS_OPEN.as_bytes()).is_some()
 }
 
 /// The export inside a passphrase file.
@@ -163,13 +168,9 @@ pub fn open(file: &[u8], passphrase: &str) -> Result<Vec<u8>, OpenError> {
 
 /// The bytes between `open` and the next `</script>`.
 fn block<'a>(file: &'a [u8], open: &str) -> Option<&'a [u8]> {
-    let start = memfind(file, open.as_bytes())? + open.len();
-    let len = memfind(&file[start..], CLOSE.as_bytes())?;
+    let start = memmem::find(file, open.as_bytes())? + open.len();
+    let len = memmem::find(&file[start..], CLOSE.as_bytes())?;
     Some(&file[start..start + len])
-}
-
-fn memfind(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
 }
 
 /// The wrapper's CSP: its own style and script, and the export's, which run once the

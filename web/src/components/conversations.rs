@@ -30,6 +30,9 @@ pub fn ConversationList(assistant: String, on_started: impl Fn(ExportInfo) + Cop
     // The words searched for (as an export's text filter), and the conversations chosen:
     // a choice outlives a new search, so that one may search, tick, search again.
     let search = RwSignal::new(String::new());
+    // The words the list shows now: "Load more" goes on with these, not with an edit
+    // not yet searched for.
+    let applied = RwSignal::new(String::new());
     let chosen = RwSignal::new(BTreeSet::<String>::new());
     let export_error = RwSignal::new(None::<String>);
     let exporting = RwSignal::new(false);
@@ -37,7 +40,7 @@ pub fn ConversationList(assistant: String, on_started: impl Fn(ExportInfo) + Cop
     let list_assistant = assistant.clone();
     let load = StoredValue::new(move || {
         let (assistant, from, to) = (list_assistant.clone(), from.clone(), to.clone());
-        let filters = ExportFilters { text: Some(search.get_untracked()).filter(|t| !t.trim().is_empty()), ..Default::default() };
+        let filters = ExportFilters { text: Some(applied.get_untracked()).filter(|t| !t.trim().is_empty()), ..Default::default() };
         loading.set(true);
         spawn_local(async move {
             let after = cursor.get_untracked();
@@ -65,6 +68,7 @@ pub fn ConversationList(assistant: String, on_started: impl Fn(ExportInfo) + Cop
     load.with_value(|f| f());
     let run_search = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        applied.set(search.get_untracked());
         items.set(Vec::new());
         cursor.set(None);
         load.with_value(|f| f());
@@ -113,7 +117,7 @@ pub fn ConversationList(assistant: String, on_started: impl Fn(ExportInfo) + Cop
             </div>
             <p class="field-error" role="alert">{move || error.get()}</p>
             <Show when=move || !loading.get() && items.with(Vec::is_empty)>
-                <p class="empty">{move || if search.with(|s| s.trim().is_empty()) {
+                <p class="empty">{move || if applied.with(|s| s.trim().is_empty()) {
                     "No completed conversations in the last year."
                 } else {
                     "No completed conversation of the last year has these words."
