@@ -1,7 +1,7 @@
-//! The export filename `conversations_{assistant_id}_{YYYYMMDD_HHMMSS}.html`, safe on
-//! every file system.
+//! The export filename `conversations_{assistant_id}_{YYYYMMDD_HHMMSS}.{ext}`, safe on
+//! every file system; the extension follows the [`Format`].
 
-use crate::Timestamp;
+use crate::{Format, Timestamp};
 
 /// Longest assistant-id part kept in a filename, so the whole name stays far below the
 /// 255-byte limit of common file systems.
@@ -19,9 +19,9 @@ pub fn safe_file_component(raw: &str) -> String {
     out
 }
 
-/// The filename of an export created at `created_at` (UTC).
-pub fn export_filename(assistant_id: &str, created_at: Timestamp) -> String {
-    format!("conversations_{}_{}.html", safe_file_component(assistant_id), created_at.format("%Y%m%d_%H%M%S"))
+/// The filename of an export created at `created_at` (UTC) in `format`.
+pub fn export_filename(assistant_id: &str, created_at: Timestamp, format: Format) -> String {
+    format!("conversations_{}_{}.{}", safe_file_component(assistant_id), created_at.format("%Y%m%d_%H%M%S"), format.extension())
 }
 
 #[cfg(test)]
@@ -31,11 +31,13 @@ mod tests {
     #[test]
     fn hostile_ids() {
         let t: Timestamp = "2026-01-02T03:04:05.999Z".parse().unwrap();
-        assert_eq!(export_filename("bot-1_A", t), "conversations_bot-1_A_20260102_030405.html");
-        assert_eq!(export_filename("../../etc/passwd", t), "conversations_______etc_passwd_20260102_030405.html");
-        assert_eq!(export_filename("", t), "conversations_assistant_20260102_030405.html");
-        assert_eq!(export_filename("a:b*c?\"<>|\\\0\n", t), "conversations_a_b_c_________20260102_030405.html");
+        assert_eq!(export_filename("bot-1_A", t, Format::Html), "conversations_bot-1_A_20260102_030405.html");
+        assert_eq!(export_filename("../../etc/passwd", t, Format::Html), "conversations_______etc_passwd_20260102_030405.html");
+        assert_eq!(export_filename("", t, Format::Html), "conversations_assistant_20260102_030405.html");
+        assert_eq!(export_filename("a:b*c?\"<>|\\\0\n", t, Format::Html), "conversations_a_b_c_________20260102_030405.html");
         assert_eq!(safe_file_component("Ünïcödé"), "_n_c_d_");
+        assert_eq!(export_filename("bot", t, Format::Markdown), "conversations_bot_20260102_030405.md");
+        assert_eq!(export_filename("bot", t, Format::Jsonl), "conversations_bot_20260102_030405.jsonl");
         assert_eq!(safe_file_component(&"x".repeat(1000)).len(), 64);
     }
 }

@@ -6,7 +6,7 @@
 //! `wasm32-unknown-unknown` as well as native targets.
 //!
 //! ```
-//! use convo_model::{Conversation, Days, export_filename};
+//! use convo_model::{Conversation, Days, Format, export_filename};
 //!
 //! let line = r#"{"id":"c1","assistant_id":"support-bot","channel":"Website Widget",
 //!   "started_at":"2026-11-01T09:00:00+01:00","status":"completed","usage":{"tokens":9},
@@ -16,7 +16,7 @@
 //!
 //! assert!(Days::try_from(0).is_err());
 //! let created = "2026-11-27T08:05:09Z".parse().unwrap();
-//! assert_eq!(export_filename("support/bot", created),
+//! assert_eq!(export_filename("support/bot", created, Format::Html),
 //!            "conversations_support_bot_20261127_080509.html");
 //! ```
 
@@ -25,12 +25,14 @@ mod channel;
 mod days;
 mod filename;
 mod filters;
+mod format;
 mod redaction;
 pub mod timestamp;
 
 pub use channel::Channel;
 pub use days::{Days, DaysError};
 pub use filename::{export_filename, safe_file_component};
+pub use format::Format;
 pub use filters::{ExportFilters, MAX_CHOSEN, MAX_FILTER_CHARS, PreviousExport};
 pub use redaction::{Contacts, MAX_REDACTED_NAME_CHARS, MAX_REDACTED_NAMES, RedactedKind, Redaction, StatedRedaction};
 

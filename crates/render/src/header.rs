@@ -2,7 +2,7 @@
 //! filters, redaction, the export it continues) and the filters as the file states them.
 
 use crate::redact::Redactor;
-use convo_model::{ExportFilters, PreviousExport, Redaction, TimeRange, Timestamp};
+use convo_model::{ExportFilters, Format, PreviousExport, Redaction, TimeRange, Timestamp};
 
 /// What the export's header says about the export itself.
 #[derive(Debug, Clone)]
@@ -22,6 +22,8 @@ pub struct ExportHeader {
     /// What is masked in every string the file shows (stated in the header and the
     /// manifest).
     pub redaction: Redaction,
+    /// The file's format: the page, or JSON Lines, CSV or Markdown.
+    pub format: Format,
 }
 
 impl ExportHeader {
@@ -38,6 +40,7 @@ impl ExportHeader {
             filters: export.filters.clone(),
             previous: export.previous.clone(),
             redaction: export.redaction.as_ref().map(convo_model::StatedRedaction::without_names).unwrap_or_default(),
+            format: export.format,
         }
     }
 
@@ -52,6 +55,7 @@ impl ExportHeader {
             filters: ExportFilters::default(),
             previous: None,
             redaction: Redaction::default(),
+            format: Format::Html,
         }
     }
 }

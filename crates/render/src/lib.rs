@@ -35,6 +35,7 @@
 //! ```
 
 pub mod escape;
+mod formats;
 mod header;
 pub mod manifest;
 mod markdown;
@@ -43,7 +44,7 @@ pub mod sealed;
 mod stats;
 mod time;
 
-use convo_model::{Conversation, ConversationStatus, ExportFilters, Role, TimeRange};
+use convo_model::{Conversation, ConversationStatus, ExportFilters, Format, Role, TimeRange};
 use escape::push_html;
 use manifest::{Counts, Manifest, ManifestAssistant, ManifestConversation, Sections};
 use redact::Redactor;
@@ -53,6 +54,7 @@ use std::fmt::Write;
 use std::sync::OnceLock;
 
 pub use header::{ExportHeader, stated_filters};
+pub use formats::jsonl::is_manifest_line;
 pub use markdown::push_markdown;
 
 /// The name and version written into every export's header.
@@ -147,6 +149,19 @@ impl ExportRenderer {
             None => c,
         };
         let n = self.stats.conversations;
+        let start = body.len();
+        match self.header.format {
+            Format::Html => return self.push_article(c, n, exported, body),
+            Format::Jsonl => formats::jsonl::push_conversation(c, body),
+            Format::Csv => formats::csv::push_conversation(c, body),
+            Format::Markdown => formats::md::push_conversation(c, n, body),
+        }
+        self.hashes.push(ManifestConversation { id: c.id.clone(), sha256: manifest::sha256_hex(&body.as_bytes()[start..]) });
+        body.push_str(formats::separator(self.header.format));
+    }
+
+    /// Appends one conversation as the page's `<article>`, in its block.
+    fn push_article(&mut self, c: &Conversation, n: u64, exported: u64, body: &mut String) {
         let contact = c.contact.as_ref();
         let name = contact.and_then(|ct| ct.name.as_deref()).map(str::trim).filter(|s| !s.is_empty());
         let email = contact.and_then(|ct| ct.email.as_deref()).map(str::trim).filter(|s| !s.is_empty());
@@ -229,6 +244,53 @@ impl ExportRenderer {
             from: self.stats.first_start.unwrap_or(h.exported_at),
             to: self.stats.last_start.unwrap_or(h.exported_at),
         });
+        let layout = match h.format {
+            Format::Html => return self.finish_page(range),
+            Format::Jsonl => formats::jsonl::layout(),
+            Format::Csv => formats::csv::layout(),
+            Format::Markdown => formats::md::layout(&self, range),
+        };
+        self.finish_layout(range, layout)
+    }
+
+    /// Ends a file of another format than HTML: its layout's pieces around the body,
+    /// each hashed for the manifest like the page's parts.
+    fn finish_layout(self, range: TimeRange, layout: Vec<formats::Piece>) -> FinishedExport {
+        use formats::Piece;
+        let format = self.header.format;
+        let empty = manifest::sha256_hex(b"");
+        let mut frame = Sha256::new();
+        let (mut header, mut statistics) = (empty.clone(), empty);
+        for piece in &layout {
+            match piece {
+                Piece::Frame(text) => frame.update(text.as_bytes()),
+                Piece::Header(text) => header = manifest::sha256_hex(text.as_bytes()),
+                Piece::Statistics(text) => statistics = manifest::sha256_hex(text.as_bytes()),
+                Piece::Body => {
+                    for _ in 0..self.stats.conversations {
+                        frame.update(formats::separator(format).as_bytes());
+                    }
+                }
+                Piece::Manifest => {}
+            }
+        }
+        let sections = Sections { header, statistics, frame: manifest::hex(&frame.finalize()) };
+        let (conversations, messages) = (self.stats.conversations, self.stats.messages());
+        let json = formats::manifest_text(format, &self.manifest(range, sections).embedded());
+        let (mut head, mut tail) = (String::new(), String::new());
+        let mut out = &mut head;
+        for piece in layout {
+            match piece {
+                Piece::Frame(text) | Piece::Header(text) | Piece::Statistics(text) => out.push_str(&text),
+                Piece::Manifest => out.push_str(&json),
+                Piece::Body => out = &mut tail,
+            }
+        }
+        FinishedExport { head, tail, conversations, messages }
+    }
+
+    /// Ends the HTML page.
+    fn finish_page(self, range: TimeRange) -> FinishedExport {
         let mut head = String::with_capacity(STYLE.len() + 8192);
         self.push_document_start(&mut head);
         let header_start = head.len();
@@ -284,10 +346,8 @@ impl ExportRenderer {
         time::push_time_element(head, range.from);
         head.push_str(" \u{2013} ");
         time::push_time_element(head, range.to);
-        let span = range.to - range.from;
-        if h.range.is_some() && span.num_seconds() % 86_400 == 0 && span.num_days() > 0 {
-            let days = span.num_days();
-            let _ = write!(head, " <span class=\"note\">(last {days} day{})</span>", if days == 1 { "" } else { "s" });
+        if let Some(note) = self.range_note(range) {
+            let _ = write!(head, " <span class=\"note\">({note})</span>");
         }
         head.push_str("</dd></div>");
         if !h.filters.is_empty() {
@@ -312,15 +372,26 @@ impl ExportRenderer {
             push_html(head, &previous.sha256);
             head.push_str("</code>)</dd></div>");
         }
-        let _ = write!(head, "<div><dt>Generated by</dt><dd>{GENERATOR}</dd></div></dl><p class=\"scope\">");
-        match h.filters.conversations.len() {
-            0 if h.filters.is_empty() => head.push_str("Completed conversations that started in the time range"),
-            0 => head.push_str("Completed conversations that started in the time range, narrowed by the filters above"),
-            n => {
-                let _ = write!(head, "A selection: the {n} conversation{} chosen one by one", if n == 1 { "" } else { "s" });
-            }
-        }
-        head.push_str(", with their contact and assistant messages.</p></header>");
+        let _ = write!(head, "<div><dt>Generated by</dt><dd>{GENERATOR}</dd></div></dl><p class=\"scope\">{}.</p></header>", self.scope());
+    }
+
+    /// `last 30 days`, when the range is a whole number of days back from the export.
+    fn range_note(&self, range: TimeRange) -> Option<String> {
+        let span = range.to - range.from;
+        let days = span.num_days();
+        (self.header.range.is_some() && span.num_seconds() % 86_400 == 0 && days > 0)
+            .then(|| format!("last {days} day{}", if days == 1 { "" } else { "s" }))
+    }
+
+    /// What the export holds, in one sentence (without its full stop).
+    fn scope(&self) -> String {
+        let filters = &self.header.filters;
+        let what = match filters.conversations.len() {
+            0 if filters.is_empty() => "Completed conversations that started in the time range".to_string(),
+            0 => "Completed conversations that started in the time range, narrowed by the filters above".to_string(),
+            n => format!("A selection: the {n} conversation{} chosen one by one", if n == 1 { "" } else { "s" }),
+        };
+        format!("{what}, with their contact and assistant messages")
     }
 
     /// What comes between the statistics and the first conversation: the list's heading,
@@ -391,6 +462,7 @@ impl ExportRenderer {
             range,
             filters,
             previous: h.previous,
+            file_format: h.format,
             redaction: (!h.redaction.is_empty()).then(|| h.redaction.stated()),
             counts: Counts { conversations: self.stats.conversations, messages: self.stats.messages() },
             sections,

@@ -12,7 +12,7 @@
 //! Every string of a conversation is escaped, so no content can contain the markers the
 //! check cuts the file by (`<article class="conv"`, `</article>`, `</header>` …).
 
-use convo_model::{ExportFilters, PreviousExport, StatedRedaction, TimeRange, Timestamp};
+use convo_model::{ExportFilters, Format, PreviousExport, StatedRedaction, TimeRange, Timestamp};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -69,6 +69,9 @@ pub struct Manifest {
     #[serde(default)]
     pub filters: ExportFilters,
     pub previous: Option<PreviousExport>,
+    /// The file's format; absent in a page (HTML).
+    #[serde(default, skip_serializing_if = "Format::is_html")]
+    pub file_format: Format,
     /// What was masked before the file was written; absent when nothing was.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub redaction: Option<StatedRedaction>,
@@ -181,7 +184,69 @@ fn article_id(article: &str) -> String {
 
 /// Reads the manifest of an export file and checks the file against it: `Ok` when every
 /// part is as rendered, else every finding, each naming what changed.
-pub fn verify(html: &str) -> Result<Verified, Vec<Finding>> {
+///
+/// JSON Lines, CSV and Markdown files are told apart by their first bytes and checked
+/// the same way, part by part.
+pub fn verify(text: &str) -> Result<Verified, Vec<Finding>> {
+    match crate::formats::detect(text) {
+        Format::Html => verify_page(text),
+        format => check_cut(text, crate::formats::cut(format, text)?),
+    }
+}
+
+/// Checks a file of another format, cut into its parts, against its manifest.
+pub(crate) fn check_cut(text: &str, cut: crate::formats::Cut) -> Result<Verified, Vec<Finding>> {
+    let bytes = text.as_bytes();
+    let mut findings = Vec::new();
+    let mut cuts = vec![cut.json];
+    let sections = &cut.manifest.sections;
+    let parts = [
+        (cut.header, &sections.header, Finding::HeaderEdited, Finding::HeaderMissing),
+        (cut.statistics, &sections.statistics, Finding::StatisticsEdited, Finding::StatisticsMissing),
+    ];
+    for (span, want, edited, missing) in parts {
+        match span {
+            Some((a, b)) => {
+                if sha256_hex(&bytes[a..b]) != *want {
+                    findings.push(edited);
+                }
+                cuts.push((a, b));
+            }
+            // A format without the part records the hash of nothing.
+            None if *want != sha256_hex(b"") => findings.push(missing),
+            None => {}
+        }
+    }
+    let found: Vec<(String, String)> = cut.conversations.iter().map(|(id, (a, b))| (id.clone(), sha256_hex(&bytes[*a..*b]))).collect();
+    cuts.extend(cut.conversations.iter().map(|(_, span)| *span));
+    compare_conversations(&cut.listed, &found, &mut findings);
+    compare_order(&cut.listed, &found, &mut findings);
+    if cut.manifest.counts.conversations != found.len() as u64 && cut.listed.len() == found.len() {
+        findings.push(Finding::CountsDiffer { manifest: cut.manifest.counts.conversations, file: found.len() as u64 });
+    }
+    if frame_hash(bytes, cuts) != cut.manifest.sections.frame {
+        findings.push(Finding::FrameEdited);
+    }
+    if findings.is_empty() { Ok(Verified { manifest: cut.manifest }) } else { Err(findings) }
+}
+
+/// The SHA-256 of a file without the spans `cuts` (parts hashed on their own).
+fn frame_hash(bytes: &[u8], mut cuts: Vec<(usize, usize)>) -> String {
+    cuts.sort();
+    let mut frame = Sha256::new();
+    let mut from = 0;
+    for (a, b) in cuts {
+        if a >= from {
+            frame.update(&bytes[from..a]);
+            from = b;
+        }
+    }
+    frame.update(&bytes[from..]);
+    hex(&frame.finalize())
+}
+
+/// Checks an HTML export against its manifest.
+fn verify_page(html: &str) -> Result<Verified, Vec<Finding>> {
     let Some((m_start, m_end)) = html.rfind(OPEN).and_then(|at| find_span(html, OPEN, CLOSE, at)) else {
         return Err(vec![Finding::NoManifest]);
     };
@@ -235,17 +300,7 @@ pub fn verify(html: &str) -> Result<Verified, Vec<Finding>> {
     if manifest.counts.conversations != articles.len() as u64 && manifest.conversations.len() == articles.len() {
         findings.push(Finding::CountsDiffer { manifest: manifest.counts.conversations, file: articles.len() as u64 });
     }
-    cuts.sort();
-    let mut frame = Sha256::new();
-    let mut from = 0;
-    for (a, b) in cuts {
-        if a >= from {
-            frame.update(&html.as_bytes()[from..a]);
-            from = b;
-        }
-    }
-    frame.update(&html.as_bytes()[from..]);
-    if hex(&frame.finalize()) != manifest.sections.frame {
+    if frame_hash(html.as_bytes(), cuts) != manifest.sections.frame {
         findings.push(Finding::FrameEdited);
     }
     if findings.is_empty() { Ok(Verified { manifest }) } else { Err(findings) }

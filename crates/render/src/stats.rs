@@ -86,29 +86,8 @@ impl Stats {
             out.push_str("</dd></div>");
         };
         out.push_str("<section class=\"stats\" aria-labelledby=\"stats-h\"><h2 id=\"stats-h\">Summary statistics</h2><dl class=\"cards\">");
-        stat(out, "Conversations", &self.conversations.to_string(), "");
-        stat(
-            out,
-            "Messages",
-            &self.messages().to_string(),
-            &format!("{} by contacts, {} by the assistant", self.user_messages, self.assistant_messages),
-        );
-        let anonymous = if self.anonymous > 0 { format!("and {} anonymous", self.anonymous) } else { String::new() };
-        stat(out, "Contacts", &self.contacts.len().to_string(), &anonymous);
-        stat(
-            out,
-            "Messages per conversation",
-            &Self::ratio_1dp(self.messages(), self.conversations),
-            &format!("average, {} at most", self.max_messages),
-        );
-        if self.durations > 0 {
-            let avg = (self.duration_total_s + self.durations as i64 / 2) / self.durations as i64;
-            stat(out, "Conversation length", &human_duration(avg), &format!("average, {} at longest", human_duration(self.longest_s)));
-        }
-        if let Some((day, n)) = self.busiest_day() {
-            let mut d = String::new();
-            push_date(&mut d, day);
-            stat(out, "Busiest day", &d, &format!("{n} conversation{}", if n == 1 { "" } else { "s" }));
+        for (label, value, note) in self.figures() {
+            stat(out, label, &value, &note);
         }
         out.push_str("</dl>");
         if !self.channels.is_empty() {
@@ -116,6 +95,67 @@ impl Stats {
         }
         self.push_chart(out, range);
         out.push_str("</section>");
+    }
+
+    /// The figures the statistics show, each a label, a value and a note (maybe empty),
+    /// the same in every format.
+    fn figures(&self) -> Vec<(&'static str, String, String)> {
+        let mut figures = vec![
+            ("Conversations", self.conversations.to_string(), String::new()),
+            (
+                "Messages",
+                self.messages().to_string(),
+                format!("{} by contacts, {} by the assistant", self.user_messages, self.assistant_messages),
+            ),
+            (
+                "Contacts",
+                self.contacts.len().to_string(),
+                if self.anonymous > 0 { format!("and {} anonymous", self.anonymous) } else { String::new() },
+            ),
+            (
+                "Messages per conversation",
+                Self::ratio_1dp(self.messages(), self.conversations),
+                format!("average, {} at most", self.max_messages),
+            ),
+        ];
+        if self.durations > 0 {
+            let avg = (self.duration_total_s + self.durations as i64 / 2) / self.durations as i64;
+            figures.push(("Conversation length", human_duration(avg), format!("average, {} at longest", human_duration(self.longest_s))));
+        }
+        if let Some((day, n)) = self.busiest_day() {
+            let mut d = String::new();
+            push_date(&mut d, day);
+            figures.push(("Busiest day", d, format!("{n} conversation{}", if n == 1 { "" } else { "s" })));
+        }
+        figures
+    }
+
+    /// The statistics as Markdown: the figures as a list, the channels as a table.
+    pub fn push_markdown(&self, out: &mut String) {
+        out.push_str("## Summary statistics\n\n");
+        for (label, value, note) in self.figures() {
+            let _ = write!(out, "- **{label}:** {value}");
+            if !note.is_empty() {
+                let _ = write!(out, " ({note})");
+            }
+            out.push('\n');
+        }
+        if !self.channels.is_empty() {
+            out.push_str("\n| Channel | Conversations | Share |\n|---|---:|---:|\n");
+            for (label, n) in self.channel_rows() {
+                out.push_str("| ");
+                crate::escape::markdown::push_md_inline(out, label);
+                let _ = writeln!(out, " | {n} | {} % |", Self::ratio_1dp(n * 100, self.conversations));
+            }
+        }
+        out.push('\n');
+    }
+
+    /// Channels, busiest first, then by name.
+    fn channel_rows(&self) -> Vec<(&String, u64)> {
+        let mut rows: Vec<(&String, u64)> = self.channels.iter().map(|(l, &n)| (l, n)).collect();
+        rows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        rows
     }
 
     fn busiest_day(&self) -> Option<(NaiveDate, u64)> {
@@ -127,8 +167,7 @@ impl Stats {
     }
 
     fn push_channels(&self, out: &mut String) {
-        let mut rows: Vec<(&String, &u64)> = self.channels.iter().collect();
-        rows.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        let rows = self.channel_rows();
         out.push_str("<table class=\"channels\"><caption>Conversations by channel</caption><thead><tr><th scope=\"col\">Channel</th><th scope=\"col\">Conversations</th><th scope=\"col\">Share</th></tr></thead><tbody>");
         for (label, n) in rows {
             out.push_str("<tr><th scope=\"row\">");

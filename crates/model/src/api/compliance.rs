@@ -2,7 +2,7 @@
 //! signing key.
 
 use super::{AssistantRef, AuditAction, CreatedExport};
-use crate::{ExportFilters, TimeRange, Timestamp};
+use crate::{ExportFilters, Format, Redaction, StatedRedaction, TimeRange, Timestamp};
 use serde::{Deserialize, Serialize};
 
 wire_enum! {
@@ -20,6 +20,12 @@ pub struct CreateScheduleRequest {
     pub time_zone: String,
     #[serde(default, skip_serializing_if = "ExportFilters::is_empty")]
     pub filters: ExportFilters,
+    /// What every export of the schedule masks (nothing by default).
+    #[serde(default, skip_serializing_if = "Redaction::is_empty")]
+    pub redact: Redaction,
+    /// The format of every export of the schedule (HTML by default).
+    #[serde(default, skip_serializing_if = "Format::is_html")]
+    pub format: Format,
 }
 
 /// `PATCH /api/schedules/{id}`: pause or resume.
@@ -37,6 +43,11 @@ pub struct ScheduleInfo {
     pub time_zone: String,
     #[serde(default)]
     pub filters: ExportFilters,
+    /// What its exports mask, as their files state it (names counted, never listed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redaction: Option<StatedRedaction>,
+    #[serde(default)]
+    pub format: Format,
     pub paused: bool,
     pub created_at: Timestamp,
     /// When the next period completes and is exported (none while paused).

@@ -2,7 +2,7 @@
 //! export, with filters), the preview, and what a rendering browser reports.
 
 use super::{AssistantRef, ExportStatus, Renderer, Totals};
-use crate::{Days, ExportFilters, PreviousExport, Redaction, StatedRedaction, TimeRange, Timestamp};
+use crate::{Days, ExportFilters, Format, PreviousExport, Redaction, StatedRedaction, TimeRange, Timestamp};
 use serde::{Deserialize, Serialize};
 
 /// Messages rendered of an export, and how many it has.
@@ -17,6 +17,9 @@ pub struct ExportProgress {
 pub struct ExportInfo {
     pub id: String,
     pub filename: String,
+    /// What the file is: `html` (the default), `jsonl`, `csv` or `markdown`.
+    #[serde(default)]
+    pub format: Format,
     pub assistant: AssistantRef,
     pub days: i64,
     pub range: TimeRange,
@@ -181,6 +184,9 @@ pub struct CreateExportRequest {
     /// What to mask in every string of the file (nothing by default).
     #[serde(default, skip_serializing_if = "Redaction::is_empty")]
     pub redact: Redaction,
+    /// The file's format (HTML by default).
+    #[serde(default, skip_serializing_if = "Format::is_html")]
+    pub format: Format,
     /// The web app renders (the default), or the server does.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub render: Option<Renderer>,

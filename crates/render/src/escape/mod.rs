@@ -2,7 +2,11 @@
 //!
 //! Every string that comes from a conversation goes through one of these. Characters
 //! that HTML forbids in text (NUL, other C0/C1 controls, lone noncharacters) become
-//! U+FFFD so that the export stays valid whatever the input.
+//! U+FFFD so that the export stays valid whatever the input. The other formats' escapes
+//! are beside it: [`csv`] and [`markdown`].
+
+pub mod csv;
+pub mod markdown;
 
 use std::fmt;
 
