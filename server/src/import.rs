@@ -64,12 +64,18 @@ pub(crate) fn numbered_lines(path: &Path) -> anyhow::Result<impl Iterator<Item =
     }))
 }
 
+/// Whether a line carries no conversation: blank, or the manifest line that starts a
+/// JSON Lines export (such a file imports back as it is).
+pub(crate) fn carries_nothing(line: &str) -> bool {
+    line.trim().is_empty() || convo_render::is_manifest_line(line)
+}
+
 /// Checks every line; the first bad one is reported with its number and field.
 pub fn check(path: &Path) -> anyhow::Result<u64> {
     let mut n = 0;
     for (no, line) in numbered_lines(path)? {
         let line = line.map_err(|e| anyhow!("{}: line {no}: {e}", path.display()))?;
-        if line.trim().is_empty() {
+        if carries_nothing(&line) {
             continue;
         }
         parse_line(&line).map_err(|e| anyhow!("{}: line {no}: {e}", path.display()))?;
@@ -88,7 +94,7 @@ pub async fn import_file(store: &Store, path: &Path, now: Timestamp, progress: &
     let mut batch_messages = 0;
     for (no, line) in numbered_lines(path)? {
         let line = line.map_err(|e| anyhow!("{}: line {no}: {e}", path.display()))?;
-        if line.trim().is_empty() {
+        if carries_nothing(&line) {
             continue;
         }
         let new = read_line(&line).map_err(|e| anyhow!("{}: line {no}: {e}", path.display()))?;

@@ -140,7 +140,7 @@ impl Ingest {
         let mut writer: Option<Writer> = None;
         for (no, line) in numbered_lines(spool.file.path())? {
             let checked = line.and_then(|line| {
-                if line.trim().is_empty() {
+                if crate::import::carries_nothing(&line) {
                     return Ok(None);
                 }
                 let new = read_line(&line)?;

@@ -124,6 +124,7 @@ async fn export_download_open_delete_and_the_limit_in_the_browser() {
             span: convo_server::catalog::Span::Days(convo_model::Days::try_from(7).unwrap()),
             filters: Default::default(),
             redaction: Default::default(),
+            format: Default::default(),
             renderer: Renderer::Server,
         };
         state.catalog.create(&account, request).await.unwrap();

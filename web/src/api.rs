@@ -2,7 +2,6 @@
 //! an error body into its message. Failed requests that may succeed later are retried
 //! with backoff.
 
-use convo_model::ExportFilters;
 use convo_model::api::{
     AcceptInvite, AccountChange, AccountInfo, AccountList, CreateWebhook, CreatedAccount, CreatedToken, CreatedWebhook, DeliveryList,
     NewAccountRequest, NewTokenRequest, TokenList, WebhookList,
@@ -12,6 +11,7 @@ use convo_model::api::{
     ErrorBody, ExportInfo, ExportList, ExportPreview, LoginRequest, Me, PartReceived, ProgressReport, ScheduleInfo, ScheduleList,
     ScheduleRun, Span, UpdateScheduleRequest,
 };
+use convo_model::{ExportFilters, Format, Redaction};
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -170,7 +170,15 @@ pub async fn preview(assistant: &str, span: Span, filters: &ExportFilters) -> Ap
     json(Request::get(&url)).await
 }
 
-pub async fn create_export(assistant: &str, span: Span, filters: ExportFilters) -> ApiResult<CreatedExport> {
+/// Creates an export of `assistant` over `span`, narrowed by `filters`, in `format`,
+/// masking what `redact` says.
+pub async fn create_export(
+    assistant: &str,
+    span: Span,
+    filters: ExportFilters,
+    format: Format,
+    redact: Redaction,
+) -> ApiResult<CreatedExport> {
     let (days, since_last) = span.to_fields();
     let body = CreateExportRequest {
         assistant_id: assistant.into(),
@@ -178,7 +186,8 @@ pub async fn create_export(assistant: &str, span: Span, filters: ExportFilters) 
         since_last,
         filters,
         conversation_ids: Vec::new(),
-        redact: Default::default(),
+        redact,
+        format,
         render: None,
     };
     post_json(Request::post("/api/exports"), &body).await

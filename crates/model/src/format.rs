@@ -70,9 +70,10 @@ impl std::str::FromStr for Format {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, String> {
-        Format::ALL.into_iter().find(|f| f.as_str() == s).ok_or_else(|| {
-            format!("unknown format `{s}`: expected one of html, jsonl, csv, markdown")
-        })
+        Format::ALL
+            .into_iter()
+            .find(|f| f.as_str() == s)
+            .ok_or_else(|| format!("unknown format `{s}`: expected one of html, jsonl, csv, markdown"))
     }
 }
 

@@ -83,6 +83,17 @@ impl RedactedKind {
         }
     }
 
+    /// How the Export dialog names it.
+    pub fn label(self) -> &'static str {
+        match self {
+            RedactedKind::Emails => "Email addresses",
+            RedactedKind::Phones => "Phone numbers",
+            RedactedKind::Cards => "Card numbers (Luhn-checked)",
+            RedactedKind::Ibans => "IBANs (mod-97-checked)",
+            RedactedKind::Ips => "IP addresses",
+        }
+    }
+
     fn from_name(name: &str) -> Option<RedactedKind> {
         RedactedKind::ALL.into_iter().find(|k| k.as_str() == name)
     }
@@ -104,15 +115,15 @@ impl Redaction {
         }
     }
 
-    fn set(&mut self, kind: RedactedKind) {
-        let flag = match kind {
+    /// Whether the kind is masked, to change it.
+    pub fn kind_mut(&mut self, kind: RedactedKind) -> &mut bool {
+        match kind {
             RedactedKind::Emails => &mut self.emails,
             RedactedKind::Phones => &mut self.phones,
             RedactedKind::Cards => &mut self.cards,
             RedactedKind::Ibans => &mut self.ibans,
             RedactedKind::Ips => &mut self.ips,
-        };
-        *flag = true;
+        }
     }
 
     /// Sets the kinds of a comma-separated list (`emails,phones`); an unknown kind is
@@ -123,7 +134,7 @@ impl Redaction {
                 let known: Vec<_> = RedactedKind::ALL.iter().map(|k| k.as_str()).collect();
                 format!("unknown redaction kind {name:?}: use {}", known.join(", "))
             })?;
-            self.set(kind);
+            *self.kind_mut(kind) = true;
         }
         Ok(self)
     }
@@ -191,7 +202,7 @@ impl StatedRedaction {
     pub fn without_names(&self) -> Redaction {
         let mut r = Redaction { contacts: self.contacts, ..Redaction::default() };
         for kind in RedactedKind::ALL.into_iter().filter(|k| self.kinds.iter().any(|s| s == k.as_str())) {
-            r.set(kind);
+            *r.kind_mut(kind) = true;
         }
         r
     }

@@ -53,8 +53,8 @@ use stats::Stats;
 use std::fmt::Write;
 use std::sync::OnceLock;
 
-pub use header::{ExportHeader, stated_filters};
 pub use formats::jsonl::is_manifest_line;
+pub use header::{ExportHeader, stated_filters};
 pub use markdown::push_markdown;
 
 /// The name and version written into every export's header.

@@ -89,6 +89,27 @@ impl Manifest {
     }
 }
 
+/// What precedes the manifest's JSON in a file of `format`: how a reader that sees the
+/// file pass as bytes finds it (the last such text is the manifest; no conversation's
+/// text can hold it as written).
+pub fn json_opening(format: Format) -> &'static str {
+    match format {
+        Format::Html => OPEN,
+        Format::Jsonl => crate::formats::jsonl::MANIFEST_OPEN,
+        Format::Csv => crate::formats::csv::MANIFEST_ROW_OPEN,
+        Format::Markdown => crate::formats::md::MANIFEST_KEY,
+    }
+}
+
+/// The manifest's JSON as a file of `format` holds it, back to plain JSON (a CSV field
+/// doubles its quotes).
+pub fn unembedded(format: Format, embedded: &[u8]) -> Vec<u8> {
+    match format {
+        Format::Csv => String::from_utf8_lossy(embedded).replace("\"\"", "\"").into_bytes(),
+        Format::Html | Format::Jsonl | Format::Markdown => embedded.to_vec(),
+    }
+}
+
 pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))
 }

@@ -88,6 +88,13 @@ fn key(passphrase: &str, salt: &[u8], iterations: u32) -> Aes256Gcm {
 /// The passphrase file of `file` (an export's bytes): a page that opens it offline.
 pub fn seal(file: &[u8], passphrase: &str, sealing: Sealing) -> Result<String, String> {
     check_passphrase(passphrase)?;
+    // The page opens what it decrypts as a page: JSON Lines, CSV or Markdown would show
+    // as garbage (and a page is the only format that can decrypt itself).
+    if !file.starts_with(b"<!DOCTYPE html>") {
+        return Err(
+            "only an HTML export can be sealed with a passphrase (JSON Lines, CSV and Markdown files cannot open themselves)".into()
+        );
+    }
     let ciphertext = key(passphrase, &sealing.salt, ITERATIONS)
         .encrypt(Nonce::from_slice(&sealing.nonce), file)
         .map_err(|_| "the file is too large to encrypt".to_string())?;
@@ -213,11 +220,12 @@ mod tests {
 
     #[test]
     fn an_altered_ciphertext_or_a_short_passphrase_is_refused() {
-        let page = seal(b"<p>hello</p>", "long enough", SEALING).unwrap();
+        let page = seal(b"<!DOCTYPE html><p>hello</p>", "long enough", SEALING).unwrap();
         let at = page.find(CIPHERTEXT_OPEN).unwrap() + CIPHERTEXT_OPEN.len();
         let mut altered = page.clone().into_bytes();
         altered[at] = if altered[at] == b'A' { b'B' } else { b'A' };
         assert_eq!(open(&altered, "long enough"), Err(OpenError::WrongPassphrase));
         assert!(seal(b"x", "short", SEALING).unwrap_err().contains("at least 8 characters, not 5"));
+        assert!(seal(b"{\"convo_export_manifest\":{}}\n", "long enough", SEALING).unwrap_err().contains("only an HTML export"));
     }
 }

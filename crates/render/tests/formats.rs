@@ -65,7 +65,10 @@ fn a_json_lines_file_holds_each_conversation_in_the_import_format() {
         let original = originals.iter().find(|o| o.id == c.id).unwrap();
         let shown: Vec<_> = original.exported_messages().cloned().collect();
         assert_eq!(c.messages, shown, "{}", c.id);
-        assert_eq!((&c.contact, &c.summary, c.started_at, c.ended_at), (&original.contact, &original.summary, original.started_at, original.ended_at));
+        assert_eq!(
+            (&c.contact, &c.summary, c.started_at, c.ended_at),
+            (&original.contact, &original.summary, original.started_at, original.ended_at)
+        );
     }
     assert_eq!(back.iter().map(|c| c.messages.len() as u64).sum::<u64>(), messages);
 }
@@ -141,10 +144,7 @@ fn an_edited_conversation_is_named_in_every_format() {
         let edited = file.replacen(needle, edit, 1);
         assert_ne!(edited, file);
         let findings = manifest::verify(&edited).unwrap_err();
-        assert!(
-            findings.iter().any(|f| matches!(f, Finding::ConversationEdited { id, .. } if id == "conv-1")),
-            "{format:?}: {findings:?}"
-        );
+        assert!(findings.iter().any(|f| matches!(f, Finding::ConversationEdited { id, .. } if id == "conv-1")), "{format:?}: {findings:?}");
     }
 }
 

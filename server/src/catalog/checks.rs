@@ -13,11 +13,10 @@
 use super::{Catalog, CatalogError, Result};
 use crate::store::ExportRow;
 use convo_model::api::Verification;
-use convo_model::{ExportFilters, PreviousExport, TimeRange, Timestamp};
+use convo_model::{ExportFilters, Format, PreviousExport, TimeRange, Timestamp};
+use convo_render::manifest;
 use serde::Deserialize;
 
-/// The manifest's opening tag, as the renderer writes it.
-const OPEN: &[u8] = b"<script type=\"application/json\" id=\"export-manifest\">";
 /// What follows the fields that name the export (the counts, the sections, the list).
 const AFTER_HEAD: &[u8] = b",\"counts\":";
 /// How much of the manifest is kept: the fields that name the export come first, and
@@ -25,8 +24,12 @@ const AFTER_HEAD: &[u8] = b",\"counts\":";
 const KEPT: usize = 64 << 10;
 
 /// What an upload says it is: the start of its (last) manifest, read as its bytes pass.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct ManifestClaim {
+    /// The file's format: where its manifest is and how it is written.
+    format: Format,
+    /// What precedes the manifest's JSON, as the renderer writes it.
+    open: &'static [u8],
     /// The last bytes seen, for an opening tag split across chunks.
     recent: Vec<u8>,
     /// What followed the last opening tag, up to `KEPT` bytes.
@@ -53,18 +56,24 @@ struct Head {
 }
 
 impl ManifestClaim {
+    /// A claim to read from a file of `export`'s format.
+    pub fn of(export: &ExportRow) -> Self {
+        let format = export.format;
+        ManifestClaim { format, open: manifest::json_opening(format).as_bytes(), recent: Vec::new(), kept: None }
+    }
+
     /// Reads one chunk of the upload, in order.
     pub fn feed(&mut self, chunk: &[u8]) {
         let mut scan = std::mem::take(&mut self.recent);
         scan.extend_from_slice(chunk);
-        if let Some(at) = memchr::memmem::rfind(&scan, OPEN) {
-            let rest = &scan[at + OPEN.len()..];
+        if let Some(at) = memchr::memmem::rfind(&scan, self.open) {
+            let rest = &scan[at + self.open.len()..];
             self.kept = Some(rest[..rest.len().min(KEPT)].to_vec());
         } else if let Some(kept) = &mut self.kept {
             let room = KEPT - kept.len();
             kept.extend_from_slice(&chunk[..chunk.len().min(room)]);
         }
-        let keep_from = scan.len().saturating_sub(OPEN.len() - 1);
+        let keep_from = scan.len().saturating_sub(self.open.len() - 1);
         scan.drain(..keep_from);
         self.recent = scan;
     }
@@ -73,6 +82,7 @@ impl ManifestClaim {
     /// without one is then simply not reproduced), 422 when it names another.
     pub fn check(&self, export: &ExportRow) -> Result<()> {
         let Some(kept) = &self.kept else { return Ok(()) };
+        let kept = &manifest::unembedded(self.format, kept);
         let refuse =
             |why: String| Err(CatalogError::Unprocessable(format!("{why}: the file was made for another export, and nothing was stored")));
         let Some(end) = memchr::memmem::find(kept, AFTER_HEAD) else {

@@ -6,7 +6,7 @@
 use super::{Catalog, CatalogError, Result};
 use crate::store::{AccountRef, AssistantRow, Chosen, Evicted, ExportRow, NewExport, NotCreated, PeriodClaim, Scope};
 use convo_model::api::{ExportPreview, Renderer, SinceLast};
-use convo_model::{Channel, Days, ExportFilters, PreviousExport, Redaction, TimeRange, Timestamp, export_filename};
+use convo_model::{Channel, Days, ExportFilters, Format, PreviousExport, Redaction, TimeRange, Timestamp, export_filename};
 
 /// A new export and what was deleted to make room for it.
 #[derive(Debug, Clone)]
@@ -25,6 +25,8 @@ pub struct ExportRequest {
     pub filters: ExportFilters,
     /// What the file masks (nothing by default).
     pub redaction: Redaction,
+    /// The file's format (the page by default).
+    pub format: Format,
     pub renderer: Renderer,
 }
 
@@ -34,6 +36,7 @@ pub(super) struct Plan {
     pub previous: Option<PreviousExport>,
     pub filters: ExportFilters,
     pub redaction: Redaction,
+    pub format: Format,
 }
 
 /// Whole days a range spans, rounded up (at least 1): what the catalog row says.
@@ -77,14 +80,24 @@ impl Catalog {
         let filters = self.checked_filters(assistant, filters).await?;
         let chosen = self.checked_selection(assistant, &filters).await?;
         let plan = match span {
-            Span::Days(days) => {
-                Plan { range: TimeRange { from: now - days.duration(), to: now }, previous: None, filters, redaction: Redaction::default() }
-            }
+            Span::Days(days) => Plan {
+                range: TimeRange { from: now - days.duration(), to: now },
+                previous: None,
+                filters,
+                redaction: Redaction::default(),
+                format: Format::Html,
+            },
             Span::Chosen => {
                 let from = chosen.iter().map(|c| c.started_at).min().ok_or_else(|| {
                     CatalogError::BadInput("send days (a whole number from 1 to 365), since_last: true, or conversation_ids".into())
                 })?;
-                Plan { range: TimeRange { from, to: now.max(from) }, previous: None, filters, redaction: Redaction::default() }
+                Plan {
+                    range: TimeRange { from, to: now.max(from) },
+                    previous: None,
+                    filters,
+                    redaction: Redaction::default(),
+                    format: Format::Html,
+                }
             }
             Span::SinceLast => {
                 let since = self.since_last(account, assistant, now).await?.ok_or_else(|| {
@@ -99,7 +112,7 @@ impl Catalog {
                         assistant.id, since.days
                     )));
                 }
-                Plan { range: since.range, previous: Some(since.previous), filters, redaction: Redaction::default() }
+                Plan { range: since.range, previous: Some(since.previous), filters, redaction: Redaction::default(), format: Format::Html }
             }
         };
         if let Some(outside) = chosen.iter().find(|c| !plan.range.contains(c.started_at)) {
@@ -149,6 +162,7 @@ impl Catalog {
         let now = self.clock.now();
         let mut plan = self.plan(account, &assistant, request.span, request.filters, now).await?;
         plan.redaction = request.redaction.normalized().map_err(|e| CatalogError::BadInput(format!("redact: {e}")))?;
+        plan.format = request.format;
         // A list of names never leaves the server: such an export is the server's to
         // render (a tab would need the names).
         let renderer = if plan.redaction.names.is_empty() { request.renderer } else { Renderer::Server };
@@ -171,7 +185,7 @@ impl Catalog {
         let now = self.clock.now();
         let totals = self.store.totals(Scope { assistant, range: plan.range, filters: &plan.filters }).await?;
         let id = crate::auth::new_export_id();
-        let filename = export_filename(&assistant.id, now);
+        let filename = export_filename(&assistant.id, now, plan.format);
         let created = self
             .store
             .create_export(NewExport {
@@ -180,6 +194,7 @@ impl Catalog {
                 actor,
                 assistant,
                 filename: &filename,
+                format: plan.format,
                 days: span_days(plan.range),
                 range: plan.range,
                 now,

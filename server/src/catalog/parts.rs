@@ -112,7 +112,7 @@ impl Catalog {
         // recorded is what is stored, whatever any client said. The manifest is read on
         // the way.
         let mut whole = sha2::Sha256::new();
-        let mut claim = ManifestClaim::default();
+        let mut claim = ManifestClaim::of(&export);
         let mut size = 0u64;
         for part in &parts {
             let (_, mut body) = self.files.read(&part.key, None).await?;

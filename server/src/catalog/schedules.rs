@@ -34,7 +34,10 @@ impl Catalog {
             assistant: AssistantRef { id: row.assistant.id.clone(), name: row.assistant.name.clone() },
             every: row.every,
             time_zone: row.time_zone.clone(),
-            filters: row.filters.clone(),
+            // As the files state them: a redacted contact filter is masked here too.
+            filters: convo_render::stated_filters(&row.filters, &row.redaction),
+            redaction: (!row.redaction.is_empty()).then(|| row.redaction.stated()),
+            format: row.format,
             paused: row.paused,
             created_at: row.created_at,
             next_run,
@@ -53,6 +56,7 @@ impl Catalog {
         }
         let id = format!("sch_{}", &crate::auth::new_export_id()[..16]);
         let time_zone = tz.name().to_string();
+        let redaction = request.redact.normalized().map_err(|e| CatalogError::BadInput(format!("redact: {e}")))?;
         let new = NewSchedule {
             id: &id,
             account_id: account.id,
@@ -60,6 +64,8 @@ impl Catalog {
             every: request.every,
             time_zone: &time_zone,
             filters: &filters,
+            redaction: &redaction,
+            format: request.format,
             now: self.clock.now(),
         };
         // The cap is checked in the transaction that inserts, under the account's lock.
@@ -171,7 +177,8 @@ impl Catalog {
             Some((previous, last)) if range.continues(&last) => Some(previous),
             _ => None::<PreviousExport>,
         };
-        let plan = Plan { range, previous, filters: schedule.filters.clone(), redaction: convo_model::Redaction::default() };
+        let plan =
+            Plan { range, previous, filters: schedule.filters.clone(), redaction: schedule.redaction.clone(), format: schedule.format };
         let claim = claim.then_some(PeriodClaim { schedule_id: &schedule.id, period: range });
         let with_claim = claim.is_some();
         let created = match self.create_planned(schedule.account_id, actor, &schedule.assistant, plan, Renderer::Server, claim).await? {

@@ -75,7 +75,7 @@ impl Catalog {
         if declared_len.is_some_and(|len| len > max) {
             return Err(CatalogError::TooLarge(max));
         }
-        let mut claim = ManifestClaim::default();
+        let mut claim = ManifestClaim::of(&export);
         let body = body.inspect_ok(|chunk| claim.feed(chunk));
         let written = self.files.write(id, body, max, Some(expected.0)).await?;
         if let Err(refused) = claim.check(&export) {

@@ -70,6 +70,7 @@ pub async fn export(data: &DataConfig, args: ExportArgs) -> anyhow::Result<()> {
                 span: Span::Days(days),
                 filters: ExportFilters::default(),
                 redaction: convo_model::Redaction::default(),
+                format: convo_model::Format::Html,
                 renderer: Renderer::Server,
             },
         )

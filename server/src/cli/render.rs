@@ -1,9 +1,10 @@
-//! `render`: JSON Lines in, one HTML export out; streaming, with a progress bar for big
-//! inputs, and no output file at all when the input is bad.
+//! `render`: JSON Lines in, one export out (HTML, or `--format jsonl|csv|markdown`);
+//! streaming, with a progress bar for big inputs, and no output file at all when the
+//! input is bad.
 
 use anyhow::{Context, anyhow};
 use clap::Args;
-use convo_model::{Contacts, Redaction, Timestamp};
+use convo_model::{Contacts, Format, Redaction, Timestamp};
 use convo_render::{ExportHeader, ExportRenderer};
 use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Read, Seek, Write};
@@ -32,12 +33,15 @@ pub struct RenderArgs {
     /// Name contacts `Contact 1…N`, the same contact the same number; drop their emails.
     #[arg(long)]
     pseudonyms: bool,
-    /// Where to write the HTML export.
-    #[arg(long, value_name = "FILE.html")]
+    /// The file's format: html (the default), jsonl, csv or markdown.
+    #[arg(long, value_name = "F", default_value = "html")]
+    format: Format,
+    /// Where to write the export.
+    #[arg(long, value_name = "FILE")]
     out: PathBuf,
 }
 
-fn parse_kinds(raw: &str) -> Result<Redaction, String> {
+pub(super) fn parse_kinds(raw: &str) -> Result<Redaction, String> {
     Redaction::default().with_kinds(raw)
 }
 
@@ -77,6 +81,7 @@ pub fn run(args: RenderArgs) -> anyhow::Result<()> {
     let mut header =
         ExportHeader::new(args.assistant_name.clone(), args.assistant_id.clone(), args.exported_at.unwrap_or_else(chrono::Utc::now), None);
     header.redaction = args.redaction()?;
+    header.format = args.format;
     let mut renderer = ExportRenderer::new(header);
     let mut body = String::with_capacity(PAGE_BYTES + (1 << 20));
     let mut reader = BufReader::with_capacity(1 << 20, CountingReader { inner: input, count: 0 });
@@ -91,7 +96,7 @@ pub fn run(args: RenderArgs) -> anyhow::Result<()> {
             break;
         }
         line_no += 1;
-        if line.trim().is_empty() {
+        if crate::import::carries_nothing(&line) {
             continue;
         }
         let conversation = crate::jsonl::parse_line(&line).map_err(|e| anyhow!("{}: line {line_no}: {e}", args.input.display()))?;

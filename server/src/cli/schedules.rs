@@ -7,7 +7,7 @@ use crate::config::DataConfig;
 use anyhow::bail;
 use clap::Subcommand;
 use convo_model::api::{CreateScheduleRequest, Every};
-use convo_model::{Channel, ExportFilters};
+use convo_model::{Channel, ExportFilters, Format, Redaction};
 
 #[derive(Debug, Subcommand)]
 pub enum ScheduleCommand {
@@ -33,6 +33,12 @@ pub enum ScheduleCommand {
         /// Only conversations whose messages contain these words.
         #[arg(long)]
         text: Option<String>,
+        /// The exports' format: html (the default), jsonl, csv or markdown.
+        #[arg(long, value_name = "F", default_value = "html")]
+        format: Format,
+        /// Mask these kinds in every export: emails,phones,cards,ibans,ips.
+        #[arg(long, value_name = "KINDS", value_parser = super::render::parse_kinds)]
+        redact: Option<Redaction>,
     },
     /// List an account's schedules, one a line: id, assistant, every, zone, next run.
     List {
@@ -53,11 +59,18 @@ fn parse_every(raw: &str) -> Result<Every, String> {
 pub async fn schedule(data: &DataConfig, cmd: ScheduleCommand) -> anyhow::Result<()> {
     let state = open(data).await?;
     match cmd {
-        ScheduleCommand::Add { email, assistant, every, time_zone, channels, contact, text } => {
+        ScheduleCommand::Add { email, assistant, every, time_zone, channels, contact, text, format, redact } => {
             let account = account_of(&state, &email).await?;
             let filters =
                 ExportFilters { channels: channels.iter().map(|c| Channel::parse(c)).collect(), contact, text, ..Default::default() };
-            let request = CreateScheduleRequest { assistant_id: assistant.clone(), every, time_zone, filters };
+            let request = CreateScheduleRequest {
+                assistant_id: assistant.clone(),
+                every,
+                time_zone,
+                filters,
+                redact: redact.unwrap_or_default(),
+                format,
+            };
             let row = state.catalog.create_schedule(&account, request).await.map_err(|e| catalog_error(e, &account.email, &assistant))?;
             let info = state.catalog.schedule_info(&row);
             let next = info.next_run.map(|t| t.to_rfc3339()).unwrap_or_default();

@@ -69,7 +69,13 @@ async fn serve_file(state: &AppState, account: &AccountRef, id: &str, how: Readi
             .insert(header::CONTENT_RANGE, HeaderValue::from_str(&content_range).map_err(|e| ApiError::Internal(e.into()))?);
     }
     let h = response.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    // Opened, a file of another format than the page shows as plain text: never run,
+    // never handed to another program.
+    let media_type = match (inline, read.export.format) {
+        (true, format) if !format.is_html() => "text/plain; charset=utf-8",
+        (_, format) => format.media_type(),
+    };
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(media_type));
     h.insert(header::CONTENT_LENGTH, HeaderValue::from(read.range.end - read.range.start));
     h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
     h.insert(header::CONTENT_DISPOSITION, HeaderValue::from_str(&disposition).map_err(|e| ApiError::Internal(e.into()))?);

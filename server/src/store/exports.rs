@@ -8,7 +8,7 @@ use super::audit::{Audit, insert_audit};
 use super::{AssistantRow, Result, Store, StoreError};
 use crate::clock::{from_ms, ms};
 use convo_model::api::{AssistantRef, AuditAction, ExportInfo, ExportProgress, ExportStatus, Renderer, Totals, Verification};
-use convo_model::{ExportFilters, PreviousExport, Redaction, TimeRange, Timestamp};
+use convo_model::{ExportFilters, Format, PreviousExport, Redaction, TimeRange, Timestamp};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -23,6 +23,8 @@ pub struct ExportRow {
     pub assistant_id: String,
     pub assistant_name: String,
     pub filename: String,
+    /// What the file is (the page, JSON Lines, CSV, Markdown).
+    pub format: Format,
     pub days: i64,
     pub range: TimeRange,
     pub created_at: Timestamp,
@@ -62,6 +64,7 @@ impl ExportRow {
             open_url: format!("/api/exports/{}/open", self.id),
             id: self.id.clone(),
             filename: self.filename.clone(),
+            format: self.format,
             assistant: AssistantRef { id: self.assistant_id.clone(), name: self.assistant_name.clone() },
             days: self.days,
             range: self.range,
@@ -104,6 +107,7 @@ pub struct NewExport<'a> {
     pub actor: &'a str,
     pub assistant: &'a AssistantRow,
     pub filename: &'a str,
+    pub format: Format,
     pub days: i64,
     pub range: TimeRange,
     pub now: Timestamp,
@@ -127,7 +131,7 @@ pub enum NotCreated {
 pub(super) const EXPORT_COLUMNS: &str = "e.id, e.account_id, e.assistant_id AS assistant_pk, a.public_id AS assistant_public_id, a.name AS assistant_name, \
      e.filename, e.days, e.range_from, e.range_to, e.created_at, e.expires_at, e.status, e.renderer, e.progress_done, e.progress_total, \
      e.heartbeat_at, e.error, e.size_bytes, e.sha256, e.conversations, e.messages, e.file_key, e.waiting, e.filters_json, e.redaction_json, e.previous_id, \
-     e.previous_sha256, e.held, e.schedule_id, e.file_parts, e.verification, e.verification_note";
+     e.previous_sha256, e.held, e.schedule_id, e.file_parts, e.verification, e.verification_note, e.format";
 
 fn by_id_sql() -> String {
     format!("SELECT {EXPORT_COLUMNS} FROM exports e JOIN assistants a ON a.id = e.assistant_id WHERE e.id = $1")
@@ -162,6 +166,7 @@ pub(super) fn export_row(r: &AnyRow) -> Result<ExportRow> {
         assistant_id: r.try_get("assistant_public_id")?,
         assistant_name: r.try_get("assistant_name")?,
         filename: r.try_get("filename")?,
+        format: parse_enum(r, "format", |s| s.parse().ok())?,
         days: r.try_get("days")?,
         range: TimeRange { from: from_ms(r.try_get("range_from")?), to: from_ms(r.try_get("range_to")?) },
         created_at: from_ms(r.try_get("created_at")?),
@@ -269,8 +274,8 @@ impl Store {
             .map_err(|e| StoreError::Corrupt(e.to_string()))?;
         sqlx::query(
             "INSERT INTO exports (id, account_id, seq, assistant_id, filename, days, range_from, range_to, created_at, expires_at, status, renderer, \
-             progress_done, progress_total, heartbeat_at, conversations, messages, filters_json, previous_id, previous_sha256, schedule_id, redaction_json) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'processing', $11, 0, $12, $9, $13, $12, $14, $15, $16, $17, $18)",
+             progress_done, progress_total, heartbeat_at, conversations, messages, filters_json, previous_id, previous_sha256, schedule_id, redaction_json, format) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'processing', $11, 0, $12, $9, $13, $12, $14, $15, $16, $17, $18, $19)",
         )
         .bind(new.id)
         .bind(new.account_id)
@@ -290,6 +295,7 @@ impl Store {
         .bind(new.previous.map(|p| p.sha256.as_str()))
         .bind(new.claim.map(|c| c.schedule_id))
         .bind(redaction)
+        .bind(new.format.as_str())
         .execute(&mut *tx)
         .await?;
         let how = match new.renderer {

@@ -5,7 +5,7 @@
 use super::{AssistantRow, Result, Store, StoreError};
 use crate::clock::{from_ms, ms};
 use convo_model::api::Every;
-use convo_model::{ExportFilters, TimeRange, Timestamp};
+use convo_model::{ExportFilters, Format, Redaction, TimeRange, Timestamp};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -18,6 +18,10 @@ pub struct ScheduleRow {
     pub every: Every,
     pub time_zone: String,
     pub filters: ExportFilters,
+    /// What each of its exports masks.
+    pub redaction: Redaction,
+    /// The format of each of its exports.
+    pub format: Format,
     pub paused: bool,
     /// Periods that end after this are exported.
     pub active_from: Timestamp,
@@ -33,10 +37,12 @@ pub struct NewSchedule<'a> {
     pub every: Every,
     pub time_zone: &'a str,
     pub filters: &'a ExportFilters,
+    pub redaction: &'a Redaction,
+    pub format: Format,
     pub now: Timestamp,
 }
 
-const COLUMNS: &str = "s.id, s.account_id, s.every, s.time_zone, s.filters_json, s.paused, s.active_from, s.created_at, \
+const COLUMNS: &str = "s.id, s.account_id, s.every, s.time_zone, s.filters_json, s.redaction_json, s.format, s.paused, s.active_from, s.created_at, \
      a.id AS assistant_pk, a.public_id AS assistant_public_id, a.name AS assistant_name, \
      (SELECT MAX(r.period_from) FROM schedule_runs r WHERE r.schedule_id = s.id) AS last_from, \
      (SELECT MAX(r.period_to) FROM schedule_runs r WHERE r.schedule_id = s.id) AS last_to";
@@ -47,6 +53,11 @@ fn schedule_row(r: &AnyRow) -> Result<ScheduleRow> {
         Some(json) => serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(format!("schedules.filters_json: {e}")))?,
         None => ExportFilters::default(),
     };
+    let redaction = match r.try_get::<Option<String>, _>("redaction_json")? {
+        Some(json) => serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(format!("schedules.redaction_json: {e}")))?,
+        None => Redaction::default(),
+    };
+    let format: String = r.try_get("format")?;
     let last_period = match (r.try_get::<Option<i64>, _>("last_from")?, r.try_get::<Option<i64>, _>("last_to")?) {
         (Some(from), Some(to)) => Some(TimeRange { from: from_ms(from), to: from_ms(to) }),
         _ => None,
@@ -62,6 +73,8 @@ fn schedule_row(r: &AnyRow) -> Result<ScheduleRow> {
         every: Every::parse(&every).ok_or_else(|| StoreError::Corrupt(format!("schedules.every = {every:?}")))?,
         time_zone: r.try_get("time_zone")?,
         filters,
+        redaction,
+        format: format.parse().map_err(|_| StoreError::Corrupt(format!("schedules.format = {format:?}")))?,
         paused: r.try_get::<i64, _>("paused")? != 0,
         active_from: from_ms(r.try_get("active_from")?),
         created_at: from_ms(r.try_get("created_at")?),
@@ -77,6 +90,10 @@ impl Store {
             .then(|| serde_json::to_string(new.filters))
             .transpose()
             .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let redaction = (!new.redaction.is_empty())
+            .then(|| serde_json::to_string(new.redaction))
+            .transpose()
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let mut tx = self.pool.begin().await?;
         // The write first: it takes the account's lock (row lock; SQLite's write lock).
         sqlx::query("UPDATE accounts SET export_seq = export_seq WHERE id = $1").bind(new.account_id).execute(&mut *tx).await?;
@@ -86,8 +103,8 @@ impl Store {
             return Ok(false);
         }
         sqlx::query(
-            "INSERT INTO schedules (id, account_id, assistant_id, every, time_zone, filters_json, paused, active_from, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $7)",
+            "INSERT INTO schedules (id, account_id, assistant_id, every, time_zone, filters_json, redaction_json, format, paused, active_from, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $9, $9)",
         )
         .bind(new.id)
         .bind(new.account_id)
@@ -95,6 +112,8 @@ impl Store {
         .bind(new.every.as_str())
         .bind(new.time_zone)
         .bind(filters)
+        .bind(redaction)
+        .bind(new.format.as_str())
         .bind(ms(new.now))
         .execute(&mut *tx)
         .await?;

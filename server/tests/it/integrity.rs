@@ -54,7 +54,7 @@ fn four_parts(file: &str) -> Vec<Vec<u8>> {
 }
 
 /// Waits (bounded) until the export's check is done; returns the export.
-async fn checked(app: &TestApp, client: &reqwest::Client, id: &str) -> Value {
+pub(crate) async fn checked(app: &TestApp, client: &reqwest::Client, id: &str) -> Value {
     for _ in 0..400 {
         let (_, export) = get(client, app, &format!("/api/exports/{id}")).await;
         if export["verification"] != "pending" {
@@ -186,6 +186,7 @@ async fn a_server_render_whose_lease_was_taken_can_neither_fail_nor_finish_the_e
             assistant_id: "sales-bot".into(),
             filters: Default::default(),
             redaction: Default::default(),
+            format: Default::default(),
             renderer: convo_model::api::Renderer::Server,
         };
         let stalled = sibling.catalog.create(&account, request).await.unwrap().export;

@@ -171,7 +171,8 @@ fn ExportRow(export: ExportInfo, exports: RwSignal<Vec<ExportInfo>>) -> impl Int
                 <ConfirmDelete question="Delete permanently?" confirming=confirming on_delete=Callback::new(delete)>
                     <a class="button download" href=e.content_url.clone() download=e.filename.clone() aria-disabled=(!ready).to_string()
                         on:click=download.clone()>"Download"</a>
-                    <DownloadEncrypted export=for_sealing.clone() />
+                    // Only a page can decrypt itself: JSON Lines, CSV and Markdown are not sealed.
+                    {for_sealing.format.is_html().then(|| view! { <DownloadEncrypted export=for_sealing.clone() /> })}
                     <a class="button open" href=e.open_url.clone() target="_blank" rel="noopener noreferrer" aria-disabled=(!ready).to_string()>"Open"</a>
                     <button type="button" class="keep" aria-pressed=held.to_string() on:click=keep.clone()
                         title=keep_help>{if held { "Kept" } else { "Keep" }}</button>

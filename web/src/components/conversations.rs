@@ -8,7 +8,7 @@ use crate::api;
 use crate::format;
 use crate::state::Toasts;
 use convo_model::api::{ExportInfo, Span};
-use convo_model::{Conversation, ExportFilters, MAX_CHOSEN};
+use convo_model::{Conversation, ExportFilters, Format, MAX_CHOSEN, Redaction};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::collections::BTreeSet;
@@ -83,7 +83,7 @@ pub fn ConversationList(assistant: String, on_started: impl Fn(ExportInfo) + Cop
         exporting.set(true);
         spawn_local(async move {
             let filters = ExportFilters { conversations: ids, ..Default::default() };
-            match api::create_export(&assistant, Span::Chosen, filters).await {
+            match api::create_export(&assistant, Span::Chosen, filters, Format::Html, Redaction::default()).await {
                 Ok(created) => {
                     export_error.set(None);
                     chosen.set(BTreeSet::new());

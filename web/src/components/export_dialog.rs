@@ -1,15 +1,17 @@
 //! The Export dialog: one assistant, a range of 1–365 days (quick picks 7, 30, 90, and
 //! "since last export" when there is one to continue; bad input refused next to the
-//! field before anything is sent), optional filters, what the export will include and
-//! what it will delete to make room, and Start Export.
+//! field before anything is sent), optional filters, the file's format and what it
+//! masks, what the export will include and what it will delete to make room, and Start
+//! Export.
 
 use super::filter_fields::FilterFields;
+use super::sharing_fields::SharingFields;
 use crate::api;
 use crate::format;
 use crate::state::Toasts;
 use convo_model::api::Span;
 use convo_model::api::{AssistantRef, ExportInfo, ExportPreview};
-use convo_model::{Days, ExportFilters};
+use convo_model::{Days, ExportFilters, Format, Redaction};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -26,6 +28,8 @@ pub fn ExportDialog(
     let days_text = RwSignal::new("30".to_string());
     let since_last = RwSignal::new(false);
     let filters = RwSignal::new(ExportFilters::default());
+    let format = RwSignal::new(Format::Html);
+    let redaction = RwSignal::new(Redaction::default());
     let days = Memo::new(move |_| Days::parse(&days_text.get()));
     let span = Memo::new(move |_| if since_last.get() { Ok(Span::SinceLast) } else { days.get().map(Span::Days) });
     // What will be included, and what will be deleted to make room: asked again whenever
@@ -56,8 +60,9 @@ pub fn ExportDialog(
         let Ok(s) = span.get_untracked() else { return };
         submitting.set(true);
         let (a, f) = (assistant.get_untracked(), filters.get_untracked());
+        let (format, redact) = (format.get_untracked(), redaction.get_untracked());
         spawn_local(async move {
-            match api::create_export(&a, s, f).await {
+            match api::create_export(&a, s, f, format, redact).await {
                 Ok(created) => {
                     let mut message = format!("Export started: {} will appear in Available Exports.", created.export.filename);
                     for gone in &created.evicted {
@@ -103,6 +108,7 @@ pub fn ExportDialog(
                 <p id="days-help" class="help">"A whole number from 1 to 365: 7 is the last week, 30 the last month, 90 the last quarter."</p>
                 <p id="days-error" class="field-error" role="alert">{move || (!since_last.get()).then(|| days.get().err().map(|e| e.to_string())).flatten()}</p>
                 <FilterFields prefix="export" filters=filters />
+                <SharingFields prefix="export" format=format redaction=redaction />
                 <div class="preview" aria-live="polite">
                     <Transition fallback=|| view! { <p class="help">"Counting…"</p> }>
                         <ErrorBoundary fallback=|errors| view! {

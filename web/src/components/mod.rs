@@ -21,6 +21,7 @@ mod filter_fields;
 mod invite;
 mod login;
 mod schedules;
+mod sharing_fields;
 mod shell;
 
 pub use app::App;

@@ -4,11 +4,12 @@
 
 use super::confirm_delete::ConfirmDelete;
 use super::filter_fields::FilterFields;
+use super::sharing_fields::SharingFields;
 use crate::api;
 use crate::format;
 use crate::state::Toasts;
-use convo_model::ExportFilters;
 use convo_model::api::{AssistantRef, CreateScheduleRequest, Every, ScheduleInfo};
+use convo_model::{ExportFilters, Format, Redaction};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -68,6 +69,8 @@ fn NewSchedule(assistants: Signal<Vec<AssistantRef>>, on_created: impl Fn() + Co
     let every = RwSignal::new(Every::Month);
     let zone = RwSignal::new(browser_time_zone());
     let filters = RwSignal::new(ExportFilters::default());
+    let format = RwSignal::new(Format::Html);
+    let redaction = RwSignal::new(Redaction::default());
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -83,6 +86,8 @@ fn NewSchedule(assistants: Signal<Vec<AssistantRef>>, on_created: impl Fn() + Co
             every: every.get_untracked(),
             time_zone: zone.get_untracked(),
             filters: filters.get_untracked(),
+            redact: redaction.get_untracked(),
+            format: format.get_untracked(),
         };
         busy.set(true);
         spawn_local(async move {
@@ -114,6 +119,7 @@ fn NewSchedule(assistants: Signal<Vec<AssistantRef>>, on_created: impl Fn() + Co
                 prop:value=move || zone.get() on:input=move |ev| zone.set(event_target_value(&ev)) />
             <p class="help">"An IANA time zone, such as Europe/Berlin: periods start at midnight there."</p>
             <FilterFields prefix="schedule" filters=filters />
+            <SharingFields prefix="schedule" format=format redaction=redaction />
             <p id="schedule-error" class="field-error" role="alert">{move || error.get()}</p>
             <button type="submit" class="primary" id="create-schedule" disabled=move || busy.get()>"Create schedule"</button>
         </form>

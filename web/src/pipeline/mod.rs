@@ -101,6 +101,7 @@ pub async fn run(export: ExportInfo, cancel: Cancel, on_progress: impl Fn(i64)) 
 
 async fn render_and_upload(export: ExportInfo, cancel: Cancel, on_progress: impl Fn(i64)) -> Result<Outcome, ApiError> {
     let mut renderer = ExportRenderer::new(ExportHeader::for_export(&export));
+    let format = export.format;
     let mut spent = Spent::default();
     let t = js_sys::Date::now();
     let mut feed = Feed::open(&export.id).await?;
@@ -181,7 +182,7 @@ async fn render_and_upload(export: ExportInfo, cancel: Cancel, on_progress: impl
             all.push(&array);
         }
         let options = web_sys::BlobPropertyBag::new();
-        options.set_type("text/html;charset=utf-8");
+        options.set_type(format.media_type());
         web_sys::Blob::new_with_u8_array_sequence_and_options(&all, &options).ok()
     });
     Ok(Outcome::Uploaded(Box::new(ready), blob))

@@ -13,7 +13,7 @@ use convo_model::Conversation;
 pub const HEADER_ROW: &str =
     "conversation_id,assistant_id,channel,started_at,ended_at,contact_name,contact_email,summary,message,role,at,content\r\n";
 /// The manifest row's start, up to its quoted JSON (twelve fields, like every row).
-const MANIFEST_ROW_OPEN: &str = "convo-export-manifest,,,,,,,,,,,\"";
+pub(crate) const MANIFEST_ROW_OPEN: &str = "convo-export-manifest,,,,,,,,,,,\"";
 const MANIFEST_ROW_CLOSE: &str = "\"\r\n";
 
 pub(crate) fn push_conversation(c: &Conversation, body: &mut String) {

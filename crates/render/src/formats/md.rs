@@ -14,7 +14,7 @@ use std::fmt::Write;
 
 /// How the file starts: the front matter and its title.
 pub const FRONT_OPEN: &str = "---\ntitle: ";
-const MANIFEST_KEY: &str = "\nconvo_export_manifest: ";
+pub(crate) const MANIFEST_KEY: &str = "\nconvo_export_manifest: ";
 const FRONT_CLOSE: &str = "\n---\n\n";
 const STATISTICS_START: &str = "## Summary statistics\n";
 const LIST_START: &str = "## Conversations\n\n";
