@@ -158,3 +158,41 @@ fn an_unknown_redaction_kind_is_named_on_stderr_and_writes_nothing() {
     assert!(stderr.contains("passports") && stderr.contains("ibans"), "{stderr}");
     assert!(files_in(dir.path()).is_empty());
 }
+
+#[test]
+fn render_format_writes_each_format_that_verify_accepts_and_an_edit_it_names() {
+    let dir = tempfile::tempdir().unwrap();
+    for format in ["jsonl", "csv", "markdown"] {
+        let (output, out) = render(dir.path(), Path::new(FIXTURE), &["--format", format, "--exported-at", "2026-11-27T12:00:00Z"]);
+        assert!(output.status.success(), "{format}: {}", String::from_utf8_lossy(&output.stderr));
+        let file = std::fs::read_to_string(&out).unwrap();
+        assert!(!file.starts_with("<!DOCTYPE"), "{format}");
+        let verify = |path: &Path| Command::new(env!("CARGO_BIN_EXE_convo-export")).arg("verify").arg(path).output().unwrap();
+        let checked = verify(&out);
+        assert!(checked.status.success(), "{format}: {}", String::from_utf8_lossy(&checked.stderr));
+        let edited = dir.path().join(format!("edited.{format}"));
+        std::fs::write(&edited, file.replacen("refund?", "refund? (edited)", 1)).unwrap();
+        let checked = verify(&edited);
+        assert!(!checked.status.success(), "{format}: an edit fails verify");
+        let said = format!("{}{}", String::from_utf8_lossy(&checked.stdout), String::from_utf8_lossy(&checked.stderr));
+        assert!(said.contains("conv-1") && said.contains("edited"), "{format}: {said}");
+        std::fs::remove_file(&out).unwrap();
+    }
+    // The JSON Lines export renders again, its manifest line skipped: the same conversations.
+    let (_, jsonl) = render(dir.path(), Path::new(FIXTURE), &["--format", "jsonl", "--exported-at", "2026-11-27T12:00:00Z"]);
+    let again_in = dir.path().join("again.jsonl");
+    std::fs::rename(&jsonl, &again_in).unwrap();
+    let (output, again) = render(dir.path(), &again_in, &["--format", "jsonl", "--exported-at", "2026-11-27T12:00:00Z"]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(std::fs::read(&again).unwrap(), std::fs::read(&again_in).unwrap(), "an export of an export is the same file");
+}
+
+#[test]
+fn an_unknown_format_is_named_on_stderr_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (output, _) = render(dir.path(), Path::new(FIXTURE), &["--format", "pdf"]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("pdf") && stderr.contains("markdown"), "{stderr}");
+    assert!(files_in(dir.path()).is_empty());
+}
