@@ -165,8 +165,14 @@ pub async fn export_stream(id: &str, cursor: Option<&str>) -> ApiResult<web_sys:
     response.body().ok_or_else(|| ApiError::network("the stream had no body"))
 }
 
-pub async fn preview(assistant: &str, span: Span, filters: &ExportFilters) -> ApiResult<ExportPreview> {
-    let url = format!("/api/exports/preview?assistant_id={}&{}{}", encode(assistant), span.to_query(), filters.to_query());
+pub async fn preview(assistant: &str, span: Span, filters: &ExportFilters, redaction: &Redaction) -> ApiResult<ExportPreview> {
+    let url = format!(
+        "/api/exports/preview?assistant_id={}&{}{}{}",
+        encode(assistant),
+        span.to_query(),
+        filters.to_query(),
+        redaction.to_query()
+    );
     json(Request::get(&url)).await
 }
 

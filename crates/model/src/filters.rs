@@ -132,7 +132,7 @@ impl ExportFilters {
 }
 
 /// Percent-encodes everything but RFC 3986's unreserved characters.
-fn push_percent_encoded(out: &mut String, value: &str) {
+pub(crate) fn push_percent_encoded(out: &mut String, value: &str) {
     for b in value.bytes() {
         match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => out.push(b as char),

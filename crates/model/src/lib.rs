@@ -34,7 +34,9 @@ pub use days::{Days, DaysError};
 pub use filename::{export_filename, safe_file_component};
 pub use filters::{ExportFilters, MAX_CHOSEN, MAX_FILTER_CHARS, PreviousExport};
 pub use format::Format;
-pub use redaction::{Contacts, MAX_REDACTED_NAME_CHARS, MAX_REDACTED_NAMES, RedactedKind, Redaction, StatedRedaction};
+pub use redaction::{
+    Contacts, MAX_REDACTED_NAME_CHARS, MAX_REDACTED_NAMES, RedactedKind, Redaction, RedactionPreview, RedactionTally, StatedRedaction,
+};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

@@ -139,6 +139,26 @@ impl Redaction {
         Ok(self)
     }
 
+    /// The redaction as the preview's query parameters, `&redact=emails,ips&redact_names=A;B
+    /// &contacts=pseudonyms` (nothing when it masks nothing): what the server's preview
+    /// reads back.
+    pub fn to_query(&self) -> String {
+        let mut params = String::new();
+        let kinds: Vec<&str> = RedactedKind::ALL.into_iter().filter(|k| self.masks(*k)).map(RedactedKind::as_str).collect();
+        if !kinds.is_empty() {
+            params.push_str("&redact=");
+            params.push_str(&kinds.join(","));
+        }
+        if !self.names.is_empty() {
+            params.push_str("&redact_names=");
+            crate::filters::push_percent_encoded(&mut params, &self.names.join(";"));
+        }
+        if self.contacts == Contacts::Pseudonyms {
+            params.push_str("&contacts=pseudonyms");
+        }
+        params
+    }
+
     /// The same redaction with names trimmed, blank ones dropped and each listed once; an
     /// error a person can act on when there are too many or one is too long.
     pub fn normalized(mut self) -> Result<Redaction, String> {
@@ -186,6 +206,47 @@ impl Redaction {
             contacts: self.contacts,
         }
     }
+}
+
+/// How many masks of each kind a redaction wrote (or, in the preview, would write).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RedactionTally {
+    pub emails: u64,
+    pub phones: u64,
+    pub cards: u64,
+    pub ibans: u64,
+    pub ips: u64,
+    pub names: u64,
+    /// Contacts given a pseudonym.
+    pub contacts: u64,
+}
+
+impl RedactionTally {
+    /// Matches masked, of every kind (pseudonyms are counted apart).
+    pub fn total(&self) -> u64 {
+        self.emails + self.phones + self.cards + self.ibans + self.ips + self.names
+    }
+
+    /// Adds another tally's counts.
+    pub fn add(&mut self, other: RedactionTally) {
+        self.emails += other.emails;
+        self.phones += other.phones;
+        self.cards += other.cards;
+        self.ibans += other.ibans;
+        self.ips += other.ips;
+        self.names += other.names;
+        self.contacts += other.contacts;
+    }
+}
+
+/// What the preview says a redaction would mask.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RedactionPreview {
+    #[serde(flatten)]
+    pub tally: RedactionTally,
+    /// Every conversation of the export was read; else the counts are of the first ones
+    /// (a preview reads a bounded number of messages) and there are at least as many.
+    pub complete: bool,
 }
 
 /// A redaction as the file states it.

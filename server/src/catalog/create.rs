@@ -216,14 +216,24 @@ impl Catalog {
     }
 
     /// What an export would include, which export it would evict, and where a since-last
-    /// export would start.
-    pub async fn preview(&self, account: &AccountRef, assistant_id: &str, span: Span, filters: ExportFilters) -> Result<ExportPreview> {
+    /// export would start; with a redaction, how many matches it would mask.
+    pub async fn preview(
+        &self,
+        account: &AccountRef,
+        assistant_id: &str,
+        span: Span,
+        filters: ExportFilters,
+        redaction: Redaction,
+    ) -> Result<ExportPreview> {
         let assistant = self.assistant(account, assistant_id).await?;
         let now = self.clock.now();
         let plan = self.plan(account, &assistant, span, filters, now).await?;
-        let totals = self.store.totals(Scope { assistant: &assistant, range: plan.range, filters: &plan.filters }).await?;
+        let redaction = redaction.normalized().map_err(|e| CatalogError::BadInput(format!("redact: {e}")))?;
+        let scope = Scope { assistant: &assistant, range: plan.range, filters: &plan.filters };
+        let totals = self.store.totals(scope).await?;
+        let redacted = if redaction.is_empty() { None } else { Some(self.redaction_preview(scope, &redaction).await?) };
         let evicts = self.store.next_eviction(account.id, now, self.settings.max_exports).await?;
         let since_last = self.since_last(account, &assistant, now).await?;
-        Ok(ExportPreview { range: plan.range, totals, evicts, since_last, limits: self.limits() })
+        Ok(ExportPreview { range: plan.range, totals, evicts, since_last, redacted, limits: self.limits() })
     }
 }

@@ -14,6 +14,7 @@ mod create;
 mod download;
 mod holds;
 mod lifecycle;
+mod masking;
 mod pages;
 mod parts;
 pub mod periods;

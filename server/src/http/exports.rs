@@ -15,7 +15,7 @@ use convo_model::api::{
     BrowserReport, CompleteUpload, CreateExportRequest, CreatedExport, ExportInfo, ExportList, ExportPreview, PartReceived, ProgressReport,
     Receipt, Renderer, SigningKey,
 };
-use convo_model::{Days, ExportFilters};
+use convo_model::{Days, ExportFilters, Redaction};
 use serde::Deserialize;
 
 fn export_info(e: ExportRow) -> ExportInfo {
@@ -56,6 +56,12 @@ pub struct PreviewQuery {
     channels: Option<String>,
     contact: Option<String>,
     text: Option<String>,
+    /// Kinds to count masks of: `emails,phones,cards,ibans,ips`.
+    redact: Option<String>,
+    /// Names to count masks of, separated by `;`.
+    redact_names: Option<String>,
+    /// `pseudonyms` counts contacts given one.
+    contacts: Option<convo_model::Contacts>,
 }
 
 /// What the Export dialog says before anything is created: what will be included, and
@@ -68,7 +74,10 @@ pub async fn preview(
     let days = q.days.as_deref().map(Days::parse).transpose().map_err(|e| ApiError::BadRequest(e.to_string()))?;
     let span = span(days, q.since_last.unwrap_or(false))?;
     let filters = ExportFilters::from_query(q.channels.as_deref(), q.contact, q.text);
-    Ok(Json(state.catalog.preview(&account, &q.assistant_id, span, filters).await?))
+    let mut redaction = Redaction::default().with_kinds(q.redact.as_deref().unwrap_or_default()).map_err(ApiError::BadRequest)?;
+    redaction.names = q.redact_names.map(|n| n.split(';').map(str::to_string).collect()).unwrap_or_default();
+    redaction.contacts = q.contacts.unwrap_or_default();
+    Ok(Json(state.catalog.preview(&account, &q.assistant_id, span, filters, redaction).await?))
 }
 
 pub async fn list(State(state): State<AppState>, Authed(account): Authed) -> Result<Json<ExportList>, ApiError> {

@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 on_both_databases!(
     a_redacted_export_keeps_no_planted_value_in_its_file_or_any_answer,
     an_unknown_redaction_kind_is_a_400_that_names_it_and_stores_nothing,
+    the_preview_counts_what_the_file_will_mask,
 );
 
 /// Values that must go, and look-alikes that must stay.
@@ -103,4 +104,33 @@ async fn an_unknown_redaction_kind_is_a_400_that_names_it_and_stores_nothing(db:
     }
     let (_, list) = json_of(alice.get(app.url("/api/exports")).send().await.unwrap()).await;
     assert_eq!(list["exports"].as_array().unwrap().len(), 0, "nothing stored: {list}");
+}
+
+async fn the_preview_counts_what_the_file_will_mask(db: Db) {
+    let app = TestApp::start(db).await;
+    app.seed(0).await;
+    let token = ingest_token(&app, &["support-bot"]).await;
+    let (status, answer) = post(&app, &token, "/api/ingest", jsonl(&[line(&app, "p1"), line(&app, "p2")])).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    let alice = app.login(ALICE).await;
+    let url = "/api/exports/preview?assistant_id=support-bot&days=1&redact=emails,cards,ibans&redact_names=Zoe%20Marsh";
+    let (status, preview) = json_of(alice.get(app.url(url)).send().await.unwrap()).await;
+    assert_eq!(status, StatusCode::OK, "{preview}");
+    let counted = &preview["redacted"];
+    assert_eq!(counted["complete"], true, "{preview}");
+    // Each conversation: the contact's email (its field and its message), one card, one
+    // IBAN (the look-alikes fail their checks), and the name wherever it is written.
+    assert_eq!(
+        (&counted["emails"], &counted["cards"], &counted["ibans"], &counted["phones"]),
+        (&json!(4), &json!(2), &json!(2), &json!(0))
+    );
+    assert!(counted["names"].as_u64().unwrap() >= 6, "{preview}");
+    // Without a redaction, nothing is counted; an unknown kind is named.
+    let (_, plain) = json_of(alice.get(app.url("/api/exports/preview?assistant_id=support-bot&days=1")).send().await.unwrap()).await;
+    assert!(plain.get("redacted").is_none(), "{plain}");
+    let (status, bad) =
+        json_of(alice.get(app.url("/api/exports/preview?assistant_id=support-bot&days=1&redact=emails,passports")).send().await.unwrap())
+            .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(error_of(&bad).contains("passports"), "{bad}");
 }

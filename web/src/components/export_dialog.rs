@@ -35,10 +35,10 @@ pub fn ExportDialog(
     // What will be included, and what will be deleted to make room: asked again whenever
     // the assistant, a valid span or the filters change (nothing is asked for bad days).
     let preview = LocalResource::new(move || {
-        let (a, s, f) = (assistant.get(), span.get(), filters.get());
+        let (a, s, f, r) = (assistant.get(), span.get(), filters.get(), redaction.get());
         async move {
             match s {
-                Ok(s) if !a.is_empty() => api::preview(&a, s, &f).await.map(Some),
+                Ok(s) if !a.is_empty() => api::preview(&a, s, &f, &r).await.map(Some),
                 _ => Ok(None),
             }
         }
@@ -137,6 +137,13 @@ fn PreviewText(preview: ExportPreview) -> impl IntoView {
             "Includes {} ({}) that started from {} to {}.",
             format::plural(p.totals.conversations, "completed conversation"), format::plural(p.totals.messages, "message"),
             format::minute(p.range.from), format::minute(p.range.to))}</p>
+        {p.redacted.map(|r| view! {
+            <p id="export-redacts">{format!(
+                "Redaction would mask {}{}: {} emails, {} phone numbers, {} cards, {} IBANs, {} IP addresses, {} names.",
+                if r.complete { "" } else { "at least " },
+                match r.tally.total() { 1 => "1 match".to_string(), n => format!("{n} matches") },
+                r.tally.emails, r.tally.phones, r.tally.cards, r.tally.ibans, r.tally.ips, r.tally.names)}</p>
+        })}
         {p.evicts.map(|e| view! {
             <p id="export-evicts" class="warning">{format!("You have {} exports: the oldest, {}, will be deleted to make room.", p.limits.max_exports, e.filename)}</p>
         })}

@@ -2,7 +2,7 @@
 //! export, with filters), the preview, and what a rendering browser reports.
 
 use super::{AssistantRef, ExportStatus, Renderer, Totals};
-use crate::{Days, ExportFilters, Format, PreviousExport, Redaction, StatedRedaction, TimeRange, Timestamp};
+use crate::{Days, ExportFilters, Format, PreviousExport, Redaction, RedactionPreview, StatedRedaction, TimeRange, Timestamp};
 use serde::{Deserialize, Serialize};
 
 /// Messages rendered of an export, and how many it has.
@@ -98,6 +98,9 @@ pub struct ExportPreview {
     /// earlier export to continue (the dialog's quick pick).
     #[serde(default)]
     pub since_last: Option<SinceLast>,
+    /// What the redaction asked for would mask (absent when none was asked for).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redacted: Option<RedactionPreview>,
     pub limits: CatalogLimits,
 }
 

@@ -14,32 +14,16 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 
 /// How many masks of each kind a redactor wrote: what the preview tells.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Tally {
-    pub emails: u64,
-    pub phones: u64,
-    pub cards: u64,
-    pub ibans: u64,
-    pub ips: u64,
-    pub names: u64,
-    /// Contacts given a pseudonym.
-    pub contacts: u64,
-}
+pub use convo_model::RedactionTally as Tally;
 
-impl Tally {
-    pub fn total(&self) -> u64 {
-        self.emails + self.phones + self.cards + self.ibans + self.ips + self.names
-    }
-
-    fn count(&mut self, mask: &Mask) {
-        match mask {
-            Mask::Email => self.emails += 1,
-            Mask::Phone => self.phones += 1,
-            Mask::Card(_) => self.cards += 1,
-            Mask::Iban => self.ibans += 1,
-            Mask::Ip => self.ips += 1,
-            Mask::Name | Mask::Pseudonym(_) => self.names += 1,
-        }
+fn count(tally: &mut Tally, mask: &Mask) {
+    match mask {
+        Mask::Email => tally.emails += 1,
+        Mask::Phone => tally.phones += 1,
+        Mask::Card(_) => tally.cards += 1,
+        Mask::Iban => tally.ibans += 1,
+        Mask::Ip => tally.ips += 1,
+        Mask::Name | Mask::Pseudonym(_) => tally.names += 1,
     }
 }
 
@@ -169,7 +153,7 @@ impl Redactor {
             }
             out.push_str(&text[at..start]);
             mask.push(&mut out);
-            self.tally.count(&mask);
+            count(&mut self.tally, &mask);
             at = end;
         }
         out.push_str(&text[at..]);
