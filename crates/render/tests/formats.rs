@@ -187,11 +187,3 @@ fn an_empty_export_verifies_in_every_format() {
     }
     let _ = Role::User;
 }
-
-#[test]
-#[ignore = "prints a sample for a person to read"]
-fn print_samples() {
-    for format in [Format::Markdown, Format::Csv, Format::Jsonl] {
-        println!("{}", render(header(format)).0);
-    }
-}
