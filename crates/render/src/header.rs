@@ -58,6 +58,25 @@ impl ExportHeader {
             format: Format::Html,
         }
     }
+
+    /// `last 30 days`, when the range is a whole number of days back from the export.
+    pub(crate) fn range_note(&self, range: TimeRange) -> Option<String> {
+        let span = range.to - range.from;
+        let days = span.num_days();
+        (self.range.is_some() && span.num_seconds() % 86_400 == 0 && days > 0)
+            .then(|| format!("last {days} day{}", if days == 1 { "" } else { "s" }))
+    }
+
+    /// What the export holds, in one sentence (without its full stop).
+    pub(crate) fn scope(&self) -> String {
+        let filters = &self.filters;
+        let what = match filters.conversations.len() {
+            0 if filters.is_empty() => "Completed conversations that started in the time range".to_string(),
+            0 => "Completed conversations that started in the time range, narrowed by the filters above".to_string(),
+            n => format!("A selection: the {n} conversation{} chosen one by one", if n == 1 { "" } else { "s" }),
+        };
+        format!("{what}, with their contact and assistant messages")
+    }
 }
 
 /// The filters as a file states them (header and manifest): masked like the

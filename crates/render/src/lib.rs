@@ -11,6 +11,9 @@
 //! the `head` (everything before the first conversation) and the `tail`. The file is
 //! `head + body + tail`: a file on the server, Blob parts in the browser.
 //!
+//! This file holds the renderer's protocol (what belongs in an export, the statistics,
+//! the manifest); `page` writes the HTML page and `formats` the other formats.
+//!
 //! The crate does no I/O and depends on no browser or database crate. The same input
 //! and export time give the same bytes on every platform, wasm32 included.
 //!
@@ -39,19 +42,16 @@ mod formats;
 mod header;
 pub mod manifest;
 mod markdown;
+mod page;
 pub mod redact;
 pub mod sealed;
 mod stats;
 mod time;
 
-use convo_model::{Conversation, ConversationStatus, ExportFilters, Format, Role, TimeRange};
-use escape::push_html;
+use convo_model::{Conversation, ConversationStatus, ExportFilters, Format, TimeRange};
 use manifest::{Counts, Manifest, ManifestAssistant, ManifestConversation, Sections};
 use redact::Redactor;
-use sha2::{Digest, Sha256};
 use stats::Stats;
-use std::fmt::Write;
-use std::sync::OnceLock;
 
 pub use formats::jsonl::is_manifest_line;
 pub use header::{ExportHeader, stated_filters};
@@ -59,27 +59,6 @@ pub use markdown::push_markdown;
 
 /// The name and version written into every export's header.
 pub const GENERATOR: &str = concat!("convo-export ", env!("CARGO_PKG_VERSION"));
-
-const STYLE: &str = include_str!("assets/export.css");
-/// Conversations are grouped in blocks that the browser lays out lazily
-/// (`content-visibility: auto`): a few hundred lazy boxes instead of tens of thousands
-/// keep both opening and every search's re-layout fast.
-const BLOCK: u64 = 16;
-const SCRIPT: &str = include_str!("assets/export.js");
-const BLOCK_OPEN: &str = "<div class=\"blk\">";
-
-/// The block markup before conversation `n` (1-based): a block opens every `BLOCK`.
-fn block_before(n: u64) -> &'static str {
-    if n % BLOCK == 1 || BLOCK == 1 { BLOCK_OPEN } else { "" }
-}
-
-/// The markup after conversation `n`'s article: its line end, and the block's close
-/// when it is the block's last.
-fn block_after(n: u64) -> &'static str {
-    if n.is_multiple_of(BLOCK) { "\n</div>\n" } else { "\n" }
-}
-/// What follows the manifest's JSON: the end of its block and of the page.
-const MANIFEST_CLOSE: &str = "</script></body></html>\n";
 
 /// The parts of the file known only at the end.
 #[derive(Debug, Clone)]
@@ -160,72 +139,6 @@ impl ExportRenderer {
         body.push_str(formats::separator(self.header.format));
     }
 
-    /// Appends one conversation as the page's `<article>`, in its block.
-    fn push_article(&mut self, c: &Conversation, n: u64, exported: u64, body: &mut String) {
-        let contact = c.contact.as_ref();
-        let name = contact.and_then(|ct| ct.name.as_deref()).map(str::trim).filter(|s| !s.is_empty());
-        let email = contact.and_then(|ct| ct.email.as_deref()).map(str::trim).filter(|s| !s.is_empty());
-
-        body.push_str(block_before(n));
-        let start = body.len();
-        let _ = write!(body, "<article class=\"conv\" id=\"c{n}\" aria-labelledby=\"c{n}h\"><h2 id=\"c{n}h\"><bdi>");
-        match name.or(email) {
-            Some(who) => push_html(body, who),
-            None => body.push_str("Anonymous contact"),
-        }
-        body.push_str("</bdi> <span class=\"when\">");
-        time::push_date(body, c.started_at.date_naive());
-        body.push_str("</span></h2><dl class=\"meta\">");
-        if let Some(email) = email {
-            body.push_str("<div><dt>Email</dt><dd dir=\"auto\">");
-            push_html(body, email);
-            body.push_str("</dd></div>");
-        }
-        body.push_str("<div><dt>Channel</dt><dd>");
-        push_html(body, c.channel.label());
-        body.push_str("</dd></div><div><dt>Started</dt><dd>");
-        time::push_time_element(body, c.started_at);
-        body.push_str("</dd></div><div><dt>Ended</dt><dd>");
-        match c.ended_at {
-            Some(end) => time::push_time_element(body, end),
-            None => body.push_str("not recorded"),
-        }
-        let _ = write!(body, "</dd></div><div><dt>Messages</dt><dd>{exported}</dd></div><div><dt>ID</dt><dd><code>");
-        let id_start = body.len();
-        push_html(body, &c.id);
-        let id = escape::unescape_html(&body[id_start..]);
-        body.push_str("</code></dd></div></dl>");
-        if let Some(summary) = c.summary.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            body.push_str("<section class=\"summary\"><h3>Summary</h3><p dir=\"auto\">");
-            push_html(body, summary);
-            body.push_str("</p></section>");
-        }
-        if exported == 0 {
-            body.push_str("<p class=\"empty\">No messages.</p>");
-        } else {
-            body.push_str("<ol class=\"msgs\">");
-            for m in c.exported_messages() {
-                let (class, label) = match m.role {
-                    Role::User => ("u", "Contact"),
-                    _ => ("a", "Assistant"),
-                };
-                let _ = write!(body, "<li class=\"m {class}\"><p class=\"mh\"><b>{label}</b> ");
-                time::push_time_element(body, m.at);
-                body.push_str("</p><div class=\"mb\" dir=\"auto\">");
-                if m.role == Role::Assistant {
-                    push_markdown(body, &m.content);
-                } else {
-                    push_html(body, &m.content);
-                }
-                body.push_str("</div></li>");
-            }
-            body.push_str("</ol>");
-        }
-        body.push_str("</article>");
-        self.hashes.push(ManifestConversation { id, sha256: manifest::sha256_hex(&body.as_bytes()[start..]) });
-        body.push_str(block_after(n));
-    }
-
     /// Conversations rendered so far.
     pub fn conversations(&self) -> u64 {
         self.stats.conversations
@@ -251,199 +164,6 @@ impl ExportRenderer {
             Format::Markdown => formats::md::layout(&self, range),
         };
         self.finish_layout(range, layout)
-    }
-
-    /// Ends a file of another format than HTML: its layout's pieces around the body,
-    /// each hashed for the manifest like the page's parts.
-    fn finish_layout(self, range: TimeRange, layout: Vec<formats::Piece>) -> FinishedExport {
-        use formats::Piece;
-        let format = self.header.format;
-        let empty = manifest::sha256_hex(b"");
-        let mut frame = Sha256::new();
-        let (mut header, mut statistics) = (empty.clone(), empty);
-        for piece in &layout {
-            match piece {
-                Piece::Frame(text) => frame.update(text.as_bytes()),
-                Piece::Header(text) => header = manifest::sha256_hex(text.as_bytes()),
-                Piece::Statistics(text) => statistics = manifest::sha256_hex(text.as_bytes()),
-                Piece::Body => {
-                    for _ in 0..self.stats.conversations {
-                        frame.update(formats::separator(format).as_bytes());
-                    }
-                }
-                Piece::Manifest => {}
-            }
-        }
-        let sections = Sections { header, statistics, frame: manifest::hex(&frame.finalize()) };
-        let (conversations, messages) = (self.stats.conversations, self.stats.messages());
-        let json = formats::manifest_text(format, &self.manifest(range, sections).embedded());
-        let (mut head, mut tail) = (String::new(), String::new());
-        let mut out = &mut head;
-        for piece in layout {
-            match piece {
-                Piece::Frame(text) | Piece::Header(text) | Piece::Statistics(text) => out.push_str(&text),
-                Piece::Manifest => out.push_str(&json),
-                Piece::Body => out = &mut tail,
-            }
-        }
-        FinishedExport { head, tail, conversations, messages }
-    }
-
-    /// Ends the HTML page.
-    fn finish_page(self, range: TimeRange) -> FinishedExport {
-        let mut head = String::with_capacity(STYLE.len() + 8192);
-        self.push_document_start(&mut head);
-        let header_start = head.len();
-        self.push_header(&mut head, range);
-        let header_end = head.len();
-        head.push_str("<main>");
-        let stats_start = head.len();
-        self.stats.push_html(&mut head, range);
-        let stats_end = head.len();
-        self.push_list_start(&mut head);
-        let mut tail = self.tail_before_manifest();
-        let sections = Sections {
-            header: manifest::sha256_hex(&head.as_bytes()[header_start..header_end]),
-            statistics: manifest::sha256_hex(&head.as_bytes()[stats_start..stats_end]),
-            frame: self.frame_hash([&head[..header_start], &head[header_end..stats_start], &head[stats_end..]], &tail),
-        };
-        let (conversations, messages) = (self.stats.conversations, self.stats.messages());
-        tail.push_str(&self.manifest(range, sections).embedded());
-        tail.push_str(MANIFEST_CLOSE);
-        FinishedExport { head, tail, conversations, messages }
-    }
-
-    /// The page up to the header: doctype, CSP, title and style.
-    fn push_document_start(&self, head: &mut String) {
-        let h = &self.header;
-        head.push_str("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">");
-        let _ = write!(head, "<meta http-equiv=\"Content-Security-Policy\" content=\"{}\">", content_security_policy());
-        head.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><meta name=\"color-scheme\" content=\"light dark\"><meta name=\"referrer\" content=\"no-referrer\">");
-        let _ = write!(head, "<meta name=\"generator\" content=\"{GENERATOR}\"><title>Conversations of ");
-        push_html(head, &h.assistant_name);
-        head.push_str(" \u{2014} export ");
-        time::push_readable(head, h.exported_at);
-        head.push_str("</title><style>");
-        head.push_str(STYLE);
-        head.push_str("</style></head><body><a class=\"skip\" href=\"#conversations-h\">Skip to conversations</a>");
-    }
-
-    /// The header: what the export is (assistant, times, range, filters, chain).
-    fn push_header(&self, head: &mut String, range: TimeRange) {
-        let h = &self.header;
-        head.push_str(manifest::HEADER_START);
-        head.push_str("<p class=\"kicker\">Conversation export</p><h1><bdi>");
-        push_html(head, &h.assistant_name);
-        head.push_str("</bdi></h1><dl class=\"facts\">");
-        if let Some(id) = &h.assistant_id {
-            head.push_str("<div><dt>Assistant ID</dt><dd><code>");
-            push_html(head, id);
-            head.push_str("</code></dd></div>");
-        }
-        head.push_str("<div><dt>Exported</dt><dd>");
-        time::push_time_element(head, h.exported_at);
-        head.push_str("</dd></div><div><dt>Time range</dt><dd>");
-        time::push_time_element(head, range.from);
-        head.push_str(" \u{2013} ");
-        time::push_time_element(head, range.to);
-        if let Some(note) = self.range_note(range) {
-            let _ = write!(head, " <span class=\"note\">({note})</span>");
-        }
-        head.push_str("</dd></div>");
-        if !h.filters.is_empty() {
-            head.push_str("<div><dt>Filters</dt><dd dir=\"auto\">");
-            push_html(head, &self.filters().describe());
-            head.push_str("</dd></div>");
-        }
-        if !h.redaction.is_empty() {
-            head.push_str("<div><dt>Redacted</dt><dd>");
-            push_html(head, &h.redaction.describe());
-            head.push_str("</dd></div>");
-        }
-        if let Some(id) = &h.export_id {
-            head.push_str("<div><dt>Export ID</dt><dd><code>");
-            push_html(head, id);
-            head.push_str("</code></dd></div>");
-        }
-        if let Some(previous) = &h.previous {
-            head.push_str("<div><dt>Continues</dt><dd>export <code>");
-            push_html(head, &previous.id);
-            head.push_str("</code> (SHA-256 <code class=\"hash\">");
-            push_html(head, &previous.sha256);
-            head.push_str("</code>)</dd></div>");
-        }
-        let _ = write!(head, "<div><dt>Generated by</dt><dd>{GENERATOR}</dd></div></dl><p class=\"scope\">{}.</p></header>", self.scope());
-    }
-
-    /// `last 30 days`, when the range is a whole number of days back from the export.
-    fn range_note(&self, range: TimeRange) -> Option<String> {
-        let span = range.to - range.from;
-        let days = span.num_days();
-        (self.header.range.is_some() && span.num_seconds() % 86_400 == 0 && days > 0)
-            .then(|| format!("last {days} day{}", if days == 1 { "" } else { "s" }))
-    }
-
-    /// What the export holds, in one sentence (without its full stop).
-    fn scope(&self) -> String {
-        let filters = &self.header.filters;
-        let what = match filters.conversations.len() {
-            0 if filters.is_empty() => "Completed conversations that started in the time range".to_string(),
-            0 => "Completed conversations that started in the time range, narrowed by the filters above".to_string(),
-            n => format!("A selection: the {n} conversation{} chosen one by one", if n == 1 { "" } else { "s" }),
-        };
-        format!("{what}, with their contact and assistant messages")
-    }
-
-    /// What comes between the statistics and the first conversation: the list's heading,
-    /// the search form, and the list's start.
-    fn push_list_start(&self, head: &mut String) {
-        head.push_str("<section class=\"list\" aria-labelledby=\"conversations-h\"><h2 id=\"conversations-h\">Conversations</h2>");
-        head.push_str("<form id=\"search\" class=\"search\" role=\"search\" hidden><label for=\"q\">Search conversations</label><input id=\"q\" type=\"search\" autocomplete=\"off\" spellcheck=\"false\" placeholder=\"Names, words, emails\u{2026}\"><p id=\"search-status\" role=\"status\" aria-live=\"polite\"></p></form>");
-        if self.stats.conversations == 0 {
-            head.push_str("<p class=\"empty\">No completed conversations started in this time range.</p>");
-        }
-        head.push_str(manifest::LIST_START);
-        head.push('\n');
-    }
-
-    /// The page after the last conversation, up to the manifest's JSON: the list's end,
-    /// the footer, the script, the manifest's opening tag.
-    fn tail_before_manifest(&self) -> String {
-        let mut tail = String::with_capacity(SCRIPT.len() + 256);
-        if !self.stats.conversations.is_multiple_of(BLOCK) {
-            tail.push_str("</div>");
-        }
-        tail.push_str("</div>");
-        tail.push_str(manifest::LIST_END);
-        tail.push_str("<footer class=\"foot\"><p>Times are in UTC. ");
-        let _ = write!(
-            tail,
-            "{} conversation{}, {} messages. Generated by {GENERATOR}.</p></footer><script>",
-            self.stats.conversations,
-            if self.stats.conversations == 1 { "" } else { "s" },
-            self.stats.messages()
-        );
-        tail.push_str(SCRIPT);
-        tail.push_str("</script>");
-        tail.push_str(manifest::OPEN);
-
-        tail
-    }
-
-    /// The frame's SHA-256: everything but the header, the statistics, the conversations
-    /// and the manifest's JSON, in file order (the body's part is only its block markup).
-    fn frame_hash(&self, head_parts: [&str; 3], tail: &str) -> String {
-        let mut frame = Sha256::new();
-        for part in head_parts {
-            frame.update(part.as_bytes());
-        }
-        for n in 1..=self.stats.conversations {
-            frame.update(block_before(n).as_bytes());
-            frame.update(block_after(n).as_bytes());
-        }
-        frame.update(tail.as_bytes());
-        frame.update(MANIFEST_CLOSE.as_bytes());
-        manifest::hex(&frame.finalize())
     }
 
     fn filters(&self) -> ExportFilters {
@@ -481,23 +201,4 @@ pub fn render_to_string(header: ExportHeader, conversations: &[Conversation]) ->
     html.push_str(&body);
     html.push_str(&parts.tail);
     html
-}
-
-/// The CSP source expression (`sha256-…`) of an inline block.
-fn csp_hash(asset: &str) -> String {
-    use base64::Engine;
-    let digest = Sha256::digest(asset.as_bytes());
-    format!("sha256-{}", base64::engine::general_purpose::STANDARD.encode(digest))
-}
-
-/// The export's CSP, hashed once per process: it allows exactly our style and script.
-fn content_security_policy() -> &'static str {
-    static CSP: OnceLock<String> = OnceLock::new();
-    CSP.get_or_init(|| {
-        format!(
-            "default-src 'none'; style-src '{}'; script-src '{}'; img-src data:; base-uri 'none'; form-action 'none'",
-            csp_hash(STYLE),
-            csp_hash(SCRIPT)
-        )
-    })
 }

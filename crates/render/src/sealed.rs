@@ -14,7 +14,8 @@
 //! so and shows nothing. The passphrase lives only in the field: it is never stored,
 //! never put in the URL, and the form cannot be submitted anywhere (`form-action 'none'`).
 
-use crate::{GENERATOR, SCRIPT, STYLE, csp_hash};
+use crate::GENERATOR;
+use crate::page::{SCRIPT, STYLE, csp_hash};
 use aes_gcm::aead::{Aead, KeyInit};
 use aes_gcm::{Aes256Gcm, Nonce};
 use base64::Engine;

@@ -9,8 +9,11 @@ pub(crate) mod csv;
 pub(crate) mod jsonl;
 pub(crate) mod md;
 
-use crate::manifest::{Finding, Manifest, ManifestConversation};
+use crate::manifest::{Finding, Manifest, ManifestConversation, Sections};
+use crate::{ExportRenderer, FinishedExport};
 use convo_model::Format;
+use convo_model::TimeRange;
+use sha2::Digest;
 
 /// One part of a file's layout, in file order.
 pub(crate) enum Piece {
@@ -87,4 +90,41 @@ pub(crate) fn cut(format: Format, text: &str) -> Result<Cut, Vec<Finding>> {
 /// Reads a manifest's JSON, or names why not.
 pub(crate) fn read_manifest(json: &str) -> Result<Manifest, Vec<Finding>> {
     serde_json::from_str(json).map_err(|e| vec![Finding::UnreadableManifest(e.to_string())])
+}
+
+impl ExportRenderer {
+    /// Ends a file of another format than HTML: its layout's pieces around the body,
+    /// each hashed for the manifest like the page's parts.
+    pub(crate) fn finish_layout(self, range: TimeRange, layout: Vec<Piece>) -> FinishedExport {
+        let format = self.header.format;
+        let empty = crate::manifest::sha256_hex(b"");
+        let mut frame = sha2::Sha256::new();
+        let (mut header, mut statistics) = (empty.clone(), empty);
+        for piece in &layout {
+            match piece {
+                Piece::Frame(text) => frame.update(text.as_bytes()),
+                Piece::Header(text) => header = crate::manifest::sha256_hex(text.as_bytes()),
+                Piece::Statistics(text) => statistics = crate::manifest::sha256_hex(text.as_bytes()),
+                Piece::Body => {
+                    for _ in 0..self.stats.conversations {
+                        frame.update(separator(format).as_bytes());
+                    }
+                }
+                Piece::Manifest => {}
+            }
+        }
+        let sections = Sections { header, statistics, frame: crate::manifest::hex(&frame.finalize()) };
+        let (conversations, messages) = (self.stats.conversations, self.stats.messages());
+        let json = manifest_text(format, &self.manifest(range, sections).embedded());
+        let (mut head, mut tail) = (String::new(), String::new());
+        let mut out = &mut head;
+        for piece in layout {
+            match piece {
+                Piece::Frame(text) | Piece::Header(text) | Piece::Statistics(text) => out.push_str(&text),
+                Piece::Manifest => out.push_str(&json),
+                Piece::Body => out = &mut tail,
+            }
+        }
+        FinishedExport { head, tail, conversations, messages }
+    }
 }
