@@ -28,8 +28,6 @@ const KEPT: usize = 64 << 10;
 pub struct ManifestClaim {
     /// The file's format: where its manifest is and how it is written.
     format: Format,
-    /// What precedes the manifest's JSON, as the renderer writes it.
-    open: &'static [u8],
     /// The last bytes seen, for an opening tag split across chunks.
     recent: Vec<u8>,
     /// What followed the last opening tag, up to `KEPT` bytes.
@@ -58,22 +56,23 @@ struct Head {
 impl ManifestClaim {
     /// A claim to read from a file of `export`'s format.
     pub fn of(export: &ExportRow) -> Self {
-        let format = export.format;
-        ManifestClaim { format, open: manifest::json_opening(format).as_bytes(), recent: Vec::new(), kept: None }
+        ManifestClaim { format: export.format, recent: Vec::new(), kept: None }
     }
 
     /// Reads one chunk of the upload, in order.
     pub fn feed(&mut self, chunk: &[u8]) {
+        // What precedes the manifest's JSON, as the renderer writes it.
+        let open = manifest::json_opening(self.format).as_bytes();
         let mut scan = std::mem::take(&mut self.recent);
         scan.extend_from_slice(chunk);
-        if let Some(at) = memchr::memmem::rfind(&scan, self.open) {
-            let rest = &scan[at + self.open.len()..];
+        if let Some(at) = memchr::memmem::rfind(&scan, open) {
+            let rest = &scan[at + open.len()..];
             self.kept = Some(rest[..rest.len().min(KEPT)].to_vec());
         } else if let Some(kept) = &mut self.kept {
             let room = KEPT - kept.len();
             kept.extend_from_slice(&chunk[..chunk.len().min(room)]);
         }
-        let keep_from = scan.len().saturating_sub(self.open.len() - 1);
+        let keep_from = scan.len().saturating_sub(open.len() - 1);
         scan.drain(..keep_from);
         self.recent = scan;
     }
