@@ -6,9 +6,7 @@
 //! picks the export sizes in messages.
 
 use convo_e2e::{Browser, BrowserOptions, file_url};
-use convo_render::{ExportHeader, ExportRenderer};
 use fantoccini::wd::TimeoutConfiguration;
-use std::io::Write;
 use std::time::{Duration, Instant};
 use tempfile::TempDir;
 
@@ -53,34 +51,9 @@ const queries = ["refund", "customs fees", "zzzz no match", "zzzz no match!", "a
 "#;
 
 fn write_export(dir: &TempDir, messages: usize) -> (std::path::PathBuf, u64) {
-    let spec = convo_demo::Spec {
-        assistant_id: "bench-bot".into(),
-        conversations: messages / 20,
-        messages_per_conversation: 20,
-        end: "2026-11-27T00:00:00Z".parse().unwrap(),
-        span_days: 365,
-        seed: 9,
-    };
-    let mut renderer = ExportRenderer::new(ExportHeader::new("Bench Bot", Some("bench-bot".into()), spec.end, None));
-    let body_path = dir.path().join("body.html");
-    let mut body_file = std::io::BufWriter::new(std::fs::File::create(&body_path).unwrap());
-    let mut body = String::new();
-    let all: Vec<_> = convo_demo::conversations(&spec).collect();
-    for page in all.chunks(500) {
-        renderer.push_page(page, &mut body);
-        body_file.write_all(body.as_bytes()).unwrap();
-        body.clear();
-    }
-    body_file.flush().unwrap();
-    drop(body_file);
-    let parts = renderer.finish();
     let path = dir.path().join(format!("export-{messages}.html"));
-    let mut out = std::fs::File::create(&path).unwrap();
-    out.write_all(parts.head.as_bytes()).unwrap();
-    std::io::copy(&mut std::fs::File::open(&body_path).unwrap(), &mut out).unwrap();
-    out.write_all(parts.tail.as_bytes()).unwrap();
-    std::fs::remove_file(body_path).unwrap();
-    (path.clone(), std::fs::metadata(path).unwrap().len())
+    let bytes = convo_e2e::write_demo_export(&path, messages, 9).unwrap();
+    (path, bytes)
 }
 
 /// The same export as peers build it: no lazy layout, a search that walks the DOM.

@@ -121,6 +121,42 @@ pub fn free_port() -> anyhow::Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
+/// Writes an export of `messages` demo messages (conversations of 20) to `path` as the
+/// server does, the body streamed through a scratch file; answers its size in bytes.
+pub fn write_demo_export(path: &Path, messages: usize, seed: u64) -> anyhow::Result<u64> {
+    use convo_render::{ExportHeader, ExportRenderer};
+    use std::io::Write;
+    let spec = convo_demo::Spec {
+        assistant_id: "bench-bot".into(),
+        conversations: messages / 20,
+        messages_per_conversation: 20,
+        end: "2026-11-27T00:00:00Z".parse()?,
+        span_days: 365,
+        seed,
+    };
+    let mut renderer = ExportRenderer::new(ExportHeader::new("Bench Bot", Some("bench-bot".into()), spec.end, None));
+    let mut body_file = tempfile::tempfile()?;
+    {
+        let mut writer = std::io::BufWriter::new(&mut body_file);
+        let mut body = String::new();
+        let all: Vec<_> = convo_demo::conversations(&spec).collect();
+        for page in all.chunks(500) {
+            renderer.push_page(page, &mut body);
+            writer.write_all(body.as_bytes())?;
+            body.clear();
+        }
+        writer.flush()?;
+    }
+    let parts = renderer.finish();
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
+    out.write_all(parts.head.as_bytes())?;
+    std::io::Seek::rewind(&mut body_file)?;
+    std::io::copy(&mut body_file, &mut out)?;
+    out.write_all(parts.tail.as_bytes())?;
+    out.flush()?;
+    Ok(std::fs::metadata(path)?.len())
+}
+
 /// A `file://` URL for a local path.
 pub fn file_url(path: &Path) -> String {
     format!("file://{}", path.canonicalize().expect("path exists").display())

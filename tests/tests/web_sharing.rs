@@ -1,7 +1,9 @@
 //! Sharing from the app in headless Chromium: a conversation opens to its thread, the
 //! list is searched by the words of its messages, the conversations ticked there are
 //! exported, and only they, by **Export selected** (rendered by this tab and verified),
-//! and **Download encrypted…** saves a passphrase file of it that opens offline.
+//! and **Download encrypted…** saves a passphrase file of it that opens offline; an
+//! export redacted in the Export dialog is rendered by the tab byte for byte as the
+//! server renders it, with no planted value left.
 
 mod common;
 
@@ -101,5 +103,94 @@ async fn conversations_chosen_in_the_searched_list_are_exported_and_only_they() 
     c.find(Locator::Css("#passphrase")).await.unwrap().send_keys("short and long enough").await.unwrap();
     click(c, "#open").await;
     wait_for(c, &format!("document.querySelectorAll('article.conv').length == {picked}"), 20).await;
+    browser.close().await.unwrap();
+}
+
+/// Values of every kind, planted in messages, a summary and a contact, with look-alikes
+/// that must stay (a number failing Luhn, an IBAN failing mod-97, a version number).
+const PLANTED: [&str; 6] =
+    ["ana.souza@example.org", "+49 30 1234 5678", "4111 1111 1111 1111", "DE89 3704 0044 0532 0130 00", "192.168.10.20", "2001:db8::7"];
+const LOOK_ALIKES: [&str; 3] = ["4111 1111 1111 1112", "DE89 3704 0044 0532 0130 01", "v1.2.3"];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redacted_export_rendered_by_the_tab_is_the_servers_render_byte_for_byte() {
+    let app = start_server().await;
+    let now = chrono::Utc::now();
+    let at = |minutes: i64| (now - chrono::Duration::minutes(minutes)).to_rfc3339();
+    let text = format!(
+        "Write to {} or call {}; card {}, IBAN {}, from {} and {}.",
+        PLANTED[0], PLANTED[1], PLANTED[2], PLANTED[3], PLANTED[4], PLANTED[5]
+    );
+    let decoys = format!("Order {} and {} are fine, app {}.", LOOK_ALIKES[0], LOOK_ALIKES[1], LOOK_ALIKES[2]);
+    let lines: String = (0..3)
+        .map(|i| {
+            serde_json::json!({
+                "id": format!("planted-{i}"), "assistant_id": "support-bot", "channel": "Gmail",
+                "contact": {"name": "Ana Souza", "email": PLANTED[0]},
+                "started_at": at(60 + i), "ended_at": at(30 + i), "status": "completed",
+                "summary": format!("Asked about {}", PLANTED[2]),
+                "messages": [
+                    {"role": "user", "content": text, "at": at(59 + i)},
+                    {"role": "assistant", "content": decoys, "at": at(58 + i)},
+                ],
+            })
+            .to_string()
+                + "\n"
+        })
+        .collect();
+    let path = app.dir.path().join("planted.jsonl");
+    std::fs::write(&path, lines).unwrap();
+    convo_server::import::import_file(&app.state.store, &path, now, &indicatif::ProgressBar::hidden()).await.unwrap();
+
+    let browser = Browser::start(BrowserOptions::default()).await.unwrap();
+    let c = &browser.client;
+    log_in(c, &app.base, "demo@example.com", "demo-password").await;
+    click(c, "#export-button").await;
+    wait_for(c, "document.getElementById('export-includes')", 20).await;
+    click(c, "details.redaction summary").await;
+    for id in ["emails", "phones", "cards", "ibans", "ips"] {
+        click(c, &format!("#export-redact-{id}")).await;
+    }
+    click(c, "#export-pseudonyms").await;
+    wait_for(c, "(document.getElementById('export-redacts') || {textContent: ''}).textContent.includes('would mask')", 20).await;
+    axe(c, "the Export dialog with redaction").await;
+    click(c, "#start-export").await;
+    wait_for(c, "document.querySelector('.export-row .verified')", 60).await;
+
+    let exports = app.state.store.list_exports(1, chrono::Utc::now()).await.unwrap();
+    let export = &exports[0];
+    assert_eq!((export.renderer, export.verification), (Renderer::Browser, Some(Verification::Verified)), "rendered by the tab");
+    assert!(export.redaction.masks(convo_model::RedactedKind::Cards) && export.redaction.contacts == convo_model::Contacts::Pseudonyms);
+    let uploaded = app.file_of(&export.id).await.unwrap();
+
+    // The server's render of the same export, from the pages it serves, with the crate.
+    let header =
+        convo_render::ExportHeader { redaction: export.redaction.clone(), ..convo_render::ExportHeader::for_export(&export.info()) };
+    let mut renderer = convo_render::ExportRenderer::new(header);
+    let (mut body, mut cursor) = (String::new(), None);
+    loop {
+        let page = app.state.catalog.pages_of(export, cursor).await.unwrap();
+        let conversations: Vec<_> = page.conversations.into_iter().map(|c| convo_server::store::parse_stored(c).unwrap()).collect();
+        renderer.push_page(&conversations, &mut body);
+        match page.next {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+    let parts = renderer.finish();
+    let servers = [parts.head.as_bytes(), body.as_bytes(), parts.tail.as_bytes()].concat();
+    assert!(uploaded == servers, "the tab's file ({} bytes) is the server's render ({} bytes)", uploaded.len(), servers.len());
+
+    let file = String::from_utf8(uploaded).unwrap();
+    assert!(file.contains("planted-0"), "the planted conversations are in the export");
+    for value in PLANTED.iter().chain(&["Ana Souza"]) {
+        assert!(!file.contains(value), "{value} survived redaction");
+    }
+    for value in LOOK_ALIKES {
+        assert!(file.contains(value), "the look-alike {value} was masked");
+    }
+    for mask in ["[email]", "[phone]", "[card ••1111]", "[iban]", "[ip]", "Contact 1"] {
+        assert!(file.contains(mask), "{mask} is in the file");
+    }
     browser.close().await.unwrap();
 }

@@ -62,7 +62,7 @@ pub fn emails(t: &[u8], out: &mut Vec<Span>) {
     let local = |b: u8| b.is_ascii_alphanumeric() || b"._%+-'".contains(&b);
     let domain = |b: u8| b.is_ascii_alphanumeric() || b == b'.' || b == b'-';
     let mut from = 0;
-    while let Some(at) = t[from..].iter().position(|b| *b == b'@').map(|p| p + from) {
+    while let Some(at) = memchr::memchr(b'@', &t[from..]).map(|p| p + from) {
         from = at + 1;
         let mut start = at;
         while start > 0 && local(t[start - 1]) {
@@ -142,6 +142,12 @@ fn number_starts(t: &[u8]) -> impl Iterator<Item = usize> + '_ {
     (0..t.len()).filter(move |&i| t[i].is_ascii_digit() && (i == 0 || !(word(t[i - 1]) || t[i - 1] == b'.' || t[i - 1] == b',')))
 }
 
+/// The fewest digits a card, an IBAN (its check digits) and a phone number have: a text
+/// with fewer is not scanned for them.
+pub const CARD_DIGITS: usize = 13;
+pub const IBAN_DIGITS: usize = 2;
+pub const PHONE_DIGITS: usize = 7;
+
 /// 13 to 19 digits, alone or in groups split by single spaces or hyphens, whose Luhn
 /// check holds.
 pub fn cards(t: &[u8], out: &mut Vec<Span>) {
@@ -152,7 +158,7 @@ pub fn cards(t: &[u8], out: &mut Vec<Span>) {
         }
         let (groups, end) = digit_groups(t, start, b" -", false);
         let n: usize = groups.iter().sum();
-        if !(13..=19).contains(&n)
+        if !(CARD_DIGITS..=19).contains(&n)
             || !bounded(t, start, end)
             || t.get(end).is_some_and(|b| *b == b'.' && t.get(end + 1).is_some_and(u8::is_ascii_digit))
         {
@@ -174,11 +180,12 @@ pub fn cards(t: &[u8], out: &mut Vec<Span>) {
 pub fn ibans(t: &[u8], out: &mut Vec<Span>) {
     let mut i = 0;
     while i + 4 <= t.len() {
-        let starts = (i == 0 || !word(t[i - 1]))
+        // The rarest test first: two digits after two letters.
+        let starts = t[i + 2].is_ascii_digit()
+            && t[i + 3].is_ascii_digit()
             && t[i].is_ascii_alphabetic()
             && t[i + 1].is_ascii_alphabetic()
-            && t[i + 2].is_ascii_digit()
-            && t[i + 3].is_ascii_digit();
+            && (i == 0 || !word(t[i - 1]));
         if !starts {
             i += 1;
             continue;
@@ -236,7 +243,13 @@ pub fn ips(t: &[u8], out: &mut Vec<Span>) {
     let mut i = 0;
     while i < t.len() {
         let fresh = i == 0 || !(word(t[i - 1]) || t[i - 1] == b'.' || t[i - 1] == b':');
-        if fresh && let Some(end) = ipv6(t, i).or_else(|| ipv4(t, i)) {
+        // An address starts with a digit, or (IPv6) a hex digit or colon with a colon
+        // among its first five bytes: most word starts are neither, and are passed.
+        let may_be_v6 = (t[i].is_ascii_hexdigit() || t[i] == b':') && t[i..t.len().min(i + 5)].contains(&b':');
+        if fresh
+            && (may_be_v6 || t[i].is_ascii_digit())
+            && let Some(end) = may_be_v6.then(|| ipv6(t, i)).flatten().or_else(|| ipv4(t, i))
+        {
             out.push(Span { start: i, end, mask: Mask::Ip });
             i = end;
             continue;
@@ -252,7 +265,7 @@ fn ipv4_at(t: &[u8], start: usize) -> Option<usize> {
         while i < t.len() && t[i].is_ascii_digit() && i - g < 3 {
             i += 1;
         }
-        let octet = std::str::from_utf8(&t[g..i]).ok()?.parse::<u16>().ok()?;
+        let octet = t[g..i].iter().fold(0u16, |n, d| n * 10 + u16::from(d - b'0'));
         if i == g || octet > 255 || (i - g > 1 && t[g] == b'0') {
             return None;
         }
@@ -345,7 +358,7 @@ pub fn phones(t: &[u8], out: &mut Vec<Span>) {
         let international = plus || (t[digits_at..].starts_with(b"00") && groups[0] <= 4 && groups.len() > 1);
         let date_like = groups.len() == 3
             && ((groups[0] <= 2 && groups[1] <= 2 && groups[2] == 4) || (groups[0] == 4 && groups[1] <= 2 && groups[2] <= 2));
-        let phone = (7..=15).contains(&n)
+        let phone = (PHONE_DIGITS..=15).contains(&n)
             && !date_like
             && if international {
                 groups.len() > 1 || plus
