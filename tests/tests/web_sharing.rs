@@ -107,10 +107,11 @@ async fn conversations_chosen_in_the_searched_list_are_exported_and_only_they() 
 }
 
 /// Values of every kind, planted in messages, a summary and a contact, with look-alikes
-/// that must stay (a number failing Luhn, an IBAN failing mod-97, a version number).
+/// that must stay (a number failing Luhn, an IBAN failing mod-97 whose digits fail Luhn too, a
+/// version number).
 const PLANTED: [&str; 6] =
     ["ana.souza@example.org", "+49 30 1234 5678", "4111 1111 1111 1111", "DE89 3704 0044 0532 0130 00", "192.168.10.20", "2001:db8::7"];
-const LOOK_ALIKES: [&str; 3] = ["4111 1111 1111 1112", "DE89 3704 0044 0532 0130 01", "v1.2.3"];
+const LOOK_ALIKES: [&str; 3] = ["4111 1111 1111 1112", "DE89 3704 0044 0532 0130 02", "v1.2.3"];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_redacted_export_rendered_by_the_tab_is_the_servers_render_byte_for_byte() {
@@ -147,6 +148,12 @@ async fn a_redacted_export_rendered_by_the_tab_is_the_servers_render_byte_for_by
     log_in(c, &app.base, "demo@example.com", "demo-password").await;
     click(c, "#export-button").await;
     wait_for(c, "document.getElementById('export-includes')", 20).await;
+    c.execute(
+        "const s = document.getElementById('export-assistant'); s.value = 'support-bot'; s.dispatchEvent(new Event('change'))",
+        vec![],
+    )
+    .await
+    .unwrap();
     click(c, "details.redaction summary").await;
     for id in ["emails", "phones", "cards", "ibans", "ips"] {
         click(c, &format!("#export-redact-{id}")).await;
@@ -160,6 +167,7 @@ async fn a_redacted_export_rendered_by_the_tab_is_the_servers_render_byte_for_by
     let exports = app.state.store.list_exports(1, chrono::Utc::now()).await.unwrap();
     let export = &exports[0];
     assert_eq!((export.renderer, export.verification), (Renderer::Browser, Some(Verification::Verified)), "rendered by the tab");
+    assert_eq!(export.assistant_id, "support-bot");
     assert!(export.redaction.masks(convo_model::RedactedKind::Cards) && export.redaction.contacts == convo_model::Contacts::Pseudonyms);
     let uploaded = app.file_of(&export.id).await.unwrap();
 
