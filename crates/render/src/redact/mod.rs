@@ -163,8 +163,7 @@ fn masked<'t>(spec: &Redaction, names: &Names, own: &[Sought], tally: &mut Tally
     Cow::Owned(out)
 }
 
-/// What a text holds of the characters numbers are made of, counted in one pass (it
-/// vectorises: a byte compare a lane).
+/// What a text holds of the characters numbers are made of, counted in one pass.
 #[derive(Debug, Default, Clone, Copy)]
 struct Profile {
     digits: usize,
@@ -175,10 +174,16 @@ struct Profile {
 impl Profile {
     fn of(t: &[u8]) -> Profile {
         let (mut digits, mut dots, mut colons) = (0usize, 0usize, 0usize);
-        for &b in t {
-            digits += usize::from(b.wrapping_sub(b'0') < 10);
-            dots += usize::from(b == b'.');
-            colons += usize::from(b == b':');
+        // Byte-wide counters a block (a block's count fits a byte): sixteen lanes a
+        // vector instead of the two that word-wide counters got.
+        for block in t.chunks(255) {
+            let (mut d, mut p, mut c) = (0u8, 0u8, 0u8);
+            for &b in block {
+                d += u8::from(b.wrapping_sub(b'0') < 10);
+                p += u8::from(b == b'.');
+                c += u8::from(b == b':');
+            }
+            (digits, dots, colons) = (digits + usize::from(d), dots + usize::from(p), colons + usize::from(c));
         }
         Profile { digits, dots, colons }
     }

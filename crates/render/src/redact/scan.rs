@@ -242,17 +242,18 @@ fn mod97(iban: &[u8]) -> bool {
 pub fn ips(t: &[u8], out: &mut Vec<Span>) {
     let mut i = 0;
     while i < t.len() {
-        let fresh = i == 0 || !(word(t[i - 1]) || t[i - 1] == b'.' || t[i - 1] == b':');
         // An address starts with a digit, or (IPv6) a hex digit or colon with a colon
-        // among its first five bytes: most word starts are neither, and are passed.
-        let may_be_v6 = (t[i].is_ascii_hexdigit() || t[i] == b':') && t[i..t.len().min(i + 5)].contains(&b':');
-        if fresh
-            && (may_be_v6 || t[i].is_ascii_digit())
-            && let Some(end) = may_be_v6.then(|| ipv6(t, i)).flatten().or_else(|| ipv4(t, i))
-        {
-            out.push(Span { start: i, end, mask: Mask::Ip });
-            i = end;
-            continue;
+        // among its first five bytes, where no word, dot or colon ends just before:
+        // most bytes are none of these and are passed at once.
+        let b = t[i];
+        let fresh = || i == 0 || !(word(t[i - 1]) || t[i - 1] == b'.' || t[i - 1] == b':');
+        if (b.is_ascii_hexdigit() || b == b':') && fresh() {
+            let v6 = if t[i..t.len().min(i + 5)].contains(&b':') { ipv6(t, i) } else { None };
+            if let Some(end) = v6.or_else(|| if b.is_ascii_digit() { ipv4(t, i) } else { None }) {
+                out.push(Span { start: i, end, mask: Mask::Ip });
+                i = end;
+                continue;
+            }
         }
         i += 1;
     }
