@@ -77,10 +77,12 @@ impl<'n> Names<'n> {
             // A start byte is ASCII or a lead byte, so `i` is a character boundary.
             let Some(c) = text[i..].chars().next() else { return };
             let width = c.len_utf8();
-            let starts_word = unspaced(c) || text[..i].chars().next_back().is_none_or(|b| !b.is_alphanumeric());
-            if starts_word {
-                let first = if c.is_ascii() { c.to_ascii_lowercase() } else { c.to_lowercase().next().unwrap_or(c) };
-                for name in self.names.iter().filter(|n| n.chars[0] == first) {
+            // The first character must be a name's (selective, and cheap for ASCII)
+            // before the character behind is decoded to see a word start.
+            let first = if c.is_ascii() { c.to_ascii_lowercase() } else { c.to_lowercase().next().unwrap_or(c) };
+            let mut sought = self.names.iter().filter(|n| n.chars[0] == first).peekable();
+            if sought.peek().is_some() && (unspaced(c) || text[..i].chars().next_back().is_none_or(|b| !b.is_alphanumeric())) {
+                for name in sought {
                     if let Some(end) = match_at(text, i, &name.chars)
                         && (name.chars.last().is_some_and(|l| unspaced(*l))
                             || text[end..].chars().next().is_none_or(|n| !n.is_alphanumeric()))

@@ -187,7 +187,8 @@ pub fn ibans(t: &[u8], out: &mut Vec<Span>) {
             && t[i + 1].is_ascii_alphabetic()
             && (i == 0 || !word(t[i - 1]));
         if !starts {
-            i += 1;
+            // Without a digit at `i + 3`, no IBAN starts at `i + 1` either.
+            i += if t[i + 3].is_ascii_digit() { 1 } else { 2 };
             continue;
         }
         // Candidate ends: after each run of letters and digits, with single spaces
