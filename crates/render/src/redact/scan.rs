@@ -178,17 +178,13 @@ pub fn cards(t: &[u8], out: &mut Vec<Span>) {
 /// piece or in groups of four; masked when the ISO 13616 mod-97 check gives 1. The
 /// longest grouping that checks wins, so a word after it is never swallowed.
 pub fn ibans(t: &[u8], out: &mut Vec<Span>) {
-    let mut i = 0;
-    while i + 4 <= t.len() {
-        // The rarest test first: two digits after two letters.
-        let starts = t[i + 2].is_ascii_digit()
-            && t[i + 3].is_ascii_digit()
-            && t[i].is_ascii_alphabetic()
-            && t[i + 1].is_ascii_alphabetic()
-            && (i == 0 || !word(t[i - 1]));
-        if !starts {
-            // Without a digit at `i + 3`, no IBAN starts at `i + 1` either.
-            i += if t[i + 3].is_ascii_digit() { 1 } else { 2 };
+    // Two letters, then two digits: found by a window scan without bounds checks (the
+    // byte loop it replaced was a fifth of the masking's time, the render bench).
+    let opens = |w: &[u8]| w[2].is_ascii_digit() && w[3].is_ascii_digit() && w[0].is_ascii_alphabetic() && w[1].is_ascii_alphabetic();
+    let mut from = 0;
+    while let Some(i) = t.get(from..).and_then(|rest| rest.windows(4).position(opens)).map(|k| from + k) {
+        from = i + 1;
+        if i > 0 && word(t[i - 1]) {
             continue;
         }
         // Candidate ends: after each run of letters and digits, with single spaces
@@ -213,12 +209,9 @@ pub fn ibans(t: &[u8], out: &mut Vec<Span>) {
             }
         }
         let found = ends.iter().rev().find(|(end, chars)| (15..=34).contains(chars) && bounded(t, i, *end) && mod97(&t[i..*end]));
-        match found {
-            Some(&(end, _)) => {
-                out.push(Span { start: i, end, mask: Mask::Iban });
-                i = end;
-            }
-            None => i += 1,
+        if let Some(&(end, _)) = found {
+            out.push(Span { start: i, end, mask: Mask::Iban });
+            from = end;
         }
     }
 }
