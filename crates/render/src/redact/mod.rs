@@ -3,8 +3,8 @@
 //! rendered, hashed, indexed for search or counted. It lives here, not in the server, so
 //! the browser's file and the server's are the same bytes and receipts still verify.
 //!
-//! One pass a kind over each text ([`scan`]), skipped where the text lacks what that kind
-//! needs, and one pass for all names ([`names`]: whole words in any case, or anywhere in
+//! One pass a kind over each text (`scan`), skipped where the text lacks what that kind
+//! needs, and one pass for all names (`names`: whole words in any case, or anywhere in
 //! scripts written without spaces); overlapping finds keep the one that starts first (an
 //! email's digits are never a phone).
 
