@@ -119,14 +119,19 @@ impl ExportRenderer {
         let exported = c.exported_messages().count() as u64;
         // Counted as stored: contacts stay distinct when their emails are masked alike.
         self.stats.add(c, exported);
-        let masked;
-        let c = match &mut self.redactor {
-            Some(redactor) => {
-                masked = redactor.conversation(c);
-                &masked
-            }
+        // Taken out while it is used: the conversation it masked lives in it.
+        let mut redactor = self.redactor.take();
+        let c = match &mut redactor {
+            Some(redactor) => redactor.conversation(c),
             None => c,
         };
+        self.push_rendered(c, exported, body);
+        self.redactor = redactor;
+    }
+
+    /// Appends the HTML (or other format) of one conversation, as the file shows it,
+    /// with its `exported` messages.
+    fn push_rendered(&mut self, c: &Conversation, exported: u64, body: &mut String) {
         let n = self.stats.conversations;
         let start = body.len();
         match self.header.format {

@@ -1,11 +1,12 @@
 //! Names to mask: whole words in any case, a space in a name matching any run of white
 //! space, all of a text's names found in one pass.
 //!
-//! The pass jumps from one byte that may start a name to the next (a table of 256), and
-//! decodes a character only there: a walk that lowercased every character once per
-//! name took 1.1 s of a 1.7 s redaction of 200,000 messages (the render bench, two
-//! listed names and a contact's own), most of it Unicode look-ups on ASCII text.
+//! The text is visited only where `marks` found a byte that may begin a name (a table of
+//! 256), and a character is decoded only there: a walk that lowercased every character
+//! once per name took 1.1 s of a 1.7 s redaction of 200,000 messages (the render bench,
+//! two listed names and a contact's own), most of it Unicode look-ups on ASCII text.
 
+use super::marks::Classes;
 use super::scan::{Mask, Span};
 
 /// A name to find: its characters, lowercased, and what replaces it.
@@ -15,7 +16,14 @@ pub(super) struct Sought {
 }
 
 pub(super) fn sought(name: &str, mask: Mask) -> Option<Sought> {
-    let chars: Vec<char> = name.trim().chars().flat_map(char::to_lowercase).collect();
+    let name = name.trim();
+    // Most names are ASCII, lowercased without Unicode's tables (a contact's own names
+    // are sought anew in each of its conversations).
+    let chars: Vec<char> = if name.is_ascii() {
+        name.bytes().map(|b| char::from(b.to_ascii_lowercase())).collect()
+    } else {
+        name.chars().flat_map(char::to_lowercase).collect()
+    };
     (!chars.is_empty()).then_some(Sought { chars, mask })
 }
 
@@ -35,10 +43,11 @@ fn lead(c: char) -> usize {
     usize::from(c.encode_utf8(&mut buf).as_bytes()[0])
 }
 
-/// The names sought in one text and the bytes that may start one of them.
+/// The names sought in one text and the classes of bytes, those that may start one of
+/// them among them.
 pub(super) struct Names<'n> {
     names: Vec<&'n Sought>,
-    starts: [bool; 256],
+    pub(super) classes: Classes,
 }
 
 impl<'n> Names<'n> {
@@ -49,8 +58,12 @@ impl<'n> Names<'n> {
             // The first bytes of every character whose lowercase is the name's first.
             let first = name.chars[0];
             starts[lead(first)] = true;
-            for upper in first.to_uppercase() {
-                starts[lead(upper)] = true;
+            if first.is_ascii() {
+                starts[lead(first.to_ascii_uppercase())] = true;
+            } else {
+                for upper in first.to_uppercase() {
+                    starts[lead(upper)] = true;
+                }
             }
             for (other, lower) in LOWER_ELSEWHERE {
                 if lower == first {
@@ -58,20 +71,19 @@ impl<'n> Names<'n> {
                 }
             }
         }
-        Names { names, starts }
+        Names { names, classes: Classes::new(&starts) }
     }
 
-    /// Every whole-word match of any name in `text`.
-    pub(super) fn find(&self, text: &str, spans: &mut Vec<Span>) {
+    /// Every whole-word match of any name in `text`, looked for at `marks` (where the
+    /// classes found a byte that may begin one, not inside an ASCII word).
+    pub(super) fn find(&self, text: &str, marks: &[usize], spans: &mut Vec<Span>) {
         if self.names.is_empty() {
             return;
         }
         let t = text.as_bytes();
-        let mut i = 0;
-        while i < t.len() {
-            // Most candidates are inside a word: one byte before says so, undecoded.
-            if !self.starts[usize::from(t[i])] || i > 0 && t[i - 1].is_ascii_alphanumeric() && t[i].is_ascii() {
-                i += 1;
+        let mut next = 0;
+        for &i in marks {
+            if i < next || !self.classes.may_begin_name(t, i) {
                 continue;
             }
             // A start byte is ASCII or a lead byte, so `i` is a character boundary.
@@ -81,18 +93,35 @@ impl<'n> Names<'n> {
             // before the character behind is decoded to see a word start.
             let first = if c.is_ascii() { c.to_ascii_lowercase() } else { c.to_lowercase().next().unwrap_or(c) };
             let mut sought = self.names.iter().filter(|n| n.chars[0] == first).peekable();
-            if sought.peek().is_some() && (unspaced(c) || text[..i].chars().next_back().is_none_or(|b| !b.is_alphanumeric())) {
+            if sought.peek().is_some() && (unspaced(c) || !alphanumeric_before(text, i)) {
                 for name in sought {
                     if let Some(end) = match_at(text, i, &name.chars)
-                        && (name.chars.last().is_some_and(|l| unspaced(*l))
-                            || text[end..].chars().next().is_none_or(|n| !n.is_alphanumeric()))
+                        && (name.chars.last().is_some_and(|l| unspaced(*l)) || !alphanumeric_at(text, end))
                     {
                         spans.push(Span { start: i, end, mask: name.mask.clone() });
                     }
                 }
             }
-            i += width;
+            next = i + width;
         }
+    }
+}
+
+/// Whether the character before byte `i` is a letter or digit; ASCII without decoding.
+fn alphanumeric_before(text: &str, i: usize) -> bool {
+    match i.checked_sub(1).map(|b| text.as_bytes()[b]) {
+        None => false,
+        Some(b) if b.is_ascii() => b.is_ascii_alphanumeric(),
+        Some(_) => text[..i].chars().next_back().is_some_and(char::is_alphanumeric),
+    }
+}
+
+/// Whether the character at byte `i` is a letter or digit; ASCII without decoding.
+fn alphanumeric_at(text: &str, i: usize) -> bool {
+    match text.as_bytes().get(i) {
+        None => false,
+        Some(b) if b.is_ascii() => b.is_ascii_alphanumeric(),
+        Some(_) => text[i..].chars().next().is_some_and(char::is_alphanumeric),
     }
 }
 
@@ -111,13 +140,14 @@ fn unspaced(c: char) -> bool {
 
 /// Where `chars` (lowercase) end when they match `text` from `start`.
 fn match_at(text: &str, start: usize, chars: &[char]) -> Option<usize> {
-    let mut rest = text[start..].char_indices().peekable();
+    let t = text.as_bytes();
+    let mut at = start;
     let mut wanted = chars.iter().peekable();
     while let Some(&w) = wanted.next() {
         if w.is_whitespace() {
             let mut any = false;
-            while rest.peek().is_some_and(|(_, c)| c.is_whitespace()) {
-                rest.next();
+            while let Some(c) = text[at..].chars().next().filter(|c| c.is_whitespace()) {
+                at += c.len_utf8();
                 any = true;
             }
             if !any {
@@ -128,7 +158,17 @@ fn match_at(text: &str, start: usize, chars: &[char]) -> Option<usize> {
             }
             continue;
         }
-        let (_, c) = rest.next()?;
+        let b = *t.get(at)?;
+        if b.is_ascii() {
+            // An ASCII character's lowercase is one ASCII character: no tables.
+            if char::from(b.to_ascii_lowercase()) != w {
+                return None;
+            }
+            at += 1;
+            continue;
+        }
+        let c = text[at..].chars().next()?;
+        at += c.len_utf8();
         let mut lower = c.to_lowercase();
         if lower.next() != Some(w) {
             return None;
@@ -140,11 +180,12 @@ fn match_at(text: &str, start: usize, chars: &[char]) -> Option<usize> {
             }
         }
     }
-    Some(rest.peek().map_or(text.len(), |(i, _)| start + i))
+    Some(at)
 }
 
 #[cfg(test)]
 mod test {
+    use super::super::marks::Marks;
     use super::*;
 
     #[test]
@@ -159,8 +200,11 @@ mod test {
 
     fn find(names: &[&str], text: &str) -> Vec<String> {
         let sought: Vec<Sought> = names.iter().filter_map(|n| sought(n, Mask::Name)).collect();
+        let names = Names::new(sought.iter());
+        let mut marks = Marks::default();
+        names.classes.mark(text.as_bytes(), &mut marks);
         let mut spans = Vec::new();
-        Names::new(sought.iter()).find(text, &mut spans);
+        names.find(text, &marks.names, &mut spans);
         spans.sort_by_key(|s| s.start);
         spans.iter().map(|s| text[s.start..s.end].to_string()).collect()
     }

@@ -58,11 +58,14 @@ fn bounded(t: &[u8], start: usize, end: usize) -> bool {
 
 /// `local@domain.tld`: the local part of RFC 5322's usual characters, a domain of
 /// labels with a dot and a top-level label of two letters at least.
-pub fn emails(t: &[u8], out: &mut Vec<Span>) {
+pub fn emails(t: &[u8], ats: &[usize], out: &mut Vec<Span>) {
     let local = |b: u8| b.is_ascii_alphanumeric() || b"._%+-'".contains(&b);
     let domain = |b: u8| b.is_ascii_alphanumeric() || b == b'.' || b == b'-';
     let mut from = 0;
-    while let Some(at) = memchr::memchr(b'@', &t[from..]).map(|p| p + from) {
+    for &at in ats {
+        if at < from || t[at] != b'@' {
+            continue;
+        }
         from = at + 1;
         let mut start = at;
         while start > 0 && local(t[start - 1]) {
@@ -89,12 +92,28 @@ pub fn emails(t: &[u8], out: &mut Vec<Span>) {
     }
 }
 
+/// A run of digit groups: how many, their digits in all, the first three's lengths and
+/// where the run ends. Kept on the stack: a `Vec` a run was a third of the card scan's
+/// time on digit-dense text (the render bench).
+#[derive(Debug, Default)]
+struct Groups {
+    count: usize,
+    digits: usize,
+    first: [usize; 3],
+    end: usize,
+}
+
+impl Groups {
+    fn is(&self, lengths: &[usize]) -> bool {
+        self.count == lengths.len() && self.first[..self.count.min(3)] == lengths[..lengths.len().min(3)]
+    }
+}
+
 /// Digit groups from `start`, separated by one of `seps` (a group may be wrapped in
-/// parentheses when `parens`): the groups' lengths and where the run ends.
-fn digit_groups(t: &[u8], start: usize, seps: &[u8], parens: bool) -> (Vec<usize>, usize) {
-    let mut groups = Vec::new();
+/// parentheses when `parens`).
+fn digit_groups(t: &[u8], start: usize, seps: &[u8], parens: bool) -> Groups {
+    let mut groups = Groups { end: start, ..Groups::default() };
     let mut i = start;
-    let mut end = start;
     loop {
         let open = parens && t.get(i) == Some(&b'(');
         let g = i + usize::from(open);
@@ -105,9 +124,13 @@ fn digit_groups(t: &[u8], start: usize, seps: &[u8], parens: bool) -> (Vec<usize
         if j == g || (open && t.get(j) != Some(&b')')) {
             break;
         }
-        groups.push(j - g);
+        if let Some(first) = groups.first.get_mut(groups.count) {
+            *first = j - g;
+        }
+        groups.count += 1;
+        groups.digits += j - g;
         let after = j + usize::from(open);
-        end = after;
+        groups.end = after;
         match t.get(after) {
             Some(s) if seps.contains(s) && t.get(after + 1).is_some_and(|n| n.is_ascii_digit() || (parens && *n == b'(')) => i = after + 1,
             // `(555) 123`: a closing parenthesis may be the separator itself.
@@ -115,7 +138,7 @@ fn digit_groups(t: &[u8], start: usize, seps: &[u8], parens: bool) -> (Vec<usize
             _ => break,
         }
     }
-    (groups, end)
+    groups
 }
 
 fn luhn(digits: &[u8]) -> bool {
@@ -136,10 +159,10 @@ fn luhn(digits: &[u8]) -> bool {
     sum.is_multiple_of(10)
 }
 
-/// Where each digit run that could be a number starts: a digit after a non-digit (and,
-/// for phones, a `+` or `(` before it).
-fn number_starts(t: &[u8]) -> impl Iterator<Item = usize> + '_ {
-    (0..t.len()).filter(move |&i| t[i].is_ascii_digit() && (i == 0 || !(word(t[i - 1]) || t[i - 1] == b'.' || t[i - 1] == b',')))
+/// Whether a digit run that could be a number starts at `i` (no word, dot or comma just
+/// before).
+fn number_start(t: &[u8], i: usize) -> bool {
+    t[i].is_ascii_digit() && (i == 0 || !(word(t[i - 1]) || t[i - 1] == b'.' || t[i - 1] == b','))
 }
 
 /// The fewest digits a card, an IBAN (its check digits) and a phone number have: a text
@@ -147,27 +170,31 @@ fn number_starts(t: &[u8]) -> impl Iterator<Item = usize> + '_ {
 pub const CARD_DIGITS: usize = 13;
 pub const IBAN_DIGITS: usize = 2;
 pub const PHONE_DIGITS: usize = 7;
+pub const IP_DIGITS: usize = 1;
 
 /// 13 to 19 digits, alone or in groups split by single spaces or hyphens, whose Luhn
 /// check holds.
-pub fn cards(t: &[u8], out: &mut Vec<Span>) {
+pub fn cards(t: &[u8], numerals: &[usize], out: &mut Vec<Span>) {
     let mut next = 0;
-    for start in number_starts(t) {
-        if start < next {
+    for &start in numerals {
+        if start < next || !number_start(t, start) {
             continue;
         }
-        let (groups, end) = digit_groups(t, start, b" -", false);
-        let n: usize = groups.iter().sum();
+        let Groups { digits: n, end, .. } = digit_groups(t, start, b" -", false);
         if !(CARD_DIGITS..=19).contains(&n)
             || !bounded(t, start, end)
             || t.get(end).is_some_and(|b| *b == b'.' && t.get(end + 1).is_some_and(u8::is_ascii_digit))
         {
             continue;
         }
-        let digits: Vec<u8> = t[start..end].iter().copied().filter(u8::is_ascii_digit).collect();
-        if luhn(&digits) {
+        let mut digits = [0u8; 19];
+        for (d, b) in digits.iter_mut().zip(t[start..end].iter().filter(|b| b.is_ascii_digit())) {
+            *d = *b;
+        }
+        let digits = &digits[..n];
+        if luhn(digits) {
             let mut last = [0u8; 4];
-            last.copy_from_slice(&digits[digits.len() - 4..]);
+            last.copy_from_slice(&digits[n - 4..]);
             out.push(Span { start, end, mask: Mask::Card(last) });
             next = end;
         }
@@ -177,14 +204,15 @@ pub fn cards(t: &[u8], out: &mut Vec<Span>) {
 /// A country code, two check digits and 11 to 30 letters or digits, written in one
 /// piece or in groups of four; masked when the ISO 13616 mod-97 check gives 1. The
 /// longest grouping that checks wins, so a word after it is never swallowed.
-pub fn ibans(t: &[u8], out: &mut Vec<Span>) {
-    // Two letters, then two digits: found by a window scan without bounds checks (the
-    // byte loop it replaced was a fifth of the masking's time, the render bench).
-    let opens = |w: &[u8]| w[2].is_ascii_digit() && w[3].is_ascii_digit() && w[0].is_ascii_alphabetic() && w[1].is_ascii_alphabetic();
+pub fn ibans(t: &[u8], numerals: &[usize], out: &mut Vec<Span>) {
+    // Two letters, then two digits: sought two bytes before each digit run.
+    let opens = |i: usize| {
+        t.get(i..i + 4)
+            .is_some_and(|w| w[0].is_ascii_alphabetic() && w[1].is_ascii_alphabetic() && w[2].is_ascii_digit() && w[3].is_ascii_digit())
+    };
     let mut from = 0;
-    while let Some(i) = t.get(from..).and_then(|rest| rest.windows(4).position(opens)).map(|k| from + k) {
-        from = i + 1;
-        if i > 0 && word(t[i - 1]) {
+    for i in numerals.iter().filter_map(|d| d.checked_sub(2)) {
+        if i < from || !opens(i) || i > 0 && word(t[i - 1]) {
             continue;
         }
         // Candidate ends: after each run of letters and digits, with single spaces
@@ -233,23 +261,28 @@ fn mod97(iban: &[u8]) -> bool {
 
 /// Dotted quads of 0 to 255, and IPv6 addresses (full, `::`-shortened, with an IPv4
 /// tail); a time like `09:30:00` has neither eight groups nor `::` and stays.
-pub fn ips(t: &[u8], out: &mut Vec<Span>) {
-    let mut i = 0;
-    while i < t.len() {
-        // An address starts with a digit, or (IPv6) a hex digit or colon with a colon
-        // among its first five bytes, where no word, dot or colon ends just before:
-        // most bytes are none of these and are passed at once.
-        let b = t[i];
-        let fresh = || i == 0 || !(word(t[i - 1]) || t[i - 1] == b'.' || t[i - 1] == b':');
-        if (b.is_ascii_hexdigit() || b == b':') && fresh() {
-            let v6 = if t[i..t.len().min(i + 5)].contains(&b':') { ipv6(t, i) } else { None };
-            if let Some(end) = v6.or_else(|| if b.is_ascii_digit() { ipv4(t, i) } else { None }) {
-                out.push(Span { start: i, end, mask: Mask::Ip });
-                i = end;
-                continue;
+pub fn ips(t: &[u8], numerals: &[usize], out: &mut Vec<Span>) {
+    // An address starts with a digit, or (IPv6) a hex digit or colon with a colon among
+    // its first five bytes, where no word, dot or colon ends just before: so at most
+    // four bytes before a mark (a digit run's start or a colon). Each place is tried
+    // once, in order.
+    let mut next = 0;
+    for &p in numerals {
+        let mut i = p.saturating_sub(4).max(next);
+        while i <= p {
+            let b = t[i];
+            if (b.is_ascii_hexdigit() || b == b':') && (i == 0 || !(word(t[i - 1]) || t[i - 1] == b'.' || t[i - 1] == b':')) {
+                let v6 = if t[i..t.len().min(i + 5)].contains(&b':') { ipv6(t, i) } else { None };
+                if let Some(end) = v6.or_else(|| if b.is_ascii_digit() { ipv4(t, i) } else { None }) {
+                    out.push(Span { start: i, end, mask: Mask::Ip });
+                    i = end;
+                    next = end;
+                    continue;
+                }
             }
+            i += 1;
         }
-        i += 1;
+        next = next.max(p + 1);
     }
 }
 
@@ -328,56 +361,60 @@ fn ipv6(t: &[u8], start: usize) -> Option<usize> {
 /// forms in groups with a trunk `0` or an area code in parentheses, or the North
 /// American 3-3-4, or 10 to 11 digits in one piece after a trunk `0`. A date
 /// (`01.02.2026`, `2026-11-01`), a version or a plain order number is none of these.
-pub fn phones(t: &[u8], out: &mut Vec<Span>) {
-    let mut i = 0;
-    while i < t.len() {
+pub fn phones(t: &[u8], numerals: &[usize], out: &mut Vec<Span>) {
+    let mut next = 0;
+    for &i in numerals {
         let b = t[i];
         let fresh = i == 0 || !(word(t[i - 1]) || t[i - 1] == b'.' || t[i - 1] == b',' || t[i - 1] == b'+');
-        if !fresh || !(b.is_ascii_digit() || b == b'+' || b == b'(') {
-            i += 1;
+        if i < next || !fresh || !(b.is_ascii_digit() || b == b'+' || b == b'(') {
             continue;
         }
         let plus = b == b'+';
         let digits_at = i + usize::from(plus);
-        let (groups, end) = digit_groups(t, digits_at, b" -./", true);
-        let n: usize = groups.iter().sum();
-        if groups.is_empty()
+        let groups = digit_groups(t, digits_at, b" -./", true);
+        let (n, end) = (groups.digits, groups.end);
+        if groups.count == 0
             || !bounded(t, digits_at, end)
             || t.get(end).is_some_and(|b| *b == b'.' && t.get(end + 1).is_some_and(u8::is_ascii_digit))
         {
-            i += 1;
             continue;
         }
         let first = t[digits_at..].iter().find(|b| b.is_ascii_digit()).copied();
         let parenthesised = t[digits_at] == b'(';
-        let international = plus || (t[digits_at..].starts_with(b"00") && groups[0] <= 4 && groups.len() > 1);
-        let date_like = groups.len() == 3
-            && ((groups[0] <= 2 && groups[1] <= 2 && groups[2] == 4) || (groups[0] == 4 && groups[1] <= 2 && groups[2] <= 2));
+        let international = plus || (t[digits_at..].starts_with(b"00") && groups.first[0] <= 4 && groups.count > 1);
+        let [g0, g1, g2] = groups.first;
+        let date_like = groups.count == 3 && ((g0 <= 2 && g1 <= 2 && g2 == 4) || (g0 == 4 && g1 <= 2 && g2 <= 2));
         let phone = (PHONE_DIGITS..=15).contains(&n)
             && !date_like
             && if international {
-                groups.len() > 1 || plus
-            } else if groups.len() == 1 {
+                groups.count > 1 || plus
+            } else if groups.count == 1 {
                 first == Some(b'0') && (10..=11).contains(&n)
             } else {
-                parenthesised || first == Some(b'0') || groups == [3, 3, 4]
+                parenthesised || first == Some(b'0') || groups.is(&[3, 3, 4])
             };
         if phone {
             out.push(Span { start: i, end, mask: Mask::Phone });
-            i = end;
+            next = end;
         } else {
-            i = end.max(i + 1);
+            next = end.max(i + 1);
         }
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::marks::{Classes, Marks};
     use super::*;
 
-    fn found(detect: fn(&[u8], &mut Vec<Span>), text: &str) -> Vec<String> {
+    /// What `detect` finds in `text` where its marks say (`@` for emails, numerals
+    /// for the rest).
+    fn found(detect: fn(&[u8], &[usize], &mut Vec<Span>), text: &str) -> Vec<String> {
+        let mut marks = Marks::default();
+        Classes::new(&[false; 256]).mark(text.as_bytes(), &mut marks);
         let mut spans = Vec::new();
-        detect(text.as_bytes(), &mut spans);
+        detect(text.as_bytes(), &marks.numerals, &mut spans);
+        detect(text.as_bytes(), &marks.ats, &mut spans);
         spans.iter().map(|s| text[s.start..s.end].to_string()).collect()
     }
 

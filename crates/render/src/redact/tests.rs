@@ -108,3 +108,98 @@ fn a_redacted_export_masks_every_byte_of_the_file_and_still_verifies() {
     assert!(html.contains("<dt>Redacted</dt><dd>emails, phones, cards, ibans, ips, 1 name</dd>"));
     assert!(crate::manifest::verify(&html).is_ok());
 }
+
+/// Every find of every kind in `text`, each kind tried at every place (as the scans did
+/// before marks told them where to look).
+fn found_everywhere(names: &Names, text: &str) -> Vec<Span> {
+    let t = text.as_bytes();
+    let every: Vec<usize> = (0..t.len()).filter(|i| text.is_char_boundary(*i)).collect();
+    let mut spans = Vec::new();
+    for detect in [scan::emails, scan::cards, scan::ibans, scan::ips, scan::phones] {
+        detect(t, &every, &mut spans);
+    }
+    names.find(text, &every, &mut spans);
+    spans.sort_by_key(|s| (s.start, s.end));
+    spans
+}
+
+/// Every find of every kind in `text`, each kind tried where the marks say.
+fn found_at_marks(names: &Names, text: &str) -> Vec<Span> {
+    let t = text.as_bytes();
+    let mut marks = Marks::default();
+    names.classes.mark(t, &mut marks);
+    let mut spans = Vec::new();
+    scan::emails(t, &marks.ats, &mut spans);
+    for detect in [scan::cards, scan::ibans, scan::ips, scan::phones] {
+        detect(t, &marks.numerals, &mut spans);
+    }
+    names.find(text, &marks.names, &mut spans);
+    spans.sort_by_key(|s| (s.start, s.end));
+    spans
+}
+
+#[test]
+fn marks_pass_over_no_place_where_a_find_begins() {
+    // Texts of pieces of every kind, their look-alikes, and what borders them.
+    const PIECES: [&str; 40] = [
+        "4111 1111 1111 1111",
+        "4111-1111-1111-1111",
+        "+44 20 7946 0958",
+        "(555) 123-4567",
+        "020 7946 0958",
+        "0044 20 7946 0958",
+        "192.168.0.1",
+        "fe80::1ff:fe23:4567:890a",
+        "::1",
+        "2001:db8::7",
+        "::ffff:192.0.2.128",
+        "DE89 3704 0044 0532 0130 00",
+        "GB82WEST12345698765432",
+        "ana.souza@example.com",
+        "a@b.co",
+        "Ana",
+        "Souza",
+        "ANA  souza",
+        "and",
+        "佐藤花子",
+        "İstanbul",
+        "\u{212A}enji",
+        "kenji",
+        " ",
+        " ",
+        "\n",
+        ".",
+        ",",
+        ":",
+        "+",
+        "(",
+        ")",
+        "-",
+        "7",
+        "12",
+        "x",
+        "é",
+        "_",
+        "@",
+        "ff",
+    ];
+    let sought: Vec<Sought> = ["Ana Souza", "Kenji", "佐藤花子", "İstanbul"].iter().filter_map(|n| sought(n, Mask::Name)).collect();
+    let names = Names::new(sought.iter());
+    // A fixed xorshift: the same texts on every run.
+    let mut state = 0x9E37_79B9_7F4A_7C15u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let mut finds = Tally::default();
+    for _ in 0..3000 {
+        let text: String = (0..next() % 12).map(|_| PIECES[(next() % PIECES.len() as u64) as usize]).collect();
+        let everywhere = found_everywhere(&names, &text);
+        assert_eq!(found_at_marks(&names, &text), everywhere, "{text:?}");
+        everywhere.iter().for_each(|s| count(&mut finds, &s.mask));
+    }
+    let Tally { emails, phones, cards, ibans, ips, names, .. } = finds;
+    assert!([emails, phones, cards, ibans, ips, names].iter().all(|n| *n > 100), "the texts hold finds of every kind: {finds:?}");
+}
