@@ -263,12 +263,13 @@ fn mod97(iban: &[u8]) -> bool {
 /// tail); a time like `09:30:00` has neither eight groups nor `::` and stays.
 pub fn ips(t: &[u8], numerals: &[usize], out: &mut Vec<Span>) {
     // An address starts with a digit, or (IPv6) a hex digit or colon with a colon among
-    // its first five bytes, where no word, dot or colon ends just before: so at most
-    // four bytes before a mark (a digit run's start or a colon). Each place is tried
-    // once, in order.
+    // its first five bytes, where no word, dot or colon ends just before: so at a mark
+    // (a digit run's start or a colon), or up to four bytes before one that has a colon
+    // within its first five. Each place is tried once, in order.
     let mut next = 0;
     for &p in numerals {
-        let mut i = p.saturating_sub(4).max(next);
+        let colon = t[p..t.len().min(p + 5)].contains(&b':');
+        let mut i = if colon { p.saturating_sub(4) } else { p }.max(next);
         while i <= p {
             let b = t[i];
             if (b.is_ascii_hexdigit() || b == b':') && (i == 0 || !(word(t[i - 1]) || t[i - 1] == b'.' || t[i - 1] == b':')) {
@@ -411,7 +412,7 @@ mod tests {
     /// for the rest).
     fn found(detect: fn(&[u8], &[usize], &mut Vec<Span>), text: &str) -> Vec<String> {
         let mut marks = Marks::default();
-        Classes::new(&[false; 256]).mark(text.as_bytes(), &mut marks);
+        Classes::new().mark(text.as_bytes(), &mut marks);
         let mut spans = Vec::new();
         detect(text.as_bytes(), &marks.numerals, &mut spans);
         detect(text.as_bytes(), &marks.ats, &mut spans);
