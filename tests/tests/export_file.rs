@@ -1,5 +1,5 @@
 //! The exported file in a real headless Chromium: its script runs under its own CSP,
-//! search filters and highlights, it reads without script, it prints every
+//! search filters and highlights, a link to a message opens the file there, it reads without script, it prints every
 //! conversation in full, it is valid HTML5 (vnu) and accessible (axe-core); sealed with
 //! a passphrase, it opens offline with the right one only, and search still works.
 
@@ -147,6 +147,34 @@ async fn search_filters_and_highlights_under_the_exports_own_csp() {
     assert_eq!(type_query(&browser, "<article").await, "0 conversations of 5 match");
     assert_eq!(type_query(&browser, "").await, "");
     assert_eq!(visible_conversations(&browser).await, 5);
+    browser.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_link_to_a_message_opens_the_file_at_that_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, ids) = write_export(&dir, true);
+    // A conversation far down the list, its fifth message.
+    let id = &ids[ids.len() - 20];
+    let anchor = format!("c-{id}-m5");
+    let browser = Browser::start(BrowserOptions::default()).await.unwrap();
+    browser.client.goto(&format!("{}#{anchor}", file_url(&path))).await.unwrap();
+    let shown = format!(
+        "const m = document.getElementById('{anchor}'); const r = m.getBoundingClientRect(); \
+         return [document.querySelector(':target') === m, r.top >= 0 && r.top < innerHeight, m.textContent]"
+    );
+    let found = browser.client.execute(&shown, vec![]).await.unwrap();
+    assert_eq!(found[0], true, "the message is the page's target");
+    assert_eq!(found[1], true, "the message is on screen: {found}");
+    assert!(found[2].as_str().unwrap().starts_with("Contact") || found[2].as_str().unwrap().starts_with("Assistant"));
+
+    // Each message's time links to the message; the conversation's date to it.
+    browser.client.goto(&file_url(&path)).await.unwrap();
+    let link = format!("#c-{}-m2", ids[0]);
+    browser.client.find(Locator::Css(&format!("a[href='{link}']"))).await.unwrap().click().await.unwrap();
+    assert_eq!(browser.client.execute("return location.hash", vec![]).await.unwrap(), link.as_str());
+    let heading = browser.client.find(Locator::Css(&format!("#c-{} h2 a.when", ids[0]))).await.unwrap();
+    assert_eq!(heading.attr("href").await.unwrap().as_deref(), Some(format!("#c-{}", ids[0]).as_str()));
     browser.close().await.unwrap();
 }
 

@@ -28,6 +28,19 @@ fn block_before(n: u64) -> &'static str {
 fn block_after(n: u64) -> &'static str {
     if n.is_multiple_of(BLOCK) { "\n</div>\n" } else { "\n" }
 }
+/// `id` as it stands in an anchor (`#c-{id}`): unreserved characters as they are,
+/// every other byte percent-encoded, so the anchor is a valid `id` (no spaces), safe in
+/// an attribute without escaping, and the link to it a valid URL.
+pub(crate) fn push_fragment(out: &mut String, id: &str) {
+    for b in id.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+}
+
 /// What follows the manifest's JSON: the end of its block and of the page.
 const MANIFEST_CLOSE: &str = "</script></body></html>\n";
 
@@ -40,14 +53,17 @@ impl ExportRenderer {
 
         body.push_str(block_before(n));
         let start = body.len();
-        let _ = write!(body, "<article class=\"conv\" id=\"c{n}\" aria-labelledby=\"c{n}h\"><h2 id=\"c{n}h\"><bdi>");
+        // The anchor every link to this conversation and its messages starts with.
+        let mut anchor = String::from("c-");
+        push_fragment(&mut anchor, &c.id);
+        let _ = write!(body, "<article class=\"conv\" id=\"{anchor}\" aria-labelledby=\"c{n}h\"><h2 id=\"c{n}h\"><bdi>");
         match name.or(email) {
             Some(who) => push_html(body, who),
             None => body.push_str("Anonymous contact"),
         }
-        body.push_str("</bdi> <span class=\"when\">");
+        let _ = write!(body, "</bdi> <a class=\"when\" href=\"#{anchor}\">");
         time::push_date(body, c.started_at.date_naive());
-        body.push_str("</span></h2><dl class=\"meta\">");
+        body.push_str("</a></h2><dl class=\"meta\">");
         if let Some(email) = email {
             body.push_str("<div><dt>Email</dt><dd dir=\"auto\">");
             push_html(body, email);
@@ -76,14 +92,17 @@ impl ExportRenderer {
             body.push_str("<p class=\"empty\">No messages.</p>");
         } else {
             body.push_str("<ol class=\"msgs\">");
-            for m in c.exported_messages() {
+            for (k, m) in c.exported_messages().enumerate() {
                 let (class, label) = match m.role {
                     Role::User => ("u", "Contact"),
                     _ => ("a", "Assistant"),
                 };
-                let _ = write!(body, "<li class=\"m {class}\"><p class=\"mh\"><b>{label}</b> ");
+                // Each message's time is a link to the message itself.
+                let k = k + 1;
+                let _ =
+                    write!(body, "<li class=\"m {class}\" id=\"{anchor}-m{k}\"><p class=\"mh\"><b>{label}</b> <a href=\"#{anchor}-m{k}\">");
                 time::push_time_element(body, m.at);
-                body.push_str("</p><div class=\"mb\" dir=\"auto\">");
+                body.push_str("</a></p><div class=\"mb\" dir=\"auto\">");
                 if m.role == Role::Assistant {
                     push_markdown(body, &m.content);
                 } else {

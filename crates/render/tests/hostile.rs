@@ -183,3 +183,21 @@ fn markdown_is_rendered_with_demoted_headings_and_no_styles() {
     assert!(html.contains("<code class=\"language-rust\">fn main() { println!(\"&lt;b&gt;hi&lt;/b&gt;\"); }"));
     assert!(html.contains("<blockquote>"));
 }
+
+#[test]
+fn a_hostile_conversation_id_makes_a_valid_anchor_and_links_to_it() {
+    let id = "c 1\"><img src=x>%é/#";
+    let line = serde_json::json!({
+        "id": id, "assistant_id": "support-bot", "channel": "web", "started_at": "2026-11-20T10:00:00Z",
+        "ended_at": "2026-11-20T10:05:00Z", "status": "completed",
+        "messages": [{"role": "user", "content": "hi", "at": "2026-11-20T10:00:00Z"}, {"role": "assistant", "content": "hello", "at": "2026-11-20T10:01:00Z"}]
+    });
+    let html = render(&line.to_string(), None);
+    let doc = Html::parse_document(&html);
+    let anchor = "c-c%201%22%3E%3Cimg%20src%3Dx%3E%25%C3%A9%2F%23";
+    assert_eq!(select(&doc, "article.conv")[0].value().id(), Some(anchor));
+    assert_eq!(select(&doc, "li.m")[1].value().id(), Some(format!("{anchor}-m2").as_str()));
+    let links: Vec<&str> = select(&doc, "article a[href^='#']").iter().filter_map(|a| a.value().attr("href")).collect();
+    assert_eq!(links, [format!("#{anchor}"), format!("#{anchor}-m1"), format!("#{anchor}-m2")]);
+    assert!(select(&doc, "img").is_empty());
+}
