@@ -56,13 +56,19 @@ pub struct BrowserOptions {
     pub download_dir: Option<PathBuf>,
     /// Pages see `prefers-color-scheme: dark`.
     pub dark: bool,
+    /// The browser's own time zone (`TZ`); the machine's when `None`.
+    pub time_zone: Option<String>,
 }
 
 impl Browser {
     pub async fn start(options: BrowserOptions) -> anyhow::Result<Browser> {
         let driver_path = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
         let port = free_port()?;
-        let driver = Command::new(&driver_path)
+        let mut driver = Command::new(&driver_path);
+        if let Some(zone) = &options.time_zone {
+            driver.env("TZ", zone);
+        }
+        let driver = driver
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())

@@ -125,6 +125,7 @@ async fn export_download_open_delete_and_the_limit_in_the_browser() {
             filters: Default::default(),
             redaction: Default::default(),
             format: Default::default(),
+            time_zone: None,
             renderer: Renderer::Server,
         };
         state.catalog.create(&account, request).await.unwrap();

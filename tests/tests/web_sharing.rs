@@ -3,7 +3,8 @@
 //! exported, and only they, by **Export selected** (rendered by this tab and verified),
 //! and **Download encrypted…** saves a passphrase file of it that opens offline; an
 //! export redacted in the Export dialog is rendered by the tab byte for byte as the
-//! server renders it, with no planted value left.
+//! server renders it, with no planted value left; the dialog's time zone is the
+//! browser's, and the tab's file shows its times there.
 
 mod common;
 
@@ -112,6 +113,34 @@ async fn conversations_chosen_in_the_searched_list_are_exported_and_only_they() 
 const PLANTED: [&str; 6] =
     ["ana.souza@example.org", "+49 30 1234 5678", "4111 1111 1111 1111", "DE89 3704 0044 0532 0130 00", "192.168.10.20", "2001:db8::7"];
 const LOOK_ALIKES: [&str; 3] = ["4111 1111 1111 1112", "DE89 3704 0044 0532 0130 02", "v1.2.3"];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_export_dialog_defaults_to_the_browsers_zone_and_the_tabs_file_shows_it() {
+    let app = start_server().await;
+    let browser = Browser::start(BrowserOptions { time_zone: Some("Asia/Tokyo".into()), ..Default::default() }).await.unwrap();
+    let c = &browser.client;
+    log_in(c, &app.base, "demo@example.com", "demo-password").await;
+    click(c, "#export-button").await;
+    wait_for(c, "document.getElementById('export-includes')", 20).await;
+    let zone = c.find(Locator::Css("#export-zone")).await.unwrap();
+    assert_eq!(zone.prop("value").await.unwrap().as_deref(), Some("Asia/Tokyo"), "the browser's own zone");
+    // A zone that is not one is refused next to the field, and Start Export waits.
+    zone.clear().await.unwrap();
+    zone.send_keys("Tokyo").await.unwrap();
+    wait_for(c, "document.getElementById('zone-error').textContent.includes('IANA')", 10).await;
+    assert!(!c.find(Locator::Css("#start-export")).await.unwrap().is_enabled().await.unwrap(), "Start Export waits for a zone");
+    zone.clear().await.unwrap();
+    zone.send_keys("Asia/Tokyo").await.unwrap();
+    wait_for(c, "document.getElementById('zone-error').textContent === ''", 10).await;
+    axe(c, "the Export dialog with its time zone").await;
+    click(c, "#start-export").await;
+    wait_for(c, "document.querySelector('.export-row .verified')", 60).await;
+    let export = app.state.store.list_exports(1, chrono::Utc::now()).await.unwrap().remove(0);
+    assert_eq!(export.time_zone.map(|z| z.name()), Some("Asia/Tokyo"));
+    let file = String::from_utf8(app.file_of(&export.id).await.unwrap()).unwrap();
+    assert!(file.contains("<dt>Time zone</dt><dd>Asia/Tokyo</dd>") && file.contains(" +09:00</time>") && !file.contains(" UTC</time>"));
+    browser.close().await.unwrap();
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_redacted_export_rendered_by_the_tab_is_the_servers_render_byte_for_byte() {

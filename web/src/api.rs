@@ -11,7 +11,7 @@ use convo_model::api::{
     ErrorBody, ExportInfo, ExportList, ExportPreview, LoginRequest, Me, PartReceived, ProgressReport, ScheduleInfo, ScheduleList,
     ScheduleRun, Span, UpdateScheduleRequest,
 };
-use convo_model::{ExportFilters, Format, Redaction};
+use convo_model::{ExportFilters, Format, Redaction, TimeZone};
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -177,13 +177,14 @@ pub async fn preview(assistant: &str, span: Span, filters: &ExportFilters, redac
 }
 
 /// Creates an export of `assistant` over `span`, narrowed by `filters`, in `format`,
-/// masking what `redact` says.
+/// masking what `redact` says, its times shown in `time_zone`.
 pub async fn create_export(
     assistant: &str,
     span: Span,
     filters: ExportFilters,
     format: Format,
     redact: Redaction,
+    time_zone: Option<TimeZone>,
 ) -> ApiResult<CreatedExport> {
     let (days, since_last) = span.to_fields();
     let body = CreateExportRequest {
@@ -194,6 +195,7 @@ pub async fn create_export(
         conversation_ids: Vec::new(),
         redact,
         format,
+        time_zone,
         render: None,
     };
     post_json(Request::post("/api/exports"), &body).await

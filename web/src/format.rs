@@ -37,3 +37,9 @@ pub fn expires_soon(e: &ExportInfo) -> bool {
 pub fn plural(n: i64, one: &str) -> String {
     format!("{n} {one}{}", if n == 1 { "" } else { "s" })
 }
+
+/// The browser's own time zone (IANA), the forms' default.
+pub fn browser_time_zone() -> String {
+    let options = js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &js_sys::Object::new()).resolved_options();
+    js_sys::Reflect::get(&options, &"timeZone".into()).ok().and_then(|v| v.as_string()).unwrap_or_else(|| "UTC".into())
+}

@@ -28,6 +28,7 @@ mod filters;
 mod format;
 mod redaction;
 pub mod timestamp;
+mod zone;
 
 pub use channel::Channel;
 pub use days::{Days, DaysError};
@@ -37,6 +38,7 @@ pub use format::Format;
 pub use redaction::{
     Contacts, MAX_REDACTED_NAME_CHARS, MAX_REDACTED_NAMES, RedactedKind, Redaction, RedactionPreview, RedactionTally, StatedRedaction,
 };
+pub use zone::TimeZone;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

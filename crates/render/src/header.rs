@@ -2,7 +2,7 @@
 //! filters, redaction, the export it continues) and the filters as the file states them.
 
 use crate::redact::Redactor;
-use convo_model::{ExportFilters, Format, PreviousExport, Redaction, TimeRange, Timestamp};
+use convo_model::{ExportFilters, Format, PreviousExport, Redaction, TimeRange, TimeZone, Timestamp};
 
 /// What the export's header says about the export itself.
 #[derive(Debug, Clone)]
@@ -24,6 +24,8 @@ pub struct ExportHeader {
     pub redaction: Redaction,
     /// The file's format: the page, or JSON Lines, CSV or Markdown.
     pub format: Format,
+    /// The zone every time the file shows is in (`datetime` attributes stay UTC).
+    pub time_zone: TimeZone,
 }
 
 impl ExportHeader {
@@ -41,6 +43,7 @@ impl ExportHeader {
             previous: export.previous.clone(),
             redaction: export.redaction.as_ref().map(convo_model::StatedRedaction::without_names).unwrap_or_default(),
             format: export.format,
+            time_zone: export.time_zone.unwrap_or_default(),
         }
     }
 
@@ -56,6 +59,7 @@ impl ExportHeader {
             previous: None,
             redaction: Redaction::default(),
             format: Format::Html,
+            time_zone: TimeZone::UTC,
         }
     }
 

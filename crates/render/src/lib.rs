@@ -85,7 +85,8 @@ pub struct ExportRenderer {
 impl ExportRenderer {
     pub fn new(header: ExportHeader) -> Self {
         let redactor = (!header.redaction.is_empty()).then(|| Redactor::new(&header.redaction));
-        ExportRenderer { header, stats: Stats::default(), hashes: Vec::new(), redactor }
+        let stats = Stats::new(header.time_zone);
+        ExportRenderer { header, stats, hashes: Vec::new(), redactor }
     }
 
     /// What redaction masked so far (all zero when nothing is redacted).
@@ -138,7 +139,7 @@ impl ExportRenderer {
             Format::Html => return self.push_article(c, n, exported, body),
             Format::Jsonl => formats::jsonl::push_conversation(c, body),
             Format::Csv => formats::csv::push_conversation(c, body),
-            Format::Markdown => formats::md::push_conversation(c, n, body),
+            Format::Markdown => formats::md::push_conversation(c, n, self.header.time_zone, body),
         }
         self.hashes.push(ManifestConversation { id: c.id.clone(), sha256: manifest::sha256_hex(&body.as_bytes()[start..]) });
         body.push_str(formats::separator(self.header.format));

@@ -62,7 +62,8 @@ impl ExportRenderer {
             None => body.push_str("Anonymous contact"),
         }
         let _ = write!(body, "</bdi> <a class=\"when\" href=\"#{anchor}\">");
-        time::push_date(body, c.started_at.date_naive());
+        let zone = self.header.time_zone;
+        time::push_date(body, time::local_date(c.started_at, zone));
         body.push_str("</a></h2><dl class=\"meta\">");
         if let Some(email) = email {
             body.push_str("<div><dt>Email</dt><dd dir=\"auto\">");
@@ -72,10 +73,10 @@ impl ExportRenderer {
         body.push_str("<div><dt>Channel</dt><dd>");
         push_html(body, c.channel.label());
         body.push_str("</dd></div><div><dt>Started</dt><dd>");
-        time::push_time_element(body, c.started_at);
+        time::push_time_element(body, c.started_at, zone);
         body.push_str("</dd></div><div><dt>Ended</dt><dd>");
         match c.ended_at {
-            Some(end) => time::push_time_element(body, end),
+            Some(end) => time::push_time_element(body, end, zone),
             None => body.push_str("not recorded"),
         }
         let _ = write!(body, "</dd></div><div><dt>Messages</dt><dd>{exported}</dd></div><div><dt>ID</dt><dd><code>");
@@ -101,7 +102,7 @@ impl ExportRenderer {
                 let k = k + 1;
                 let _ =
                     write!(body, "<li class=\"m {class}\" id=\"{anchor}-m{k}\"><p class=\"mh\"><b>{label}</b> <a href=\"#{anchor}-m{k}\">");
-                time::push_time_element(body, m.at);
+                time::push_time_element(body, m.at, zone);
                 body.push_str("</a></p><div class=\"mb\" dir=\"auto\">");
                 if m.role == Role::Assistant {
                     push_markdown(body, &m.content);
@@ -150,7 +151,7 @@ impl ExportRenderer {
         let _ = write!(head, "<meta name=\"generator\" content=\"{GENERATOR}\"><title>Conversations of ");
         push_html(head, &h.assistant_name);
         head.push_str(" \u{2014} export ");
-        time::push_readable(head, h.exported_at);
+        time::push_readable(head, h.exported_at, h.time_zone);
         head.push_str("</title><style>");
         head.push_str(STYLE);
         head.push_str("</style></head><body><a class=\"skip\" href=\"#conversations-h\">Skip to conversations</a>");
@@ -169,15 +170,20 @@ impl ExportRenderer {
             head.push_str("</code></dd></div>");
         }
         head.push_str("<div><dt>Exported</dt><dd>");
-        time::push_time_element(head, h.exported_at);
+        time::push_time_element(head, h.exported_at, h.time_zone);
         head.push_str("</dd></div><div><dt>Time range</dt><dd>");
-        time::push_time_element(head, range.from);
+        time::push_time_element(head, range.from, h.time_zone);
         head.push_str(" \u{2013} ");
-        time::push_time_element(head, range.to);
+        time::push_time_element(head, range.to, h.time_zone);
         if let Some(note) = self.header.range_note(range) {
             let _ = write!(head, " <span class=\"note\">({note})</span>");
         }
         head.push_str("</dd></div>");
+        if !h.time_zone.is_utc() {
+            head.push_str("<div><dt>Time zone</dt><dd>");
+            push_html(head, h.time_zone.name());
+            head.push_str("</dd></div>");
+        }
         if !h.filters.is_empty() {
             head.push_str("<div><dt>Filters</dt><dd dir=\"auto\">");
             push_html(head, &self.filters().describe());

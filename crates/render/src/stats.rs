@@ -3,9 +3,9 @@
 //! and rendered at the end with an inline SVG chart of conversations per day.
 
 use crate::escape::push_html;
-use crate::time::{human_duration, push_date};
+use crate::time::{human_duration, local_date, push_date};
 use chrono::{Duration, NaiveDate};
-use convo_model::{Conversation, Role, TimeRange, Timestamp};
+use convo_model::{Conversation, Role, TimeRange, TimeZone, Timestamp};
 use std::collections::{BTreeMap, HashSet};
 use std::fmt::Write;
 
@@ -24,6 +24,8 @@ pub(crate) struct Stats {
     longest_s: i64,
     pub first_start: Option<Timestamp>,
     pub last_start: Option<Timestamp>,
+    /// The zone whose days are counted and charted.
+    pub zone: TimeZone,
 }
 
 /// FNV-1a: stable everywhere, so the statistics never depend on a random hasher.
@@ -32,6 +34,11 @@ fn fnv1a(s: &str) -> u64 {
 }
 
 impl Stats {
+    /// Statistics whose days are those of `zone`.
+    pub fn new(zone: TimeZone) -> Stats {
+        Stats { zone, ..Stats::default() }
+    }
+
     pub fn add(&mut self, c: &Conversation, exported_messages: u64) {
         self.conversations += 1;
         for m in c.exported_messages() {
@@ -48,7 +55,7 @@ impl Stats {
             None => self.anonymous += 1,
         }
         *self.channels.entry(c.channel.label().to_string()).or_default() += 1;
-        *self.per_day.entry(c.started_at.date_naive()).or_default() += 1;
+        *self.per_day.entry(local_date(c.started_at, self.zone)).or_default() += 1;
         if let Some(end) = c.ended_at {
             let secs = (end - c.started_at).num_seconds().max(0);
             self.duration_total_s += secs;
@@ -179,8 +186,8 @@ impl Stats {
 
     /// Bars of conversations per day (per week, or longer, when the range is long).
     fn push_chart(&self, out: &mut String, range: TimeRange) {
-        let first = range.from.date_naive();
-        let last = range.to.date_naive().max(first);
+        let first = local_date(range.from, self.zone);
+        let last = local_date(range.to, self.zone).max(first);
         let days = (last - first).num_days() + 1;
         let per_bucket = ((days + 365) / 366).max(1);
         let buckets = ((days + per_bucket - 1) / per_bucket) as usize;
@@ -212,6 +219,8 @@ impl Stats {
         push_date(out, first);
         out.push_str(" to ");
         push_date(out, last);
-        out.push_str(" (UTC)</figcaption></figure>");
+        out.push_str(" (");
+        push_html(out, self.zone.name());
+        out.push_str(")</figcaption></figure>");
     }
 }

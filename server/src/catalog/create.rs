@@ -6,7 +6,7 @@
 use super::{Catalog, CatalogError, Result};
 use crate::store::{AccountRef, AssistantRow, Chosen, Evicted, ExportRow, NewExport, NotCreated, PeriodClaim, Scope};
 use convo_model::api::{ExportPreview, Renderer, SinceLast};
-use convo_model::{Channel, Days, ExportFilters, Format, PreviousExport, Redaction, TimeRange, Timestamp, export_filename};
+use convo_model::{Channel, Days, ExportFilters, Format, PreviousExport, Redaction, TimeRange, TimeZone, Timestamp, export_filename};
 
 /// A new export and what was deleted to make room for it.
 #[derive(Debug, Clone)]
@@ -27,6 +27,8 @@ pub struct ExportRequest {
     pub redaction: Redaction,
     /// The file's format (the page by default).
     pub format: Format,
+    /// The zone the file shows its times in (UTC by default).
+    pub time_zone: Option<TimeZone>,
     pub renderer: Renderer,
 }
 
@@ -37,6 +39,7 @@ pub(super) struct Plan {
     pub filters: ExportFilters,
     pub redaction: Redaction,
     pub format: Format,
+    pub time_zone: Option<TimeZone>,
 }
 
 /// Whole days a range spans, rounded up (at least 1): what the catalog row says.
@@ -86,6 +89,7 @@ impl Catalog {
                 filters,
                 redaction: Redaction::default(),
                 format: Format::Html,
+                time_zone: None,
             },
             Span::Chosen => {
                 let from = chosen.iter().map(|c| c.started_at).min().ok_or_else(|| {
@@ -97,6 +101,7 @@ impl Catalog {
                     filters,
                     redaction: Redaction::default(),
                     format: Format::Html,
+                    time_zone: None,
                 }
             }
             Span::SinceLast => {
@@ -112,7 +117,14 @@ impl Catalog {
                         assistant.id, since.days
                     )));
                 }
-                Plan { range: since.range, previous: Some(since.previous), filters, redaction: Redaction::default(), format: Format::Html }
+                Plan {
+                    range: since.range,
+                    previous: Some(since.previous),
+                    filters,
+                    redaction: Redaction::default(),
+                    format: Format::Html,
+                    time_zone: None,
+                }
             }
         };
         if let Some(outside) = chosen.iter().find(|c| !plan.range.contains(c.started_at)) {
@@ -163,6 +175,7 @@ impl Catalog {
         let mut plan = self.plan(account, &assistant, request.span, request.filters, now).await?;
         plan.redaction = request.redaction.normalized().map_err(|e| CatalogError::BadInput(format!("redact: {e}")))?;
         plan.format = request.format;
+        plan.time_zone = request.time_zone;
         // A list of names never leaves the server: such an export is the server's to
         // render (a tab would need the names).
         let renderer = if plan.redaction.names.is_empty() { request.renderer } else { Renderer::Server };
@@ -205,6 +218,7 @@ impl Catalog {
                 filters: &plan.filters,
                 redaction: &plan.redaction,
                 previous: plan.previous.as_ref(),
+                time_zone: plan.time_zone,
                 claim,
             })
             .await?;

@@ -24,9 +24,7 @@ impl Period {
 
 /// The time zone of an IANA name, or a message that says what to change.
 pub fn time_zone(name: &str) -> Result<Tz, String> {
-    name.trim()
-        .parse::<Tz>()
-        .map_err(|_| format!("{name:?} is not an IANA time zone: use one such as Europe/Berlin, America/New_York or UTC"))
+    name.parse::<convo_model::TimeZone>().map(convo_model::TimeZone::tz)
 }
 
 /// Local midnight of `date` in `tz`, as an instant. Where midnight does not exist (a

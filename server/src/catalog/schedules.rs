@@ -9,7 +9,7 @@ use super::periods::{self, Period};
 use super::{Catalog, CatalogError, Created, Result};
 use crate::store::{AccountRef, ExportRow, NewSchedule, NotCreated, PeriodClaim, ScheduleRow};
 use convo_model::api::{AssistantRef, AuditAction, CreateScheduleRequest, Renderer, ScheduleInfo};
-use convo_model::{PreviousExport, TimeRange};
+use convo_model::{PreviousExport, TimeRange, TimeZone};
 
 /// Schedules an account may have.
 pub const MAX_SCHEDULES: usize = 20;
@@ -177,8 +177,16 @@ impl Catalog {
             Some((previous, last)) if range.continues(&last) => Some(previous),
             _ => None::<PreviousExport>,
         };
-        let plan =
-            Plan { range, previous, filters: schedule.filters.clone(), redaction: schedule.redaction.clone(), format: schedule.format };
+        // A schedule's exports show their times in its own zone.
+        let time_zone = periods::time_zone(&schedule.time_zone).ok().map(TimeZone::from);
+        let plan = Plan {
+            range,
+            previous,
+            filters: schedule.filters.clone(),
+            redaction: schedule.redaction.clone(),
+            format: schedule.format,
+            time_zone,
+        };
         let claim = claim.then_some(PeriodClaim { schedule_id: &schedule.id, period: range });
         let with_claim = claim.is_some();
         let created = match self.create_planned(schedule.account_id, actor, &schedule.assistant, plan, Renderer::Server, claim).await? {

@@ -71,6 +71,7 @@ pub async fn export(data: &DataConfig, args: ExportArgs) -> anyhow::Result<()> {
                 filters: ExportFilters::default(),
                 redaction: convo_model::Redaction::default(),
                 format: convo_model::Format::Html,
+                time_zone: None,
                 renderer: Renderer::Server,
             },
         )

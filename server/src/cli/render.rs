@@ -4,7 +4,7 @@
 
 use anyhow::{Context, anyhow};
 use clap::Args;
-use convo_model::{Contacts, Format, Redaction, Timestamp};
+use convo_model::{Contacts, Format, Redaction, TimeZone, Timestamp};
 use convo_render::{ExportHeader, ExportRenderer};
 use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Read, Seek, Write};
@@ -36,6 +36,9 @@ pub struct RenderArgs {
     /// The file's format: html (the default), jsonl, csv or markdown.
     #[arg(long, value_name = "F", default_value = "html")]
     format: Format,
+    /// Show every time in this IANA zone, with its offset (UTC by default).
+    #[arg(long, value_name = "Z", default_value = "UTC")]
+    time_zone: TimeZone,
     /// Where to write the export.
     #[arg(long, value_name = "FILE")]
     out: PathBuf,
@@ -82,6 +85,7 @@ pub fn run(args: RenderArgs) -> anyhow::Result<()> {
         ExportHeader::new(args.assistant_name.clone(), args.assistant_id.clone(), args.exported_at.unwrap_or_else(chrono::Utc::now), None);
     header.redaction = args.redaction()?;
     header.format = args.format;
+    header.time_zone = args.time_zone;
     let mut renderer = ExportRenderer::new(header);
     let mut body = String::with_capacity(PAGE_BYTES + (1 << 20));
     let mut reader = BufReader::with_capacity(1 << 20, CountingReader { inner: input, count: 0 });

@@ -40,7 +40,15 @@ pub async fn create(
         (None, false) if filters.is_selection() => Span::Chosen,
         (days, since_last) => span(days, since_last)?,
     };
-    let request = ExportRequest { span, assistant_id: body.assistant_id, filters, redaction: body.redact, format: body.format, renderer };
+    let request = ExportRequest {
+        span,
+        assistant_id: body.assistant_id,
+        filters,
+        redaction: body.redact,
+        format: body.format,
+        time_zone: body.time_zone,
+        renderer,
+    };
     let created = state.catalog.create(&account, request).await?;
     if created.export.renderer == Renderer::Server {
         state.jobs.spawn_render(created.export.clone());

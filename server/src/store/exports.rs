@@ -8,7 +8,7 @@ use super::audit::{Audit, insert_audit};
 use super::{AssistantRow, Result, Store, StoreError};
 use crate::clock::{from_ms, ms};
 use convo_model::api::{AssistantRef, AuditAction, ExportInfo, ExportProgress, ExportStatus, Renderer, Totals, Verification};
-use convo_model::{ExportFilters, Format, PreviousExport, Redaction, TimeRange, Timestamp};
+use convo_model::{ExportFilters, Format, PreviousExport, Redaction, TimeRange, TimeZone, Timestamp};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -51,6 +51,8 @@ pub struct ExportRow {
     pub previous: Option<PreviousExport>,
     pub held: bool,
     pub schedule_id: Option<String>,
+    /// The zone the file shows its times in (`None`: UTC).
+    pub time_zone: Option<TimeZone>,
     /// Whether the server reproduced the ready file (`None` before it is ready).
     pub verification: Option<Verification>,
     pub verification_note: Option<String>,
@@ -88,6 +90,7 @@ impl ExportRow {
             redaction: (!self.redaction.is_empty()).then(|| self.redaction.stated()),
             held: self.held,
             schedule_id: self.schedule_id.clone(),
+            time_zone: self.time_zone,
         }
     }
 }
@@ -118,6 +121,7 @@ pub struct NewExport<'a> {
     pub filters: &'a ExportFilters,
     pub redaction: &'a Redaction,
     pub previous: Option<&'a PreviousExport>,
+    pub time_zone: Option<TimeZone>,
     pub claim: Option<PeriodClaim<'a>>,
 }
 
@@ -131,7 +135,7 @@ pub enum NotCreated {
 pub(super) const EXPORT_COLUMNS: &str = "e.id, e.account_id, e.assistant_id AS assistant_pk, a.public_id AS assistant_public_id, a.name AS assistant_name, \
      e.filename, e.days, e.range_from, e.range_to, e.created_at, e.expires_at, e.status, e.renderer, e.progress_done, e.progress_total, \
      e.heartbeat_at, e.error, e.size_bytes, e.sha256, e.conversations, e.messages, e.file_key, e.waiting, e.filters_json, e.redaction_json, e.previous_id, \
-     e.previous_sha256, e.held, e.schedule_id, e.file_parts, e.verification, e.verification_note, e.format";
+     e.previous_sha256, e.held, e.schedule_id, e.file_parts, e.verification, e.verification_note, e.format, e.time_zone";
 
 fn by_id_sql() -> String {
     format!("SELECT {EXPORT_COLUMNS} FROM exports e JOIN assistants a ON a.id = e.assistant_id WHERE e.id = $1")
@@ -194,6 +198,10 @@ pub(super) fn export_row(r: &AnyRow) -> Result<ExportRow> {
             None => None,
         },
         verification_note: r.try_get("verification_note")?,
+        time_zone: match r.try_get::<Option<String>, _>("time_zone")? {
+            Some(name) => Some(name.parse().map_err(|e| StoreError::Corrupt(format!("exports.time_zone: {e}")))?),
+            None => None,
+        },
     })
 }
 
@@ -274,8 +282,8 @@ impl Store {
             .map_err(|e| StoreError::Corrupt(e.to_string()))?;
         sqlx::query(
             "INSERT INTO exports (id, account_id, seq, assistant_id, filename, days, range_from, range_to, created_at, expires_at, status, renderer, \
-             progress_done, progress_total, heartbeat_at, conversations, messages, filters_json, previous_id, previous_sha256, schedule_id, redaction_json, format) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'processing', $11, 0, $12, $9, $13, $12, $14, $15, $16, $17, $18, $19)",
+             progress_done, progress_total, heartbeat_at, conversations, messages, filters_json, previous_id, previous_sha256, schedule_id, redaction_json, format, time_zone) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'processing', $11, 0, $12, $9, $13, $12, $14, $15, $16, $17, $18, $19, $20)",
         )
         .bind(new.id)
         .bind(new.account_id)
@@ -296,6 +304,7 @@ impl Store {
         .bind(new.claim.map(|c| c.schedule_id))
         .bind(redaction)
         .bind(new.format.as_str())
+        .bind(new.time_zone.map(TimeZone::name))
         .execute(&mut *tx)
         .await?;
         let how = match new.renderer {

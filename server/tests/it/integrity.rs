@@ -187,6 +187,7 @@ async fn a_server_render_whose_lease_was_taken_can_neither_fail_nor_finish_the_e
             filters: Default::default(),
             redaction: Default::default(),
             format: Default::default(),
+            time_zone: None,
             renderer: convo_model::api::Renderer::Server,
         };
         let stalled = sibling.catalog.create(&account, request).await.unwrap().export;

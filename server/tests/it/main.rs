@@ -26,6 +26,7 @@ mod stream;
 mod trust;
 mod verify_cli;
 mod webhooks;
+mod zones;
 
 use convo_testkit::assert_no_canary;
 use reqwest::StatusCode;

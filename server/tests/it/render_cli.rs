@@ -196,3 +196,19 @@ fn an_unknown_format_is_named_on_stderr_and_writes_nothing() {
     assert!(stderr.contains("pdf") && stderr.contains("markdown"), "{stderr}");
     assert!(files_in(dir.path()).is_empty());
 }
+
+#[test]
+fn time_zone_shows_every_time_there_and_an_unknown_one_is_named_on_stderr() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = ["--exported-at", "2026-11-27T12:00:00Z", "--time-zone", "Europe/Berlin", "--format", "markdown"];
+    let (output, path) = render(dir.path(), Path::new(FIXTURE), &args);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let md = std::fs::read_to_string(&path).unwrap();
+    assert!(md.contains("2026-11-27 13:00 +01:00"), "the export time, in Berlin");
+    assert!(md.contains("Time zone") && md.contains("Europe/Berlin") && !md.contains(" UTC\n"));
+    std::fs::remove_file(&path).unwrap();
+    let (output, _) = render(dir.path(), Path::new(FIXTURE), &["--time-zone", "Mars/Olympus"]);
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("Mars/Olympus"));
+    assert_eq!(files_in(dir.path()), Vec::<String>::new(), "nothing written");
+}

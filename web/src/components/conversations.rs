@@ -83,7 +83,16 @@ pub fn ConversationList(assistant: String, on_started: impl Fn(ExportInfo) + Cop
         exporting.set(true);
         spawn_local(async move {
             let filters = ExportFilters { conversations: ids, ..Default::default() };
-            match api::create_export(&assistant, Span::Chosen, filters, Format::Html, Redaction::default()).await {
+            match api::create_export(
+                &assistant,
+                Span::Chosen,
+                filters,
+                Format::Html,
+                Redaction::default(),
+                crate::format::browser_time_zone().parse().ok(),
+            )
+            .await
+            {
                 Ok(created) => {
                     export_error.set(None);
                     chosen.set(BTreeSet::new());

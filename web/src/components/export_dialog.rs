@@ -11,7 +11,7 @@ use crate::format;
 use crate::state::Toasts;
 use convo_model::api::Span;
 use convo_model::api::{AssistantRef, ExportInfo, ExportPreview};
-use convo_model::{Days, ExportFilters, Format, Redaction};
+use convo_model::{Days, ExportFilters, Format, Redaction, TimeZone};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -30,6 +30,8 @@ pub fn ExportDialog(
     let filters = RwSignal::new(ExportFilters::default());
     let format = RwSignal::new(Format::Html);
     let redaction = RwSignal::new(Redaction::default());
+    let zone_text = RwSignal::new(format::browser_time_zone());
+    let zone = Memo::new(move |_| zone_text.get().parse::<TimeZone>());
     let days = Memo::new(move |_| Days::parse(&days_text.get()));
     let span = Memo::new(move |_| if since_last.get() { Ok(Span::SinceLast) } else { days.get().map(Span::Days) });
     // What will be included, and what will be deleted to make room: asked again whenever
@@ -57,12 +59,12 @@ pub fn ExportDialog(
     });
     let start = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let Ok(s) = span.get_untracked() else { return };
+        let (Ok(s), Ok(zone)) = (span.get_untracked(), zone.get_untracked()) else { return };
         submitting.set(true);
         let (a, f) = (assistant.get_untracked(), filters.get_untracked());
         let (format, redact) = (format.get_untracked(), redaction.get_untracked());
         spawn_local(async move {
-            match api::create_export(&a, s, f, format, redact).await {
+            match api::create_export(&a, s, f, format, redact, Some(zone)).await {
                 Ok(created) => {
                     let mut message = format!("Export started: {} will appear in Available Exports.", created.export.filename);
                     for gone in &created.evicted {
@@ -107,6 +109,12 @@ pub fn ExportDialog(
                 </div>
                 <p id="days-help" class="help">"A whole number from 1 to 365: 7 is the last week, 30 the last month, 90 the last quarter."</p>
                 <p id="days-error" class="field-error" role="alert">{move || (!since_last.get()).then(|| days.get().err().map(|e| e.to_string())).flatten()}</p>
+                <label for="export-zone">"Time zone"</label>
+                <input id="export-zone" type="text" autocomplete="off" aria-describedby="zone-help zone-error"
+                    aria-invalid=move || zone.get().is_err().to_string()
+                    prop:value=move || zone_text.get() on:input=move |ev| zone_text.set(event_target_value(&ev)) />
+                <p id="zone-help" class="help">"The file shows every time in this IANA zone (yours by default), with its offset."</p>
+                <p id="zone-error" class="field-error" role="alert">{move || zone.get().err()}</p>
                 <FilterFields prefix="export" filters=filters />
                 <SharingFields prefix="export" format=format redaction=redaction />
                 <div class="preview" aria-live="polite">
@@ -121,7 +129,7 @@ pub fn ExportDialog(
                 <p class="field-error" role="alert">{move || submit_error.get()}</p>
                 <div class="actions">
                     <button type="button" on:click=move |_| on_close()>"Cancel"</button>
-                    <button type="submit" class="primary" id="start-export" disabled=move || span.get().is_err() || submitting.get()>"Start Export"</button>
+                    <button type="submit" class="primary" id="start-export" disabled=move || span.get().is_err() || zone.get().is_err() || submitting.get()>"Start Export"</button>
                 </div>
             </form>
         </dialog>

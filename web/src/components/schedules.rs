@@ -13,12 +13,6 @@ use convo_model::{ExportFilters, Format, Redaction};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-/// The browser's own time zone (IANA), the form's default.
-fn browser_time_zone() -> String {
-    let options = js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &js_sys::Object::new()).resolved_options();
-    js_sys::Reflect::get(&options, &"timeZone".into()).ok().and_then(|v| v.as_string()).unwrap_or_else(|| "UTC".into())
-}
-
 #[component]
 pub fn SchedulesPage(assistants: Signal<Vec<AssistantRef>>) -> impl IntoView {
     let toasts = expect_context::<Toasts>();
@@ -67,7 +61,7 @@ pub fn SchedulesPage(assistants: Signal<Vec<AssistantRef>>) -> impl IntoView {
 fn NewSchedule(assistants: Signal<Vec<AssistantRef>>, on_created: impl Fn() + Copy + 'static) -> impl IntoView {
     let assistant = RwSignal::new(String::new());
     let every = RwSignal::new(Every::Month);
-    let zone = RwSignal::new(browser_time_zone());
+    let zone = RwSignal::new(crate::format::browser_time_zone());
     let filters = RwSignal::new(ExportFilters::default());
     let format = RwSignal::new(Format::Html);
     let redaction = RwSignal::new(Redaction::default());

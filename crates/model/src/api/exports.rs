@@ -2,7 +2,7 @@
 //! export, with filters), the preview, and what a rendering browser reports.
 
 use super::{AssistantRef, ExportStatus, Renderer, Totals};
-use crate::{Days, ExportFilters, Format, PreviousExport, Redaction, RedactionPreview, StatedRedaction, TimeRange, Timestamp};
+use crate::{Days, ExportFilters, Format, PreviousExport, Redaction, RedactionPreview, StatedRedaction, TimeRange, TimeZone, Timestamp};
 use serde::{Deserialize, Serialize};
 
 /// Messages rendered of an export, and how many it has.
@@ -64,6 +64,9 @@ pub struct ExportInfo {
     /// The schedule that made it, if one did.
     #[serde(default)]
     pub schedule_id: Option<String>,
+    /// The IANA zone the file shows its times in (absent: UTC).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<TimeZone>,
     pub content_url: String,
     pub open_url: String,
 }
@@ -190,6 +193,9 @@ pub struct CreateExportRequest {
     /// The file's format (HTML by default).
     #[serde(default, skip_serializing_if = "Format::is_html")]
     pub format: Format,
+    /// The IANA zone the file shows its times in (UTC by default); `datetime` stays UTC.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<TimeZone>,
     /// The web app renders (the default), or the server does.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub render: Option<Renderer>,

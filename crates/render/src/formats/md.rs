@@ -7,9 +7,9 @@
 use super::{Cut, Piece};
 use crate::escape::markdown::{push_md_inline, push_md_quote_markdown, push_md_quote_plain};
 use crate::manifest::Finding;
-use crate::time::{push_date, push_readable};
+use crate::time::{local_date, push_date, push_readable};
 use crate::{ExportRenderer, GENERATOR};
-use convo_model::{Conversation, Role, TimeRange};
+use convo_model::{Conversation, Role, TimeRange, TimeZone};
 use std::fmt::Write;
 
 /// How the file starts: the front matter and its title.
@@ -29,7 +29,8 @@ fn fact(out: &mut String, label: &str, value: impl FnOnce(&mut String)) {
     out.push('\n');
 }
 
-pub(crate) fn push_conversation(c: &Conversation, n: u64, body: &mut String) {
+/// Appends conversation `n`, its times in `zone`.
+pub(crate) fn push_conversation(c: &Conversation, n: u64, zone: TimeZone, body: &mut String) {
     let contact = c.contact.as_ref();
     let nonblank = |s: Option<&String>| s.map(|s| s.trim()).filter(|s| !s.is_empty()).map(str::to_owned);
     let name = nonblank(contact.and_then(|ct| ct.name.as_ref()));
@@ -40,15 +41,15 @@ pub(crate) fn push_conversation(c: &Conversation, n: u64, body: &mut String) {
         None => body.push_str("Anonymous contact"),
     }
     body.push_str(" \u{2014} ");
-    push_date(body, c.started_at.date_naive());
+    push_date(body, local_date(c.started_at, zone));
     body.push_str("\n\n");
     if let Some(email) = &email {
         fact(body, "Email", |o| push_md_inline(o, email));
     }
     fact(body, "Channel", |o| push_md_inline(o, c.channel.label()));
-    fact(body, "Started", |o| push_readable(o, c.started_at));
+    fact(body, "Started", |o| push_readable(o, c.started_at, zone));
     fact(body, "Ended", |o| match c.ended_at {
-        Some(end) => push_readable(o, end),
+        Some(end) => push_readable(o, end, zone),
         None => o.push_str("not recorded"),
     });
     let exported = c.exported_messages().count();
@@ -66,7 +67,7 @@ pub(crate) fn push_conversation(c: &Conversation, n: u64, body: &mut String) {
     for m in c.exported_messages() {
         body.push_str(if m.role == Role::User { "**Contact**" } else { "**Assistant**" });
         body.push_str(" \u{b7} ");
-        push_readable(body, m.at);
+        push_readable(body, m.at, zone);
         body.push_str("\n\n");
         if m.role == Role::Assistant {
             push_md_quote_markdown(body, &m.content);
@@ -87,15 +88,18 @@ pub(crate) fn layout(r: &ExportRenderer, range: TimeRange) -> Vec<Piece> {
     if let Some(id) = &h.assistant_id {
         fact(&mut header, "Assistant ID", |o| push_md_inline(o, id));
     }
-    fact(&mut header, "Exported", |o| push_readable(o, h.exported_at));
+    fact(&mut header, "Exported", |o| push_readable(o, h.exported_at, h.time_zone));
     fact(&mut header, "Time range", |o| {
-        push_readable(o, range.from);
+        push_readable(o, range.from, h.time_zone);
         o.push_str(" \u{2013} ");
-        push_readable(o, range.to);
+        push_readable(o, range.to, h.time_zone);
         if let Some(note) = h.range_note(range) {
             let _ = write!(o, " ({note})");
         }
     });
+    if !h.time_zone.is_utc() {
+        fact(&mut header, "Time zone", |o| o.push_str(h.time_zone.name()));
+    }
     if !h.filters.is_empty() {
         fact(&mut header, "Filters", |o| push_md_inline(o, &r.filters().describe()));
     }
