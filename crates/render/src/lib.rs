@@ -42,6 +42,7 @@ mod formats;
 mod header;
 pub mod manifest;
 mod markdown;
+mod metrics;
 mod page;
 pub mod redact;
 pub mod sealed;
@@ -126,6 +127,7 @@ impl ExportRenderer {
             Some(redactor) => redactor.conversation(c),
             None => c,
         };
+        self.stats.add_shown(c);
         self.push_rendered(c, exported, body);
         self.redactor = redactor;
     }

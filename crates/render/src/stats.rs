@@ -3,6 +3,7 @@
 //! and rendered at the end with an inline SVG chart of conversations per day.
 
 use crate::escape::push_html;
+use crate::metrics::Metrics;
 use crate::time::{human_duration, local_date, push_date};
 use chrono::{Duration, NaiveDate};
 use convo_model::{Conversation, Role, TimeRange, TimeZone, Timestamp};
@@ -26,6 +27,7 @@ pub(crate) struct Stats {
     pub last_start: Option<Timestamp>,
     /// The zone whose days are counted and charted.
     pub zone: TimeZone,
+    metrics: Metrics,
 }
 
 /// FNV-1a: stable everywhere, so the statistics never depend on a random hasher.
@@ -66,6 +68,12 @@ impl Stats {
         self.last_start = Some(self.last_start.map_or(c.started_at, |t| t.max(c.started_at)));
     }
 
+    /// Adds the metrics of `c` as the file shows it: masked, so that no redacted word
+    /// turns up among the frequent terms.
+    pub fn add_shown(&mut self, c: &Conversation) {
+        self.metrics.add(c, self.zone);
+    }
+
     pub fn messages(&self) -> u64 {
         self.user_messages + self.assistant_messages
     }
@@ -101,6 +109,7 @@ impl Stats {
             self.push_channels(out);
         }
         self.push_chart(out, range);
+        self.metrics.push_html(out, self.zone);
         out.push_str("</section>");
     }
 
@@ -129,6 +138,7 @@ impl Stats {
             let avg = (self.duration_total_s + self.durations as i64 / 2) / self.durations as i64;
             figures.push(("Conversation length", human_duration(avg), format!("average, {} at longest", human_duration(self.longest_s))));
         }
+        figures.extend(self.metrics.figures());
         if let Some((day, n)) = self.busiest_day() {
             let mut d = String::new();
             push_date(&mut d, day);
@@ -147,6 +157,7 @@ impl Stats {
             }
             out.push('\n');
         }
+        self.metrics.push_markdown(out);
         if !self.channels.is_empty() {
             out.push_str("\n| Channel | Conversations | Share |\n|---|---:|---:|\n");
             for (label, n) in self.channel_rows() {
