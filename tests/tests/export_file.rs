@@ -1,5 +1,6 @@
 //! The exported file in a real headless Chromium: its script runs under its own CSP,
-//! search filters and highlights, a link to a message opens the file there, it reads without script, it prints every
+//! search filters and highlights, a day and channel chips narrow the list with it, a link
+//! to a message opens the file there, it reads without script, it prints every
 //! conversation in full, it is valid HTML5 (vnu) and accessible (axe-core); sealed with
 //! a passphrase, it opens offline with the right one only, and search still works.
 
@@ -175,6 +176,58 @@ async fn a_link_to_a_message_opens_the_file_at_that_message() {
     assert_eq!(browser.client.execute("return location.hash", vec![]).await.unwrap(), link.as_str());
     let heading = browser.client.find(Locator::Css(&format!("#c-{} h2 a.when", ids[0]))).await.unwrap();
     assert_eq!(heading.attr("href").await.unwrap().as_deref(), Some(format!("#c-{}", ids[0]).as_str()));
+    browser.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_day_and_channel_chips_narrow_the_list_with_the_search_and_count_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, _) = write_export(&dir, true);
+    let browser = Browser::start(BrowserOptions::default()).await.unwrap();
+    browser.client.goto(&file_url(&path)).await.unwrap();
+    let js = |script: &str| {
+        let script = script.to_string();
+        let client = browser.client.clone();
+        async move { client.execute(&script, vec![]).await.unwrap() }
+    };
+    let total = visible_conversations(&browser).await;
+    // The busiest day, and what each channel has on it, as the articles say.
+    let expected = js("const by = {}; for (const a of document.querySelectorAll('article.conv')) { const d = a.dataset.day; \
+        by[d] = by[d] || {}; by[d][a.dataset.ch] = (by[d][a.dataset.ch] || 0) + 1; } \
+        const day = Object.keys(by).sort((x, y) => Object.values(by[y]).reduce((a, b) => a + b) - Object.values(by[x]).reduce((a, b) => a + b))[0]; \
+        return [day, by[day]]").await;
+    let day = expected[0].as_str().unwrap().to_string();
+    let on_day: serde_json::Map<String, serde_json::Value> = expected[1].as_object().unwrap().clone();
+    let day_total: u64 = on_day.values().map(|n| n.as_u64().unwrap()).sum();
+    js(&format!("const d = document.getElementById('day'); d.value = '{day}'; d.dispatchEvent(new Event('change'))")).await;
+    assert_eq!(visible_conversations(&browser).await, day_total);
+    let status = browser.client.find(Locator::Css("#search-status")).await.unwrap();
+    assert_eq!(status.text().await.unwrap(), format!("{day_total} conversation{} of {total} match", if day_total == 1 { "" } else { "s" }));
+    // Each chip counts its channel on that day.
+    let chips =
+        js("return [...document.querySelectorAll('#chips .chip')].map(c => [c.dataset.ch, c.querySelector('.n').textContent])").await;
+    let chips = chips.as_array().unwrap();
+    assert!(chips.len() > 1, "{chips:?}");
+    for chip in chips {
+        let (channel, n) = (chip[0].as_str().unwrap(), chip[1].as_str().unwrap());
+        assert_eq!(n, on_day.get(channel).map_or(0, |v| v.as_u64().unwrap()).to_string(), "{channel}");
+    }
+    // A chip narrows to its channel, on that day.
+    let (channel, n) = on_day.iter().next().map(|(c, n)| (c.clone(), n.as_u64().unwrap())).unwrap();
+    let chip = browser.client.find(Locator::Css(&format!("#chips .chip[data-ch='{channel}']"))).await.unwrap();
+    chip.click().await.unwrap();
+    assert_eq!(chip.attr("aria-pressed").await.unwrap().as_deref(), Some("true"));
+    assert_eq!(visible_conversations(&browser).await, n);
+    let shown = js("return [...document.querySelectorAll('article.conv')].filter(c => c.getBoundingClientRect().height > 0).map(c => c.dataset.day + '|' + c.dataset.ch)").await;
+    assert!(shown.as_array().unwrap().iter().all(|s| s.as_str().unwrap() == format!("{day}|{channel}")), "{shown}");
+    // Words narrow further; no match is no match.
+    assert_eq!(type_query(&browser, "no such words anywhere").await, format!("0 conversations of {total} match"));
+    // Cleared, everything is back.
+    type_query(&browser, "").await;
+    chip.click().await.unwrap();
+    js("const d = document.getElementById('day'); d.value = ''; d.dispatchEvent(new Event('change'))").await;
+    assert_eq!(visible_conversations(&browser).await, total);
+    assert_eq!(status.text().await.unwrap(), "");
     browser.close().await.unwrap();
 }
 

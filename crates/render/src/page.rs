@@ -56,13 +56,18 @@ impl ExportRenderer {
         // The anchor every link to this conversation and its messages starts with.
         let mut anchor = String::from("c-");
         push_fragment(&mut anchor, &c.id);
-        let _ = write!(body, "<article class=\"conv\" id=\"{anchor}\" aria-labelledby=\"c{n}h\"><h2 id=\"c{n}h\"><bdi>");
+        // Its day (in the export's zone) and channel, for the list's day field and chips.
+        let zone = self.header.time_zone;
+        let _ = write!(body, "<article class=\"conv\" id=\"{anchor}\" data-day=\"");
+        time::push_date(body, time::local_date(c.started_at, zone));
+        body.push_str("\" data-ch=\"");
+        push_html(body, c.channel.label());
+        let _ = write!(body, "\" aria-labelledby=\"c{n}h\"><h2 id=\"c{n}h\"><bdi>");
         match name.or(email) {
             Some(who) => push_html(body, who),
             None => body.push_str("Anonymous contact"),
         }
         let _ = write!(body, "</bdi> <a class=\"when\" href=\"#{anchor}\">");
-        let zone = self.header.time_zone;
         time::push_date(body, time::local_date(c.started_at, zone));
         body.push_str("</a></h2><dl class=\"meta\">");
         if let Some(email) = email {
@@ -213,11 +218,37 @@ impl ExportRenderer {
         );
     }
 
+    /// The day field and a chip a channel, in the search form (shown by the script, like
+    /// the search: without it every conversation is shown and nothing needs narrowing).
+    fn push_narrowing(&self, head: &mut String) {
+        let (Some(first), Some(last)) = (self.stats.first_start, self.stats.last_start) else { return };
+        let zone = self.header.time_zone;
+        head.push_str("<label for=\"day\">Day</label><input id=\"day\" type=\"date\" min=\"");
+        time::push_date(head, time::local_date(first, zone));
+        head.push_str("\" max=\"");
+        time::push_date(head, time::local_date(last, zone));
+        head.push_str("\">");
+        let channels = self.stats.channel_rows();
+        if channels.len() > 1 {
+            head.push_str("<div id=\"chips\" class=\"chips\" role=\"group\" aria-label=\"Channels\">");
+            for (label, n) in channels {
+                head.push_str("<button type=\"button\" class=\"chip\" aria-pressed=\"false\" data-ch=\"");
+                push_html(head, label);
+                head.push_str("\">");
+                push_html(head, label);
+                let _ = write!(head, " <span class=\"n\">{n}</span></button>");
+            }
+            head.push_str("</div>");
+        }
+    }
+
     /// What comes between the statistics and the first conversation: the list's heading,
     /// the search form, and the list's start.
     fn push_list_start(&self, head: &mut String) {
         head.push_str("<section class=\"list\" aria-labelledby=\"conversations-h\"><h2 id=\"conversations-h\">Conversations</h2>");
-        head.push_str("<form id=\"search\" class=\"search\" role=\"search\" hidden><label for=\"q\">Search conversations</label><input id=\"q\" type=\"search\" autocomplete=\"off\" spellcheck=\"false\" placeholder=\"Names, words, emails\u{2026}\"><p id=\"search-status\" role=\"status\" aria-live=\"polite\"></p></form>");
+        head.push_str("<form id=\"search\" class=\"search\" role=\"search\" hidden><label for=\"q\">Search conversations</label><input id=\"q\" type=\"search\" autocomplete=\"off\" spellcheck=\"false\" placeholder=\"Names, words, emails\u{2026}\">");
+        self.push_narrowing(head);
+        head.push_str("<p id=\"search-status\" role=\"status\" aria-live=\"polite\"></p></form>");
         if self.stats.conversations == 0 {
             head.push_str("<p class=\"empty\">No completed conversations started in this time range.</p>");
         }

@@ -170,7 +170,7 @@ impl Stats {
     }
 
     /// Channels, busiest first, then by name.
-    fn channel_rows(&self) -> Vec<(&String, u64)> {
+    pub(crate) fn channel_rows(&self) -> Vec<(&String, u64)> {
         let mut rows: Vec<(&String, u64)> = self.channels.iter().map(|(l, &n)| (l, n)).collect();
         rows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
         rows

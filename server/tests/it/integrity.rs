@@ -128,7 +128,7 @@ async fn a_forged_upload_gets_no_receipt_and_says_why(db: Db) {
     let (app, alice, id, file) = a_browser_export(db).await;
     // One answer rewritten; the manifest, which vouches only for itself, resealed as a
     // forger would (here: left naming this export, so the upload is taken).
-    let answer = file.find("<li class=\"m a\">").expect("an assistant answer");
+    let answer = file.find("<li class=\"m a\"").expect("an assistant answer");
     let at = answer + file[answer..].find("<div class=\"mb\" dir=\"auto\">").unwrap();
     let end = at + file[at..].find("</div>").unwrap();
     let forged = format!("{}<div class=\"mb\" dir=\"auto\">Your refund was DENIED{}", &file[..at], &file[end..]);

@@ -67,8 +67,10 @@ async fn verify_names_tampering_checks_chains_and_receipts() {
     let second_article = close + html[close..].find("<article class=\"conv\"").unwrap();
     let stats = html.find("<section class=\"stats\"").unwrap();
     let dd = stats + html[stats..].find("<dd>").unwrap() + 4;
+    // A message's end, in the first conversation (the statistics have lists too).
+    let li = first_article + html[first_article..].find("</li>").unwrap();
     for (edit, named) in [
-        (html.replacen("</li>", " (edited)</li>", 1), "was edited"),
+        (format!("{} (edited){}", &html[..li], &html[li..]), "was edited"),
         (format!("{}{}", &html[..first_article], &html[second_article..]), "was removed"),
         (html.replacen("<h1><bdi>", "<h1><bdi>Not ", 1), "the header"),
         (format!("{}1{}", &html[..dd], &html[dd..]), "statistics"),

@@ -64,21 +64,43 @@
     else { onScreen.add(c); mark(c); }
   }, true);
 
-  let lastQuery = "";
+  // The day field and the channel chips narrow the list together with the words; each
+  // chip counts what the words and the day leave of its channel. Every conversation's
+  // day and channel are read once, at the first narrowing.
+  const day = document.getElementById("day");
+  const chips = Array.prototype.slice.call(document.querySelectorAll("#chips .chip"));
+  const chosen = new Set();
+  let days = null;
+  let channels = null;
+  const readFacets = () => {
+    if (days) return;
+    days = convs.map((c) => c.getAttribute("data-day"));
+    channels = convs.map((c) => c.getAttribute("data-ch"));
+  };
+
+  let lastKey = "\u0000\u0000";
   const search = () => {
     const query = input.value.trim().toLowerCase();
-    if (query === lastQuery) return;
-    lastQuery = query;
+    const onDay = day ? day.value : "";
+    const key = query + "\u0000" + onDay + "\u0000" + [...chosen].sort().join("\u0001");
+    if (key === lastKey) return;
+    lastKey = key;
     terms = query ? query.split(/\s+/) : [];
     if (terms.length) indexUpTo(convs.length);
+    const narrowed = terms.length > 0 || onDay !== "" || chosen.size > 0;
+    if (narrowed || chips.length) readFacets();
     let shown = 0;
     const blockShown = new Map();
+    const perChannel = new Map();
     for (let i = 0; i < convs.length; i++) {
       let match = true;
       if (terms.length) {
         const text = texts[i];
         for (const term of terms) if (text.indexOf(term) < 0) { match = false; break; }
       }
+      if (match && onDay && days[i] !== onDay) match = false;
+      if (match && channels) perChannel.set(channels[i], (perChannel.get(channels[i]) || 0) + 1);
+      if (match && chosen.size && !chosen.has(channels[i])) match = false;
       if (shownNow[i] !== match) {
         shownNow[i] = match;
         convs[i].classList.toggle("off", !match);
@@ -92,7 +114,8 @@
       const off = !blockShown.has(b);
       if (b.classList.contains("off") !== off) b.classList.toggle("off", off);
     }
-    status.textContent = terms.length
+    for (const chip of chips) chip.querySelector(".n").textContent = String(perChannel.get(chip.getAttribute("data-ch")) || 0);
+    status.textContent = narrowed
       ? (shown === 1 ? "1 conversation" : shown + " conversations") + " of " + convs.length + " match"
       : "";
     if (highlights) {
@@ -102,6 +125,18 @@
     }
   };
   input.addEventListener("input", search);
+  if (day) day.addEventListener("change", () => {
+    search();
+    if (day.value) document.getElementById("conversations-h").scrollIntoView();
+  });
+  for (const chip of chips) {
+    chip.addEventListener("click", () => {
+      const ch = chip.getAttribute("data-ch");
+      if (chosen.has(ch)) chosen.delete(ch); else chosen.add(ch);
+      chip.setAttribute("aria-pressed", String(chosen.has(ch)));
+      search();
+    });
+  }
   form.addEventListener("submit", (e) => { e.preventDefault(); search(); });
   input.addEventListener("keydown", (e) => {
     if (e.key === "Escape" && input.value) { input.value = ""; search(); }
