@@ -76,3 +76,21 @@ fn hours_of_the_week_are_those_of_the_exports_zone() {
     m.add(&conversation(&[(Role::User, 0, 0, "x")], None), "America/New_York".parse().unwrap());
     assert_eq!((m.heat[0][18], m.heat[0][4]), (1, 1));
 }
+
+#[test]
+fn an_export_of_active_conversations_only_shows_no_metrics() {
+    let mut active = conversation(&[(Role::User, 0, 0, "refund please"), (Role::Assistant, 0, 30, "sure")], Some(60));
+    active.status = ConversationStatus::Active;
+    let header = crate::ExportHeader::new("Bot", None, at(10, 0), None);
+    let html = crate::render_to_string(header, &[active]);
+    for absent in ["First response", "Response time", "hour of the week", "What contacts write about", "refund"] {
+        assert!(!html.contains(absent), "{absent}");
+    }
+    // The same conversation completed is timed and counted.
+    let header = crate::ExportHeader::new("Bot", None, at(10, 0), None);
+    let html = crate::render_to_string(
+        header,
+        &[conversation(&[(Role::User, 0, 0, "refund please"), (Role::Assistant, 0, 30, "sure")], Some(60))],
+    );
+    assert!(html.contains("<dt>First response</dt><dd>30 s") && html.contains("<bdi>refund</bdi>"));
+}
