@@ -15,7 +15,7 @@ const SLOTS: usize = 2048;
 /// Longer runs are not words people ask about (links, ids, tokens).
 const LONGEST: usize = 24;
 /// The count of a stop word: it is in the table only to be passed over.
-const STOP: u64 = u64::MAX;
+const STOP: u32 = u32::MAX;
 
 /// A term's hash, eight bytes a step (FxHash's mixing): hashed once the word is whole,
 /// and only a word long enough to count (a byte-at-a-time hash was a multiply on every
@@ -31,14 +31,14 @@ fn hash(term: &[u8]) -> u64 {
 }
 
 /// One slot: a term's hash and count (or `STOP`; 0 when free). Terms are told apart by
-/// their 64-bit hash alone (two terms that collide would share a count: harmless in a
-/// statistic), so a look-up reads 16 bytes and the table (32 kB) stays in cache; a
-/// table that also held and compared each term's text was 128 kB and slowed the whole
-/// render by evicting it.
+/// their hash alone (its low bits pick the slot, its high 32 bits are kept; two terms
+/// that collide would share a count: harmless in a statistic), so a look-up reads 8
+/// bytes and the table (16 kB) stays in cache: a table that also held and compared each
+/// term's text was 128 kB and slowed the whole render by evicting it.
 #[derive(Debug, Clone, Copy, Default)]
 struct Slot {
-    hash: u64,
-    count: u64,
+    check: u32,
+    count: u32,
 }
 
 /// Words too common to say anything, in English, Mandarin, Hindi, Spanish, French,
@@ -497,11 +497,7 @@ impl Default for Terms {
         // never looked up).
         let seen = vec![('\0', Letter::Not); CACHED].into_boxed_slice().try_into().unwrap_or_else(|_| unreachable!());
         let mut terms = Terms { slots: vec![Slot::default(); SLOTS], texts: vec![Box::from(""); SLOTS], terms: 0, seen };
-        for word in STOP_WORDS {
-            let hash = hash(word.as_bytes());
-            let at = terms.find(hash);
-            terms.slots[at] = Slot { hash, count: STOP };
-        }
+        terms.add_stop_words();
         terms
     }
 }
@@ -545,12 +541,21 @@ impl Word {
 }
 
 impl Terms {
+    fn add_stop_words(&mut self) {
+        for word in STOP_WORDS {
+            let hash = hash(word.as_bytes());
+            let at = self.find(hash);
+            self.slots[at] = Slot { check: (hash >> 32) as u32, count: STOP };
+        }
+    }
+
     /// The slot of the term of hash `hash`: where it is, or the empty one where it goes.
     fn find(&self, hash: u64) -> usize {
         let mut at = (hash as usize) & (SLOTS - 1);
+        let check = (hash >> 32) as u32;
         loop {
             let slot = &self.slots[at];
-            if slot.count == 0 || slot.hash == hash {
+            if slot.count == 0 || slot.check == check {
                 return at;
             }
             at = (at + 1) & (SLOTS - 1);
@@ -609,7 +614,13 @@ impl Terms {
         self.end_word(&mut word);
     }
 
+    #[inline]
     fn end_word(&mut self, word: &mut Word) {
+        // Most bytes that end a word follow no word, or a short one.
+        if word.chars < 3 {
+            word.clear();
+            return;
+        }
         // A closing apostrophe is no part of the word.
         while word.len > 0 && word.bytes[word.len - 1] == b'\'' {
             word.len -= 1;
@@ -630,7 +641,7 @@ impl Terms {
             STOP => {}
             0 if self.terms < KEPT => {
                 let Ok(text) = std::str::from_utf8(term) else { return };
-                *slot = Slot { hash, count: 1 };
+                *slot = Slot { check: (hash >> 32) as u32, count: 1 };
                 self.texts[at] = text.into();
                 self.terms += 1;
             }
@@ -652,14 +663,19 @@ impl Terms {
             .collect();
         self.terms = kept.iter().filter(|(s, _)| s.count != STOP).count();
         for (slot, text) in kept {
-            let at = self.find(slot.hash);
+            // Stop words have no text here: they are laid out again from their list.
+            if slot.count == STOP {
+                continue;
+            }
+            let at = self.find(hash(text.as_bytes()));
             (self.slots[at], self.texts[at]) = (slot, text);
         }
+        self.add_stop_words();
     }
 
     /// The `n` most frequent terms, most first, then alphabetically.
-    pub(crate) fn top(&self, n: usize) -> Vec<(&str, u64)> {
-        let mut all: Vec<(&str, u64)> = self
+    pub(crate) fn top(&self, n: usize) -> Vec<(&str, u32)> {
+        let mut all: Vec<(&str, u32)> = self
             .slots
             .iter()
             .zip(&self.texts)
@@ -679,7 +695,7 @@ mod tests {
     fn top(texts: &[&str]) -> Vec<(String, u64)> {
         let mut terms = Terms::default();
         texts.iter().for_each(|t| terms.add(t));
-        terms.top(5).into_iter().map(|(t, n)| (t.to_string(), n)).collect()
+        terms.top(5).into_iter().map(|(t, n)| (t.to_string(), u64::from(n))).collect()
     }
 
     #[test]
@@ -704,6 +720,6 @@ mod tests {
         let top = terms.top(1);
         assert_eq!(top[0].0, "shipping");
         // Low by at most n / (KEPT + 1) for n = 40,000 terms seen.
-        assert!(top[0].1 >= 20_000 - 40_000 / (KEPT as u64 + 1), "{}", top[0].1);
+        assert!(top[0].1 >= 20_000 - 40_000 / (KEPT as u32 + 1), "{}", top[0].1);
     }
 }
