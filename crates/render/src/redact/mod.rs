@@ -114,7 +114,9 @@ impl Redactor {
         let (spec, marks, tally) = (&self.spec, &mut self.marks, &mut self.tally);
         let mut mask = |text: &str, into: &mut String| {
             into.clear();
-            into.push_str(&masked(spec, &names, &own, marks, tally, text));
+            if !masked(spec, &names, &own, marks, tally, text, into) {
+                into.push_str(text);
+            }
         };
         // The first conversation's copy is the one kept.
         let out = self.masked.get_or_insert_with(|| c.clone());
@@ -141,14 +143,20 @@ impl Redactor {
 
     /// `text` with every find masked.
     pub fn text<'t>(&mut self, text: &'t str) -> Cow<'t, str> {
-        masked(&self.spec, &Names::new(self.names.iter()), &[], &mut self.marks, &mut self.tally, text)
+        let mut out = String::new();
+        match masked(&self.spec, &Names::new(self.names.iter()), &[], &mut self.marks, &mut self.tally, text, &mut out) {
+            true => Cow::Owned(out),
+            false => Cow::Borrowed(text),
+        }
     }
 }
 
-/// `text` with every find of `spec` and `names` masked, counted in `tally`; `own` are
-/// what is sought only in this conversation (its contact's email among them). `marks`
-/// is scratch, kept from text to text.
-fn masked<'t>(spec: &Redaction, names: &Names, own: &[Sought], marks: &mut Marks, tally: &mut Tally, text: &'t str) -> Cow<'t, str> {
+/// Writes `text` with every find of `spec` and `names` masked into `out`, counted in
+/// `tally`, and says so; writes nothing when there is nothing to mask. `own` are what is
+/// sought only in this conversation (its contact's email among them); `marks` is
+/// scratch, kept from text to text. Writing into the caller's string spares a copy of
+/// every masked text.
+fn masked(spec: &Redaction, names: &Names, own: &[Sought], marks: &mut Marks, tally: &mut Tally, text: &str, out: &mut String) -> bool {
     let t = text.as_bytes();
     names.classes.mark(t, marks);
     let mut spans = Vec::new();
@@ -174,23 +182,23 @@ fn masked<'t>(spec: &Redaction, names: &Names, own: &[Sought], marks: &mut Marks
     }
     names.find(text, &marks.names, &mut spans);
     if spans.is_empty() {
-        return Cow::Borrowed(text);
+        return false;
     }
     // The first to start wins; of two at one place, the longer.
     spans.sort_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)));
-    let mut out = String::with_capacity(text.len());
+    out.reserve(text.len());
     let mut at = 0;
     for Span { start, end, mask } in spans {
         if start < at {
             continue;
         }
         out.push_str(&text[at..start]);
-        mask.push(&mut out);
+        mask.push(out);
         count(tally, &mask);
         at = end;
     }
     out.push_str(&text[at..]);
-    Cow::Owned(out)
+    true
 }
 
 #[cfg(test)]
