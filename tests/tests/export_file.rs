@@ -43,6 +43,14 @@ fn write_export(dir: &TempDir, with_demo: bool) -> (PathBuf, Vec<String>) {
     (path, exported)
 }
 
+/// Writes the export (see `write_export`) and opens it in a fresh Chromium.
+async fn open_export(dir: &TempDir, with_demo: bool) -> Browser {
+    let (path, _) = write_export(dir, with_demo);
+    let browser = Browser::start(BrowserOptions::default()).await.unwrap();
+    browser.client.goto(&file_url(&path)).await.unwrap();
+    browser
+}
+
 async fn visible_conversations(browser: &Browser) -> u64 {
     browser
         .client
@@ -117,9 +125,7 @@ async fn a_passphrase_file_opens_offline_with_the_right_passphrase_only() {
 #[tokio::test]
 async fn search_filters_and_highlights_under_the_exports_own_csp() {
     let dir = tempfile::tempdir().unwrap();
-    let (path, _) = write_export(&dir, false);
-    let browser = Browser::start(BrowserOptions::default()).await.unwrap();
-    browser.client.goto(&file_url(&path)).await.unwrap();
+    let browser = open_export(&dir, false).await;
 
     // The search box is shown by the script: the CSP hash let it run.
     let form = browser.client.find(Locator::Css("#search")).await.unwrap();
@@ -182,9 +188,7 @@ async fn a_link_to_a_message_opens_the_file_at_that_message() {
 #[tokio::test]
 async fn a_day_and_channel_chips_narrow_the_list_with_the_search_and_count_it() {
     let dir = tempfile::tempdir().unwrap();
-    let (path, _) = write_export(&dir, true);
-    let browser = Browser::start(BrowserOptions::default()).await.unwrap();
-    browser.client.goto(&file_url(&path)).await.unwrap();
+    let browser = open_export(&dir, true).await;
     let js = |script: &str| {
         let script = script.to_string();
         let client = browser.client.clone();

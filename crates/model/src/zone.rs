@@ -1,11 +1,12 @@
 //! An IANA time zone, by name: the zone an export shows its times in, and the one a
 //! schedule's periods start in. Stored and sent as its name (`Europe/Berlin`).
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(into = "String", try_from = "String")]
 pub struct TimeZone(chrono_tz::Tz);
 
 impl TimeZone {
@@ -55,16 +56,17 @@ impl fmt::Display for TimeZone {
     }
 }
 
-impl Serialize for TimeZone {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.name())
+impl From<TimeZone> for String {
+    fn from(zone: TimeZone) -> String {
+        zone.name().to_string()
     }
 }
 
-impl<'de> Deserialize<'de> for TimeZone {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let name = String::deserialize(deserializer)?;
-        name.parse().map_err(serde::de::Error::custom)
+impl TryFrom<String> for TimeZone {
+    type Error = String;
+
+    fn try_from(name: String) -> Result<Self, String> {
+        name.parse()
     }
 }
 
