@@ -10,6 +10,7 @@
 //! - *Conversation length*: from start to end, for conversations with an end.
 
 mod quantiles;
+mod stop_words;
 mod terms;
 
 use crate::escape::push_html;
