@@ -65,7 +65,7 @@ pub(crate) struct Terms {
     /// What Unicode's tables say of the characters beyond ASCII last seen: a text
     /// reuses few letters, and each table look-up (letter? lowercase?) was a binary
     /// search that made Cyrillic and Arabic messages ten times the cost of English.
-    seen: Box<[(char, Letter); CACHED]>,
+    seen: Vec<(char, Letter)>,
 }
 
 /// Characters beyond ASCII remembered, by their low bits.
@@ -97,7 +97,7 @@ impl Default for Terms {
     fn default() -> Self {
         // Every place starts with a character that maps to itself ('\0' is ASCII and
         // never looked up).
-        let seen = vec![('\0', Letter::Not); CACHED].into_boxed_slice().try_into().unwrap_or_else(|_| unreachable!());
+        let seen = vec![('\0', Letter::Not); CACHED];
         let mut terms = Terms { slots: vec![Slot::default(); SLOTS], texts: vec![Box::from(""); SLOTS], terms: 0, seen };
         terms.add_stop_words();
         terms
