@@ -45,6 +45,7 @@ mod markdown;
 mod metrics;
 mod page;
 pub mod redact;
+mod scripts;
 pub mod sealed;
 mod stats;
 mod time;

@@ -58,8 +58,9 @@ impl ExportRenderer {
         push_fragment(&mut anchor, &c.id);
         // Its day (in the export's zone) and channel, for the list's day field and chips.
         let zone = self.header.time_zone;
+        let day = time::local_date(c.started_at, zone);
         let _ = write!(body, "<article class=\"conv\" id=\"{anchor}\" data-day=\"");
-        time::push_date(body, time::local_date(c.started_at, zone));
+        time::push_date(body, day);
         body.push_str("\" data-ch=\"");
         push_html(body, c.channel.label());
         let _ = write!(body, "\" aria-labelledby=\"c{n}h\"><h2 id=\"c{n}h\"><bdi>");
@@ -68,7 +69,7 @@ impl ExportRenderer {
             None => body.push_str("Anonymous contact"),
         }
         let _ = write!(body, "</bdi> <a class=\"when\" href=\"#{anchor}\">");
-        time::push_date(body, time::local_date(c.started_at, zone));
+        time::push_date(body, day);
         body.push_str("</a></h2><dl class=\"meta\">");
         if let Some(email) = email {
             body.push_str("<div><dt>Email</dt><dd dir=\"auto\">");

@@ -8,6 +8,7 @@
 
 use super::marks::Classes;
 use super::scan::{Mask, Span};
+use crate::scripts::unspaced;
 
 /// A name to find: its characters, lowercased, and what replaces it.
 pub(super) struct Sought {
@@ -171,19 +172,6 @@ fn alphanumeric_at(text: &str, i: usize) -> bool {
         Some(b) if b.is_ascii() => b.is_ascii_alphanumeric(),
         Some(_) => text[i..].chars().next().is_some_and(char::is_alphanumeric),
     }
-}
-
-/// Whether `c` is of a script written without spaces between words (Han, kana, Thai,
-/// Lao, Khmer, Myanmar): a name of it is found wherever it stands, since its
-/// neighbours are letters too (`佐藤花子さん`).
-fn unspaced(c: char) -> bool {
-    matches!(u32::from(c),
-        0x0E00..=0x0EFF // Thai, Lao
-        | 0x1000..=0x109F // Myanmar
-        | 0x1780..=0x17FF // Khmer
-        | 0x3040..=0x30FF // Hiragana, Katakana
-        | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x3FFFF // Han
-    )
 }
 
 /// Where `chars` (lowercase) end when they match `text` from `start`.
