@@ -43,6 +43,7 @@ mod header;
 pub mod manifest;
 mod markdown;
 mod metrics;
+pub mod notes;
 mod page;
 pub mod redact;
 mod scripts;

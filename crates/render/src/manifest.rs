@@ -155,6 +155,9 @@ pub enum Finding {
         manifest: u64,
         file: u64,
     },
+    /// A notes block (see [`crate::notes`]) that cannot be read, or that notes what the
+    /// export does not hold.
+    NotesUnreadable(String),
 }
 
 impl std::fmt::Display for Finding {
@@ -177,6 +180,7 @@ impl std::fmt::Display for Finding {
             Finding::CountsDiffer { manifest, file } => {
                 write!(f, "the manifest lists {manifest} conversations, the file has {file}")
             }
+            Finding::NotesUnreadable(e) => write!(f, "the notes block is not one a reader saved ({e})"),
         }
     }
 }
@@ -185,6 +189,8 @@ impl std::fmt::Display for Finding {
 #[derive(Debug, Clone)]
 pub struct Verified {
     pub manifest: Manifest,
+    /// What a reader added in a copy with notes (a page only).
+    pub notes: Option<crate::notes::Notes>,
 }
 
 /// Finds `open … close` at or after `from`: (start of open, end of close).
@@ -248,7 +254,7 @@ pub(crate) fn check_cut(text: &str, cut: crate::formats::Cut) -> Result<Verified
     if frame_hash(bytes, cuts) != cut.manifest.sections.frame {
         findings.push(Finding::FrameEdited);
     }
-    if findings.is_empty() { Ok(Verified { manifest: cut.manifest }) } else { Err(findings) }
+    if findings.is_empty() { Ok(Verified { manifest: cut.manifest, notes: None }) } else { Err(findings) }
 }
 
 /// The SHA-256 of a file without the spans `cuts` (parts hashed on their own).
@@ -277,8 +283,12 @@ fn verify_page(html: &str) -> Result<Verified, Vec<Finding>> {
         Err(e) => return Err(vec![Finding::UnreadableManifest(e.to_string())]),
     };
     let mut findings = Vec::new();
-    // The frame: the file without the parts hashed on their own and the manifest's JSON.
+    // The frame: the file without the parts hashed on their own, the manifest's JSON and
+    // a reader's notes block, which ends where the manifest's block begins.
     let mut cuts: Vec<(usize, usize)> = vec![(m_start + OPEN.len(), m_end - CLOSE.len())];
+    let notes_block = crate::notes::block_before(html, m_start);
+    let content_end = notes_block.map_or(m_start, |((a, _), _)| a);
+    cuts.extend(notes_block.map(|(span, _)| span));
     match find_span(html, HEADER_START, HEADER_END, 0) {
         Some((a, b)) => {
             if sha256_hex(&html.as_bytes()[a..b]) != manifest.sections.header {
@@ -302,9 +312,10 @@ fn verify_page(html: &str) -> Result<Verified, Vec<Finding>> {
         (from, html[from..].find(LIST_END).map_or(m_start, |end| from + end))
     });
     let mut articles = Vec::new();
+    let mut spans = Vec::new();
     let mut at = 0;
     while let Some((a, b)) = find_span(html, ARTICLE_START, ARTICLE_END, at) {
-        if a >= m_start {
+        if a >= content_end {
             break;
         }
         let id = article_id(&html[a..b]);
@@ -313,9 +324,19 @@ fn verify_page(html: &str) -> Result<Verified, Vec<Finding>> {
             _ => findings.push(Finding::ConversationOutOfPlace { id: id.clone(), place: place_of(html, a, list) }),
         }
         articles.push((id, sha256_hex(&html.as_bytes()[a..b])));
+        spans.push((a, b));
         cuts.push((a, b));
         at = b;
     }
+    let notes = notes_block.and_then(|(_, json)| {
+        let index: std::collections::HashMap<&str, (usize, usize)> =
+            articles.iter().zip(&spans).map(|((id, _), span)| (id.as_str(), *span)).collect();
+        let article = |id: &str| index.get(id).map(|&(a, b)| &html[a..b]);
+        crate::notes::parse(json)
+            .and_then(|notes| crate::notes::check(&notes, article).map(|()| notes))
+            .map_err(|e| findings.push(Finding::NotesUnreadable(e)))
+            .ok()
+    });
     compare_conversations(&manifest.conversations, &articles, &mut findings);
     compare_order(&manifest.conversations, &articles, &mut findings);
     if manifest.counts.conversations != articles.len() as u64 && manifest.conversations.len() == articles.len() {
@@ -324,7 +345,7 @@ fn verify_page(html: &str) -> Result<Verified, Vec<Finding>> {
     if frame_hash(html.as_bytes(), cuts) != manifest.sections.frame {
         findings.push(Finding::FrameEdited);
     }
-    if findings.is_empty() { Ok(Verified { manifest }) } else { Err(findings) }
+    if findings.is_empty() { Ok(Verified { manifest, notes }) } else { Err(findings) }
 }
 
 /// Conversations in the file against the manifest's list: edited where the id stays and

@@ -15,7 +15,8 @@ pub(crate) const STYLE: &str = include_str!("assets/export.css");
 /// (`content-visibility: auto`): a few hundred lazy boxes instead of tens of thousands
 /// keep both opening and every search's re-layout fast.
 const BLOCK: u64 = 16;
-pub(crate) const SCRIPT: &str = include_str!("assets/export.js");
+/// The page's script: search and narrowing, then stars and notes.
+pub(crate) const SCRIPT: &str = concat!(include_str!("assets/export.js"), include_str!("assets/notes.js"));
 const BLOCK_OPEN: &str = "<div class=\"blk\">";
 
 /// The block markup before conversation `n` (1-based): a block opens every `BLOCK`.
@@ -250,6 +251,8 @@ impl ExportRenderer {
         head.push_str("<form id=\"search\" class=\"search\" role=\"search\" hidden><label for=\"q\">Search conversations</label><input id=\"q\" type=\"search\" autocomplete=\"off\" spellcheck=\"false\" placeholder=\"Names, words, emails\u{2026}\">");
         self.push_narrowing(head);
         head.push_str("<p id=\"search-status\" role=\"status\" aria-live=\"polite\"></p></form>");
+        // Stars and notes, shown by the script that keeps them (see `notes`).
+        head.push_str("<div id=\"notes\" class=\"notes\" hidden><span id=\"notes-count\"></span> <button type=\"button\" id=\"notes-save\">Save a copy with notes\u{2026}</button><input id=\"notes-file\" type=\"file\" accept=\".html,.htm,text/html\" aria-label=\"This export\u{2019}s file\" hidden><p id=\"notes-status\" role=\"status\" aria-live=\"polite\"></p></div>");
         if self.stats.conversations == 0 {
             head.push_str("<p class=\"empty\">No completed conversations started in this time range.</p>");
         }

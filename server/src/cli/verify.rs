@@ -1,12 +1,13 @@
 //! `verify FILE [--passphrase-stdin] [--previous FILE] [--receipt R.json --public-key KEY]`:
 //! checks an export against its manifest (and the export it continues, and a signed
 //! receipt), offline; a passphrase file is opened first. Exit 0 with a one-line summary
-//! when intact; non-zero, naming what changed, when not.
+//! when intact, followed by the notes a reader added when the file is a copy with notes;
+//! non-zero, naming what changed, when not.
 
 use anyhow::{Context, bail};
 use clap::Args;
 use convo_model::api::Receipt;
-use convo_render::{manifest, sealed};
+use convo_render::{manifest, notes, sealed};
 use std::path::PathBuf;
 
 #[derive(Debug, Args)]
@@ -67,6 +68,15 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<()> {
     };
     let m = &verified.manifest;
     let mut checks = vec![format!("{} conversations and the header, statistics and page match the manifest", m.counts.conversations)];
+    if let Some(notes) = &verified.notes {
+        checks.push(format!(
+            "a copy with notes saved {}: {} starred, {} note{} added, outside the export",
+            notes.saved_at.to_rfc3339(),
+            notes.stars.len(),
+            notes.notes.len(),
+            if notes.notes.len() == 1 { "" } else { "s" }
+        ));
+    }
     if sealed {
         checks.insert(0, "opened with its passphrase".to_string());
     }
@@ -87,9 +97,12 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<()> {
     if let (Some(receipt), Some(key)) = (&args.receipt, &args.public_key) {
         let receipt: Receipt =
             serde_json::from_slice(&read(receipt)?).with_context(|| format!("{} is not a receipt", receipt.display()))?;
-        crate::catalog::receipts::check(&receipt, &public_key(key), &bytes).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+        // A copy with notes is the export plus one block: the receipt vouches for the rest.
+        let export = notes::without_notes(&bytes);
+        crate::catalog::receipts::check(&receipt, &public_key(key), &export).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
         let reproduced = if receipt.verified { ", which the server reproduced from its own data" } else { "" };
-        checks.push(format!("the receipt signed by key {} vouches for these bytes{reproduced}", receipt.key_id));
+        let which = if verified.notes.is_some() { "the export inside (the copy without its notes)" } else { "these bytes" };
+        checks.push(format!("the receipt signed by key {} vouches for {which}{reproduced}", receipt.key_id));
     }
     let assistant = m.assistant.id.as_deref().unwrap_or(&m.assistant.name);
     let id = m.export_id.as_deref().map(|id| format!("export {id}, ")).unwrap_or_default();
@@ -100,5 +113,32 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<()> {
         m.counts.messages,
         checks.join("; ")
     );
+    if let Some(notes) = &verified.notes {
+        print_notes(notes);
+    }
     Ok(())
+}
+
+/// A reader's text as a terminal line: control and bidi-override characters shown
+/// escaped (`\u{1b}`), so a note can neither drive the terminal nor reorder the line.
+fn shown(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}') {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Lists a copy's stars and notes, one a line.
+fn print_notes(notes: &notes::Notes) {
+    for id in &notes.stars {
+        println!("  starred: conversation {}", shown(id));
+    }
+    for note in &notes.notes {
+        println!("  note on conversation {}, message {}: {}", shown(&note.conversation), note.message, shown(&note.text));
+    }
 }
