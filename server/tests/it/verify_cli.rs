@@ -1,9 +1,12 @@
 //! `convo-export verify` as a compliance officer runs it, years later, offline: an
 //! intact export passes with a one-line summary; each kind of tampering is named with a
-//! non-zero exit; a chain and a receipt are checked, and another server's key refused.
+//! non-zero exit; a chain and a receipt are checked, and another server's key refused;
+//! a reader's copy with notes passes, its notes listed.
 
 use crate::BIN;
-use convo_testkit::{ALICE, Db, TestApp, create_export};
+use convo_render::manifest;
+use convo_render::notes::{Note, Notes};
+use convo_testkit::{ALICE, Db, TestApp, create_export, on_both_databases};
 use serde_json::{Value, json};
 use std::path::Path;
 use std::process::Command;
@@ -96,4 +99,45 @@ async fn verify_names_tampering_checks_chains_and_receipts() {
     assert!(!ok && said.contains("another server"), "{said}");
     let (ok, said) = verify(&[&dir.path().join("missing.html")]);
     assert!(!ok && said.contains("cannot read"), "{said}");
+}
+
+on_both_databases!(a_copy_with_notes_verifies_lists_its_notes_and_keeps_its_receipt);
+
+/// A reader's copy with notes (as the page's **Save a copy with notes** writes it): the
+/// export inside passes, its notes are listed with their control characters escaped, the
+/// server's receipt still vouches for the export inside, and an edit inside still fails.
+async fn a_copy_with_notes_verifies_lists_its_notes_and_keeps_its_receipt(db: Db) {
+    let app = TestApp::start(db).await;
+    app.seed(20).await;
+    let alice = app.login(ALICE).await;
+    let dir = tempfile::tempdir().unwrap();
+    let export = server_export(&app, &alice, json!({"assistant_id": "support-bot", "days": 30, "render": "server"})).await;
+    let id = export["id"].as_str().unwrap();
+    let bytes = save(&app, &alice, &format!("/api/exports/{id}/content"), &dir.path().join("export.html")).await;
+    let receipt = dir.path().join("receipt.json");
+    save(&app, &alice, &format!("/api/exports/{id}/receipt"), &receipt).await;
+    let key = dir.path().join("key.json");
+    save(&app, &reqwest::Client::new(), "/api/signing-key", &key).await;
+
+    let html = String::from_utf8(bytes).unwrap();
+    let ids: Vec<String> = manifest::verify(&html).unwrap().manifest.conversations.into_iter().map(|c| c.id).collect();
+    let mut notes = Notes::new("2026-12-05T09:30:00Z".parse().unwrap());
+    notes.stars.push(ids[0].clone());
+    notes.notes.push(Note { conversation: ids[1].clone(), message: 2, text: "Refund promised\u{1b}[31m red \u{202e}".into() });
+    let copy = dir.path().join("export-notes.html");
+    std::fs::write(&copy, convo_render::notes::with_notes(&html, &notes).unwrap()).unwrap();
+
+    let (ok, said) = verify(&[&copy, &"--receipt", &receipt, &"--public-key", &key]);
+    assert!(ok, "{said}");
+    assert!(said.contains("1 starred, 1 note added") && said.contains("vouches for the export inside"), "{said}");
+    assert!(said.contains(&format!("starred: conversation {}", ids[0])), "{said}");
+    assert!(said.contains(&format!("note on conversation {}, message 2: Refund promised\\u{{1b}}[31m red \\u{{202e}}", ids[1])), "{said}");
+    assert!(!said.contains('\u{1b}'), "a note cannot drive the terminal: {said}");
+
+    let first = std::fs::read_to_string(&copy).unwrap();
+    let at = first.find("<article class=\"conv\"").unwrap();
+    let edited = format!("{}{}", &first[..at], first[at..].replacen("</li>", " (edited)</li>", 1));
+    std::fs::write(&copy, edited).unwrap();
+    let (ok, said) = verify(&[&copy]);
+    assert!(!ok && said.contains("was edited"), "{said}");
 }
