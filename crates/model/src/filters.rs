@@ -141,11 +141,14 @@ pub(crate) fn push_percent_encoded(out: &mut String, value: &str) {
     }
 }
 
-/// The export a chained export continues: its id and the SHA-256 of its file.
+/// The export a chained export continues: its id and the SHA-256 of its file, and the
+/// figures its statistics showed (absent for an export made before they were kept).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct PreviousExport {
     pub id: String,
     pub sha256: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub figures: Option<crate::Figures>,
 }
 
 #[cfg(test)]

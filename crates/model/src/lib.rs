@@ -23,6 +23,7 @@
 pub mod api;
 mod channel;
 mod days;
+mod figures;
 mod filename;
 mod filters;
 mod format;
@@ -32,6 +33,7 @@ mod zone;
 
 pub use channel::Channel;
 pub use days::{Days, DaysError};
+pub use figures::{Figures, Spread};
 pub use filename::{export_filename, safe_file_component};
 pub use filters::{ExportFilters, MAX_CHOSEN, MAX_FILTER_CHARS, PreviousExport};
 pub use format::Format;

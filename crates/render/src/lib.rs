@@ -73,6 +73,8 @@ pub struct FinishedExport {
     /// Conversations and messages rendered, for progress and the catalog.
     pub conversations: u64,
     pub messages: u64,
+    /// The statistics' figures (as the manifest records them).
+    pub figures: convo_model::Figures,
 }
 
 /// Streams conversations into export HTML. See the crate docs for the protocol.
@@ -88,7 +90,7 @@ pub struct ExportRenderer {
 impl ExportRenderer {
     pub fn new(header: ExportHeader) -> Self {
         let redactor = (!header.redaction.is_empty()).then(|| Redactor::new(&header.redaction));
-        let stats = Stats::new(header.time_zone);
+        let stats = Stats::new(header.time_zone, header.previous.as_ref().and_then(|p| p.figures.clone()));
         ExportRenderer { header, stats, hashes: Vec::new(), redactor }
     }
 
@@ -149,6 +151,11 @@ impl ExportRenderer {
         body.push_str(formats::separator(self.header.format));
     }
 
+    /// The statistics' figures so far, as the manifest records them at the end.
+    pub fn figures(&self) -> convo_model::Figures {
+        self.stats.numbers()
+    }
+
     /// Conversations rendered so far.
     pub fn conversations(&self) -> u64 {
         self.stats.conversations
@@ -194,6 +201,7 @@ impl ExportRenderer {
             previous: h.previous,
             file_format: h.format,
             redaction: (!h.redaction.is_empty()).then(|| h.redaction.stated()),
+            figures: Some(self.stats.numbers()),
             counts: Counts { conversations: self.stats.conversations, messages: self.stats.messages() },
             sections,
             conversations: self.hashes,

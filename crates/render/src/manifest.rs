@@ -12,7 +12,7 @@
 //! Every string of a conversation is escaped, so no content can contain the markers the
 //! check cuts the file by (`<article class="conv"`, `</article>`, `</header>` …).
 
-use convo_model::{ExportFilters, Format, PreviousExport, StatedRedaction, TimeRange, Timestamp};
+use convo_model::{ExportFilters, Figures, Format, PreviousExport, StatedRedaction, TimeRange, Timestamp};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -75,6 +75,10 @@ pub struct Manifest {
     /// What was masked before the file was written; absent when nothing was.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub redaction: Option<StatedRedaction>,
+    /// The statistics' figures, which the export continuing this one shows beside its
+    /// own (absent in a manifest written before they were kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub figures: Option<Figures>,
     pub counts: Counts,
     pub sections: Sections,
     pub conversations: Vec<ManifestConversation>,

@@ -143,10 +143,10 @@ impl ExportRenderer {
             statistics: manifest::sha256_hex(&head.as_bytes()[stats_start..stats_end]),
             frame: self.frame_hash([&head[..header_start], &head[header_end..stats_start], &head[stats_end..]], &tail),
         };
-        let (conversations, messages) = (self.stats.conversations, self.stats.messages());
+        let (conversations, messages, figures) = (self.stats.conversations, self.stats.messages(), self.stats.numbers());
         tail.push_str(&self.manifest(range, sections).embedded());
         tail.push_str(MANIFEST_CLOSE);
-        FinishedExport { head, tail, conversations, messages }
+        FinishedExport { head, tail, conversations, messages, figures }
     }
 
     /// The page up to the header: doctype, CSP, title and style.
@@ -250,9 +250,10 @@ impl ExportRenderer {
         head.push_str("<section class=\"list\" aria-labelledby=\"conversations-h\"><h2 id=\"conversations-h\">Conversations</h2>");
         head.push_str("<form id=\"search\" class=\"search\" role=\"search\" hidden><label for=\"q\">Search conversations</label><input id=\"q\" type=\"search\" autocomplete=\"off\" spellcheck=\"false\" placeholder=\"Names, words, emails\u{2026}\">");
         self.push_narrowing(head);
-        head.push_str("<p id=\"search-status\" role=\"status\" aria-live=\"polite\"></p></form>");
-        // Stars and notes, shown by the script that keeps them (see `notes`).
-        head.push_str("<div id=\"notes\" class=\"notes\" hidden><span id=\"notes-count\"></span> <button type=\"button\" id=\"notes-save\">Save a copy with notes\u{2026}</button><input id=\"notes-file\" type=\"file\" accept=\".html,.htm,text/html\" aria-label=\"This export\u{2019}s file\" hidden><p id=\"notes-status\" role=\"status\" aria-live=\"polite\"></p></div>");
+        head.push_str("<p id=\"search-status\" role=\"status\" aria-live=\"polite\"></p>");
+        // Stars and notes, shown by the script that keeps them (see `notes`): in the
+        // sticky bar, so that saving is at hand wherever the reader is.
+        head.push_str("<div id=\"notes\" class=\"notes\" hidden><span id=\"notes-count\"></span> <button type=\"button\" id=\"notes-save\">Save a copy with notes\u{2026}</button><input id=\"notes-file\" type=\"file\" accept=\".html,.htm,text/html\" aria-label=\"This export\u{2019}s file\" hidden><p id=\"notes-status\" role=\"status\" aria-live=\"polite\"></p></div></form>");
         if self.stats.conversations == 0 {
             head.push_str("<p class=\"empty\">No completed conversations started in this time range.</p>");
         }

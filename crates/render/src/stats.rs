@@ -6,7 +6,7 @@ use crate::escape::push_html;
 use crate::metrics::Metrics;
 use crate::time::{human_duration, local_date, push_date};
 use chrono::{Duration, NaiveDate};
-use convo_model::{Conversation, Role, TimeRange, TimeZone, Timestamp};
+use convo_model::{Conversation, Figures, Role, TimeRange, TimeZone, Timestamp};
 use std::collections::{BTreeMap, HashSet};
 use std::fmt::Write;
 
@@ -28,6 +28,17 @@ pub(crate) struct Stats {
     /// The zone whose days are counted and charted.
     pub zone: TimeZone,
     metrics: Metrics,
+    /// What the export this one continues showed, said beside each figure.
+    previous: Option<Figures>,
+}
+
+/// A figure's note with what the previous export showed after it.
+pub(crate) fn beside(note: String, previous: Option<String>) -> String {
+    match previous {
+        None => note,
+        Some(before) if note.is_empty() => format!("previous export: {before}"),
+        Some(before) => format!("{note}; previous export: {before}"),
+    }
 }
 
 /// FNV-1a: stable everywhere, so the statistics never depend on a random hasher.
@@ -36,9 +47,22 @@ fn fnv1a(s: &str) -> u64 {
 }
 
 impl Stats {
-    /// Statistics whose days are those of `zone`.
-    pub fn new(zone: TimeZone) -> Stats {
-        Stats { zone, ..Stats::default() }
+    /// Statistics whose days are those of `zone`, beside the `previous` export's figures.
+    pub fn new(zone: TimeZone, previous: Option<Figures>) -> Stats {
+        Stats { zone, previous, ..Stats::default() }
+    }
+
+    /// The figures as numbers, for the manifest and the export that continues this one.
+    pub fn numbers(&self) -> Figures {
+        let [first_response, response, duration] = self.metrics.spreads();
+        Figures {
+            conversations: self.conversations,
+            messages: self.messages(),
+            contacts: self.contacts.len() as u64,
+            first_response,
+            response,
+            duration,
+        }
     }
 
     pub fn add(&mut self, c: &Conversation, exported_messages: u64) {
@@ -116,29 +140,36 @@ impl Stats {
     /// The figures the statistics show, each a label, a value and a note (maybe empty),
     /// the same in every format.
     fn figures(&self) -> Vec<(&'static str, String, String)> {
+        let p = self.previous.as_ref();
         let mut figures = vec![
-            ("Conversations", self.conversations.to_string(), String::new()),
+            ("Conversations", self.conversations.to_string(), beside(String::new(), p.map(|p| p.conversations.to_string()))),
             (
                 "Messages",
                 self.messages().to_string(),
-                format!("{} by contacts, {} by the assistant", self.user_messages, self.assistant_messages),
+                beside(
+                    format!("{} by contacts, {} by the assistant", self.user_messages, self.assistant_messages),
+                    p.map(|p| p.messages.to_string()),
+                ),
             ),
             (
                 "Contacts",
                 self.contacts.len().to_string(),
-                if self.anonymous > 0 { format!("and {} anonymous", self.anonymous) } else { String::new() },
+                beside(
+                    if self.anonymous > 0 { format!("and {} anonymous", self.anonymous) } else { String::new() },
+                    p.map(|p| p.contacts.to_string()),
+                ),
             ),
             (
                 "Messages per conversation",
                 Self::ratio_1dp(self.messages(), self.conversations),
-                format!("average, {} at most", self.max_messages),
+                beside(format!("average, {} at most", self.max_messages), p.map(|p| Self::ratio_1dp(p.messages, p.conversations))),
             ),
         ];
         if self.durations > 0 {
             let avg = (self.duration_total_s + self.durations as i64 / 2) / self.durations as i64;
             figures.push(("Conversation length", human_duration(avg), format!("average, {} at longest", human_duration(self.longest_s))));
         }
-        figures.extend(self.metrics.figures());
+        figures.extend(self.metrics.figures(p));
         if let Some((day, n)) = self.busiest_day() {
             let mut d = String::new();
             push_date(&mut d, day);

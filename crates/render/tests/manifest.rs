@@ -118,7 +118,7 @@ fn filters_and_the_previous_export_are_in_the_header_and_a_chain_is_checked() {
     let filters = ExportFilters { contact: Some("ana".into()), ..Default::default() };
     let second = render(ExportHeader {
         filters: filters.clone(),
-        previous: Some(PreviousExport { id: "e-1".into(), sha256: first_sha.clone() }),
+        previous: Some(PreviousExport { id: "e-1".into(), sha256: first_sha.clone(), figures: None }),
         ..header("e-2", second_range)
     });
     assert!(second.contains("<dt>Filters</dt><dd dir=\"auto\">contact \u{201c}ana\u{201d}</dd>"));
@@ -166,4 +166,44 @@ fn a_conversation_moved_out_of_the_list_is_named_wherever_it_went() {
             "{found:?}"
         );
     }
+}
+
+#[test]
+fn an_export_continuing_another_shows_each_figure_beside_the_previous_ones() {
+    let first = export();
+    let figures = manifest::verify(&first).unwrap().manifest.figures.expect("the manifest records the figures");
+    assert_eq!(figures.conversations, manifest::verify(&first).unwrap().manifest.counts.conversations);
+    let spread = figures.first_response.expect("the fixture has answers");
+    assert!(spread.median_s <= spread.p90_s);
+    // A previous export with other figures: each is said beside this export's own.
+    let before = convo_model::Figures {
+        conversations: 1234,
+        messages: 56789,
+        contacts: 321,
+        first_response: Some(convo_model::Spread { median_s: 75, p90_s: 3 * 3600 + 5 * 60 }),
+        response: None,
+        duration: Some(convo_model::Spread { median_s: 600, p90_s: 2 * 86_400 }),
+    };
+    let second = render(ExportHeader {
+        previous: Some(PreviousExport { id: "e-1".into(), sha256: "ab".repeat(32), figures: Some(before.clone()) }),
+        ..header("e-2", range("2026-10-28T12:00:00Z", "2026-11-27T12:00:00Z"))
+    });
+    let stats = &second[second.find("<section class=\"stats\"").unwrap()..second.find("</section>").unwrap()];
+    for said in [
+        "<dt>Conversations</dt>",
+        "previous export: 1234</span>",
+        "previous export: 56789</span>",
+        "previous export: 321</span>",
+        "previous export: 46.0</span>",
+        "previous export: 1 min 15 s (90th percentile 3 h 05 min)",
+        "previous export: 10 min 00 s (90th percentile 2 d 0 h)",
+    ] {
+        assert!(stats.contains(said), "{said} is not in {stats}");
+    }
+    // A figure the previous export did not have is shown alone.
+    let response = stats.find("<dt>Response time</dt>").unwrap();
+    assert!(!stats[response..].split("</div>").next().unwrap().contains("previous export"));
+    // The manifest carries the previous figures, and the file verifies.
+    let verified = manifest::verify(&second).unwrap();
+    assert_eq!(verified.manifest.previous.unwrap().figures, Some(before));
 }

@@ -51,6 +51,8 @@ struct Head {
     previous: Option<PreviousExport>,
     #[serde(default)]
     redaction: Option<convo_model::StatedRedaction>,
+    #[serde(default)]
+    figures: Option<convo_model::Figures>,
 }
 
 impl ManifestClaim {
@@ -77,10 +79,11 @@ impl ManifestClaim {
         self.recent = scan;
     }
 
-    /// Whether the manifest names `export`: `Ok` when it does or there is none (a file
-    /// without one is then simply not reproduced), 422 when it names another.
-    pub fn check(&self, export: &ExportRow) -> Result<()> {
-        let Some(kept) = &self.kept else { return Ok(()) };
+    /// Whether the manifest names `export`: `Ok` with the figures its statistics state
+    /// when it does, or when there is none (a file without one is then simply not
+    /// reproduced); 422 when it names another.
+    pub fn check(&self, export: &ExportRow) -> Result<Option<convo_model::Figures>> {
+        let Some(kept) = &self.kept else { return Ok(None) };
         let kept = &manifest::unembedded(self.format, kept);
         let refuse =
             |why: String| Err(CatalogError::Unprocessable(format!("{why}: the file was made for another export, and nothing was stored")));
@@ -124,7 +127,7 @@ impl ManifestClaim {
         {
             return refuse("the file's manifest has another export time, filters, redaction or previous export than this export".into());
         }
-        Ok(())
+        Ok(head.figures)
     }
 }
 

@@ -32,7 +32,7 @@ pub use parts::{MAX_PART_BYTES, MAX_PARTS};
 pub use retention::Sweep;
 pub use schedules::Ran;
 pub use stream::PagesAhead;
-pub use upload::{Digest, UploadBody};
+pub use upload::{Digest, Rendered, UploadBody};
 
 use crate::clock::Clock;
 use crate::files::FileStore;

@@ -127,16 +127,19 @@ impl Catalog {
                 return Err(CatalogError::Internal(anyhow::anyhow!("part {} of export {id} changed in storage", part.n)));
             }
         }
-        if let Err(refused) = claim.check(&export) {
-            // Nothing of the refused file stays: its rows first, then their objects.
-            for key in self.store.discard_parts(id).await? {
-                self.files.delete(&key).await?;
+        let figures = match claim.check(&export) {
+            Ok(figures) => figures,
+            Err(refused) => {
+                // Nothing of the refused file stays: its rows first, then their objects.
+                for key in self.store.discard_parts(id).await? {
+                    self.files.delete(&key).await?;
+                }
+                return Err(refused);
             }
-            return Err(refused);
-        }
+        };
         let upload = self.store.upload_id(id, &fresh_upload_id()).await?;
         let written = Written { key: format!("{id}/{upload}/"), size, sha256: whole.finalize().into() };
-        if !self.finish(&export, By::Browser { actor: &account.email }, &written, Layout::Parts(count)).await? {
+        if !self.finish(&export, By::Browser { actor: &account.email, figures: figures.as_ref() }, &written, Layout::Parts(count)).await? {
             // A concurrent `complete` of the same parts made it ready: the same answer.
             let now = self.get(account, id).await?;
             if completed(&now, count) {

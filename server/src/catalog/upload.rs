@@ -8,6 +8,7 @@ use super::{Catalog, CatalogError, Result};
 use crate::files::{WriteError, Written};
 use crate::store::{AccountRef, ExportRow, FinishedFile, Owner};
 use bytes::Bytes;
+use convo_model::Figures;
 use convo_model::api::{AuditAction, WebhookEvent};
 use futures_util::{Stream, TryStreamExt};
 
@@ -51,11 +52,20 @@ pub enum Layout {
 }
 
 /// Who finishes an export: the browser that uploaded it (the counts fixed at creation
-/// stay), or this process's server render (with the counts it rendered).
+/// stay; the figures are those its manifest states), or this process's server render
+/// (with the counts and figures it rendered).
 #[derive(Debug, Clone, Copy)]
 pub enum By<'a> {
-    Browser { actor: &'a str },
-    Server { conversations: i64, messages: i64 },
+    Browser { actor: &'a str, figures: Option<&'a Figures> },
+    Server { conversations: i64, messages: i64, figures: &'a Figures },
+}
+
+/// What a server render of this process made: its counts and its statistics' figures.
+#[derive(Debug, Clone, Copy)]
+pub struct Rendered<'a> {
+    pub conversations: i64,
+    pub messages: i64,
+    pub figures: &'a Figures,
 }
 
 impl Catalog {
@@ -78,11 +88,14 @@ impl Catalog {
         let mut claim = ManifestClaim::of(&export);
         let body = body.inspect_ok(|chunk| claim.feed(chunk));
         let written = self.files.write(id, body, max, Some(expected.0)).await?;
-        if let Err(refused) = claim.check(&export) {
-            self.files.delete(&written.key).await?;
-            return Err(refused);
-        }
-        if !self.finish(&export, By::Browser { actor: &account.email }, &written, Layout::Whole).await? {
+        let figures = match claim.check(&export) {
+            Ok(figures) => figures,
+            Err(refused) => {
+                self.files.delete(&written.key).await?;
+                return Err(refused);
+            }
+        };
+        if !self.finish(&export, By::Browser { actor: &account.email, figures: figures.as_ref() }, &written, Layout::Whole).await? {
             // Deleted, evicted or taken over while the body was arriving.
             return Err(CatalogError::NotTheBrowsers(self.get(account, id).await?.status));
         }
@@ -91,8 +104,9 @@ impl Catalog {
 
     /// A server render of this process is done: its file becomes the export's, if the
     /// export is still this process's to render.
-    pub async fn finish_render(&self, export: &ExportRow, written: &Written, (conversations, messages): (i64, i64)) -> Result<bool> {
-        self.finish(export, By::Server { conversations, messages }, written, Layout::Whole).await
+    pub async fn finish_render(&self, export: &ExportRow, written: &Written, rendered: Rendered<'_>) -> Result<bool> {
+        let Rendered { conversations, messages, figures } = rendered;
+        self.finish(export, By::Server { conversations, messages, figures }, written, Layout::Whole).await
     }
 
     /// Makes `written` the export's file and the export ready, if `by` still renders it
@@ -100,16 +114,20 @@ impl Catalog {
     /// was deleted or taken meanwhile; a whole object of this write is then deleted (its
     /// key is its own), parts are left to the sweep (their rows point to them).
     pub(super) async fn finish(&self, export: &ExportRow, by: By<'_>, written: &Written, layout: Layout) -> Result<bool> {
-        let (owner, (conversations, messages), actor) = match by {
-            By::Browser { actor } => (Owner::Browser, (export.conversations.unwrap_or(0), export.messages.unwrap_or(0)), actor),
-            By::Server { conversations, messages } => (Owner::Server { lease_owner: &self.instance }, (conversations, messages), "server"),
+        let (owner, (conversations, messages), actor, figures) = match by {
+            By::Browser { actor, figures } => {
+                (Owner::Browser, (export.conversations.unwrap_or(0), export.messages.unwrap_or(0)), actor, figures)
+            }
+            By::Server { conversations, messages, figures } => {
+                (Owner::Server { lease_owner: &self.instance }, (conversations, messages), "server", Some(figures))
+            }
         };
         let parts = match layout {
             Layout::Whole => None,
             Layout::Parts(n) => Some(n),
         };
         let sha256 = hex::encode(written.sha256);
-        let file = FinishedFile { key: &written.key, size: written.size as i64, sha256: &sha256, conversations, messages, parts };
+        let file = FinishedFile { key: &written.key, size: written.size as i64, sha256: &sha256, conversations, messages, parts, figures };
         let notice = self.webhooks.notice(WebhookEvent::ExportReady, export.account_id).await?;
         let done = self.store.finish_export(&export.id, owner, file, &|e| notice.owed(e), self.clock.now()).await?;
         if done {

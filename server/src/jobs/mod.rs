@@ -13,7 +13,7 @@ mod slots;
 
 pub use slots::Slots;
 
-use crate::catalog::{Catalog, Sweep};
+use crate::catalog::{Catalog, Rendered, Sweep};
 use crate::store::ExportRow;
 use slots::{Asked, Slot};
 
@@ -154,7 +154,8 @@ impl Jobs {
         };
         let written = catalog.files().write(&export.id, rendered.file, u64::MAX, None).await;
         heartbeat.abort();
-        catalog.finish_render(export, &written?, (rendered.conversations, rendered.messages)).await?;
+        let made = Rendered { conversations: rendered.conversations, messages: rendered.messages, figures: &rendered.figures };
+        catalog.finish_render(export, &written?, made).await?;
         Ok(())
     }
 

@@ -25,6 +25,7 @@ pub struct Rendered {
     pub file: BoxStream<'static, std::io::Result<Bytes>>,
     pub conversations: i64,
     pub messages: i64,
+    pub figures: convo_model::Figures,
 }
 
 /// Renders `export` from its pages; `None` when its lease was lost on the way (the
@@ -74,7 +75,7 @@ pub async fn render(catalog: &Catalog, export: &ExportRow, lease: Lease) -> anyh
         .chain(tokio_util::io::ReaderStream::with_capacity(tokio::fs::File::from_std(body), 1 << 20))
         .chain(futures_util::stream::iter([Ok(Bytes::from(parts.tail))]))
         .boxed();
-    Ok(Some(Rendered { file, conversations: parts.conversations as i64, messages: parts.messages as i64 }))
+    Ok(Some(Rendered { file, conversations: parts.conversations as i64, messages: parts.messages as i64, figures: parts.figures }))
 }
 
 /// The SHA-256 and size of a rendered file, read once.

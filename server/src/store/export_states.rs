@@ -22,6 +22,9 @@ pub struct FinishedFile<'a> {
     pub messages: i64,
     /// For a file uploaded in parts: how many (`key` is their prefix).
     pub parts: Option<i64>,
+    /// What its statistics show (as its manifest states), kept in the chain for the
+    /// export that continues it; none when the file does not say.
+    pub figures: Option<&'a convo_model::Figures>,
 }
 
 /// Whether a server render waits for a slot (shown so in Available Exports).
@@ -124,11 +127,12 @@ impl Store {
             return Ok(false);
         }
         sqlx::query(
-            "INSERT INTO export_chain (export_id, account_id, assistant_id, range_from, range_to, sha256, ready_at) \
-             SELECT id, account_id, assistant_id, range_from, range_to, sha256, $2 FROM exports WHERE id = $1",
+            "INSERT INTO export_chain (export_id, account_id, assistant_id, range_from, range_to, sha256, ready_at, figures) \
+             SELECT id, account_id, assistant_id, range_from, range_to, sha256, $2, $3 FROM exports WHERE id = $1",
         )
         .bind(id)
         .bind(ms(now))
+        .bind(super::exports::figures_json(file.figures)?)
         .execute(&mut *tx)
         .await?;
         enqueue_owed(&mut tx, id, tidings, now).await?;

@@ -8,7 +8,7 @@ use super::audit::{Audit, insert_audit};
 use super::{AssistantRow, Result, Store, StoreError};
 use crate::clock::{from_ms, ms};
 use convo_model::api::{AssistantRef, AuditAction, ExportInfo, ExportProgress, ExportStatus, Renderer, Totals, Verification};
-use convo_model::{ExportFilters, Format, PreviousExport, Redaction, TimeRange, TimeZone, Timestamp};
+use convo_model::{ExportFilters, Figures, Format, PreviousExport, Redaction, TimeRange, TimeZone, Timestamp};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -135,7 +135,7 @@ pub enum NotCreated {
 pub(super) const EXPORT_COLUMNS: &str = "e.id, e.account_id, e.assistant_id AS assistant_pk, a.public_id AS assistant_public_id, a.name AS assistant_name, \
      e.filename, e.days, e.range_from, e.range_to, e.created_at, e.expires_at, e.status, e.renderer, e.progress_done, e.progress_total, \
      e.heartbeat_at, e.error, e.size_bytes, e.sha256, e.conversations, e.messages, e.file_key, e.waiting, e.filters_json, e.redaction_json, e.previous_id, \
-     e.previous_sha256, e.held, e.schedule_id, e.file_parts, e.verification, e.verification_note, e.format, e.time_zone";
+     e.previous_sha256, e.previous_figures, e.held, e.schedule_id, e.file_parts, e.verification, e.verification_note, e.format, e.time_zone";
 
 fn by_id_sql() -> String {
     format!("SELECT {EXPORT_COLUMNS} FROM exports e JOIN assistants a ON a.id = e.assistant_id WHERE e.id = $1")
@@ -150,6 +150,18 @@ pub(super) async fn export_in(tx: &mut sqlx::Transaction<'_, sqlx::Any>, id: &st
 /// Live exports: not expired, or held.
 const LIVE: &str = "(e.expires_at > $2 OR e.held = 1)";
 
+/// Figures kept as JSON in `column` (NULL: none were kept).
+fn figures_of(r: &AnyRow, column: &str) -> Result<Option<Figures>> {
+    r.try_get::<Option<String>, _>(column)?
+        .map(|json| serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(format!("{column}: {e}"))))
+        .transpose()
+}
+
+/// Figures as their column keeps them.
+pub(super) fn figures_json(figures: Option<&Figures>) -> Result<Option<String>> {
+    figures.map(serde_json::to_string).transpose().map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
 pub(super) fn export_row(r: &AnyRow) -> Result<ExportRow> {
     let filters = match r.try_get::<Option<String>, _>("filters_json")? {
         Some(json) => serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(format!("exports.filters_json: {e}")))?,
@@ -160,7 +172,7 @@ pub(super) fn export_row(r: &AnyRow) -> Result<ExportRow> {
         None => Redaction::default(),
     };
     let previous = match (r.try_get::<Option<String>, _>("previous_id")?, r.try_get::<Option<String>, _>("previous_sha256")?) {
-        (Some(id), Some(sha256)) => Some(PreviousExport { id, sha256 }),
+        (Some(id), Some(sha256)) => Some(PreviousExport { id, sha256, figures: figures_of(r, "previous_figures")? }),
         _ => None,
     };
     Ok(ExportRow {
@@ -282,8 +294,9 @@ impl Store {
             .map_err(|e| StoreError::Corrupt(e.to_string()))?;
         sqlx::query(
             "INSERT INTO exports (id, account_id, seq, assistant_id, filename, days, range_from, range_to, created_at, expires_at, status, renderer, \
-             progress_done, progress_total, heartbeat_at, conversations, messages, filters_json, previous_id, previous_sha256, schedule_id, redaction_json, format, time_zone) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'processing', $11, 0, $12, $9, $13, $12, $14, $15, $16, $17, $18, $19, $20)",
+             progress_done, progress_total, heartbeat_at, conversations, messages, filters_json, previous_id, previous_sha256, schedule_id, redaction_json, format, time_zone, \
+             previous_figures) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'processing', $11, 0, $12, $9, $13, $12, $14, $15, $16, $17, $18, $19, $20, $21)",
         )
         .bind(new.id)
         .bind(new.account_id)
@@ -305,6 +318,7 @@ impl Store {
         .bind(redaction)
         .bind(new.format.as_str())
         .bind(new.time_zone.map(TimeZone::name))
+        .bind(figures_json(new.previous.and_then(|p| p.figures.as_ref()))?)
         .execute(&mut *tx)
         .await?;
         let how = match new.renderer {
@@ -368,7 +382,7 @@ impl Store {
     /// export itself is gone): what a since-last export continues.
     pub async fn latest_in_chain(&self, account_id: i64, assistant_pk: i64) -> Result<Option<(PreviousExport, TimeRange)>> {
         let row = sqlx::query(
-            "SELECT export_id, sha256, range_from, range_to FROM export_chain WHERE account_id = $1 AND assistant_id = $2 \
+            "SELECT export_id, sha256, range_from, range_to, figures FROM export_chain WHERE account_id = $1 AND assistant_id = $2 \
              ORDER BY range_to DESC, ready_at DESC LIMIT 1",
         )
         .bind(account_id)
@@ -377,7 +391,7 @@ impl Store {
         .await?;
         row.map(|r| {
             Ok((
-                PreviousExport { id: r.try_get("export_id")?, sha256: r.try_get("sha256")? },
+                PreviousExport { id: r.try_get("export_id")?, sha256: r.try_get("sha256")?, figures: figures_of(&r, "figures")? },
                 TimeRange { from: from_ms(r.try_get("range_from")?), to: from_ms(r.try_get("range_to")?) },
             ))
         })

@@ -204,7 +204,10 @@ async fn a_server_render_whose_lease_was_taken_can_neither_fail_nor_finish_the_e
             .write(&stalled.id, futures_util::stream::iter([Ok::<_, std::io::Error>(bytes::Bytes::from_static(b"late"))]), 100, None)
             .await
             .unwrap();
-        assert!(!sibling.catalog.finish_render(&stalled, &written, (1, 1)).await.unwrap());
+        let figures =
+            convo_model::Figures { conversations: 1, messages: 1, contacts: 1, first_response: None, response: None, duration: None };
+        let rendered = convo_server::catalog::Rendered { conversations: 1, messages: 1, figures: &figures };
+        assert!(!sibling.catalog.finish_render(&stalled, &written, rendered).await.unwrap());
         stalled.id
     };
     let (_, export) = get(&alice, &app, &format!("/api/exports/{stalled_id}")).await;

@@ -8,6 +8,7 @@ mod catalog;
 mod compliance;
 mod encrypt_cli;
 mod fair_use;
+mod figures;
 mod formats;
 mod imports;
 mod ingest;

@@ -142,7 +142,9 @@
     if (e.key === "Escape" && input.value) { input.value = ""; search(); }
   });
   document.addEventListener("keydown", (e) => {
-    if (e.key === "/" && document.activeElement !== input && !e.ctrlKey && !e.metaKey && !e.altKey) {
+    // "/" goes to the search, unless it is typed into a field (a note, the day).
+    const typing = e.target.closest && e.target.closest("input, textarea, select, [contenteditable]");
+    if (e.key === "/" && !typing && !e.ctrlKey && !e.metaKey && !e.altKey) {
       e.preventDefault();
       input.focus();
     }

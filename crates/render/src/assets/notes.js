@@ -9,7 +9,6 @@
   // manifest is this page's.
   const bar = document.getElementById("notes");
   const list = document.getElementById("conversations");
-  const manifest = document.getElementById("export-manifest");
   if (!bar || !list) return;
   const count = document.getElementById("notes-count");
   const save = document.getElementById("notes-save");
@@ -166,6 +165,8 @@
     }
     const enc = new TextEncoder();
     const open = enc.encode(MANIFEST_OPEN);
+    // Looked up now: the manifest comes after this script in the page.
+    const manifest = document.getElementById("export-manifest");
     const at = lastIndexOf(bytes, open);
     if (at < 0 || !manifest || !sameAt(bytes, at + open.length, enc.encode(manifest.textContent + CLOSE))) {
       status.textContent = "That is not this export's file (its manifest differs): nothing was saved. Choose the file this page was opened from.";

@@ -114,7 +114,7 @@ impl ExportRenderer {
             }
         }
         let sections = Sections { header, statistics, frame: crate::manifest::hex(&frame.finalize()) };
-        let (conversations, messages) = (self.stats.conversations, self.stats.messages());
+        let (conversations, messages, figures) = (self.stats.conversations, self.stats.messages(), self.stats.numbers());
         let json = manifest_text(format, &self.manifest(range, sections).embedded());
         let (mut head, mut tail) = (String::new(), String::new());
         let mut out = &mut head;
@@ -125,6 +125,6 @@ impl ExportRenderer {
                 Piece::Body => out = &mut tail,
             }
         }
-        FinishedExport { head, tail, conversations, messages }
+        FinishedExport { head, tail, conversations, messages, figures }
     }
 }

@@ -16,7 +16,7 @@ mod terms;
 use crate::escape::push_html;
 use crate::time::human_duration;
 use chrono::{Offset, TimeZone as _};
-use convo_model::{Conversation, Role, TimeZone, Timestamp};
+use convo_model::{Conversation, Figures, Role, Spread, TimeZone, Timestamp};
 use quantiles::Quantiles;
 use std::fmt::Write;
 use terms::Terms;
@@ -72,22 +72,29 @@ impl Metrics {
         }
     }
 
-    /// The metrics' figures: a label, a value and a note each.
-    pub(crate) fn figures(&self) -> Vec<(&'static str, String, String)> {
+    /// The median and 90th percentile of first responses, responses and durations.
+    pub(crate) fn spreads(&self) -> [Option<Spread>; 3] {
+        let spread = |q: &Quantiles| Some(Spread { median_s: q.percentile(50)?, p90_s: q.percentile(90)? });
+        [spread(&self.first_response), spread(&self.response), spread(&self.duration)]
+    }
+
+    /// The metrics' figures: a label, a value and a note each, the note saying what the
+    /// `previous` export showed.
+    pub(crate) fn figures(&self, previous: Option<&Figures>) -> Vec<(&'static str, String, String)> {
+        let before = [previous.and_then(|p| p.first_response), previous.and_then(|p| p.response), previous.and_then(|p| p.duration)];
+        let kinds = [
+            ("First response", &self.first_response, "conversation"),
+            ("Response time", &self.response, "answer"),
+            ("Conversation length (median)", &self.duration, "conversation"),
+        ];
         let mut figures = Vec::new();
-        let mut figure = |label, q: &Quantiles, what: &str| {
-            if let (Some(median), Some(p90)) = (q.percentile(50), q.percentile(90)) {
-                let n = q.count();
-                figures.push((
-                    label,
-                    human_duration(median),
-                    format!("median; 90th percentile {}, over {n} {what}{}", human_duration(p90), if n == 1 { "" } else { "s" }),
-                ));
-            }
-        };
-        figure("First response", &self.first_response, "conversation");
-        figure("Response time", &self.response, "answer");
-        figure("Conversation length (median)", &self.duration, "conversation");
+        for ((label, q, what), (now, before)) in kinds.into_iter().zip(self.spreads().into_iter().zip(before)) {
+            let Some(now) = now else { continue };
+            let n = q.count();
+            let note = format!("median; 90th percentile {}, over {n} {what}{}", human_duration(now.p90_s), if n == 1 { "" } else { "s" });
+            let before = before.map(|b| format!("{} (90th percentile {})", human_duration(b.median_s), human_duration(b.p90_s)));
+            figures.push((label, human_duration(now.median_s), crate::stats::beside(note, before)));
+        }
         figures
     }
 

@@ -23,7 +23,7 @@ fn conversation(messages: &[(Role, i64, i64, &str)], ended_after: Option<i64>) -
 }
 
 fn figures(m: &Metrics) -> Vec<(String, String, String)> {
-    m.figures().into_iter().map(|(l, v, n)| (l.to_string(), v, n)).collect()
+    m.figures(None).into_iter().map(|(l, v, n)| (l.to_string(), v, n)).collect()
 }
 
 #[test]
@@ -57,13 +57,13 @@ fn response_times_and_lengths_match_a_hand_count() {
 #[test]
 fn empty_and_one_message_exports_show_no_made_up_figures() {
     let m = Metrics::default();
-    assert!(m.figures().is_empty());
+    assert!(m.figures(None).is_empty());
     let mut html = String::new();
     m.push_html(&mut html, TimeZone::UTC);
     assert_eq!(html, "", "no table and no terms without contact messages");
     let mut one = Metrics::default();
     one.add(&conversation(&[(Role::User, 0, 0, "shipping")], None), TimeZone::UTC);
-    assert!(one.figures().is_empty(), "no answer, no end: nothing to time");
+    assert!(one.figures(None).is_empty(), "no answer, no end: nothing to time");
     one.push_html(&mut html, TimeZone::UTC);
     assert!(html.contains("<td class=\"h4\">1</td>") && html.contains("shipping"));
 }
