@@ -1,6 +1,8 @@
 //! Opening and searching big exports in headless Chromium, against a baseline measured
 //! in the same run: the same export built the way single-file peers build theirs (every
-//! conversation laid out at load, and a search that walks the DOM on every key).
+//! conversation laid out at load, and a search that walks the DOM on every key). Each
+//! size is also opened with a link to a message far down the list (`#c-{id}-m2`): how
+//! long until that message is the page's target and on screen.
 //!
 //! `cargo xtask bench` (or `cargo bench -p convo-e2e`); `SIZES=10000,100000,1000000`
 //! picks the export sizes in messages.
@@ -93,6 +95,40 @@ async fn measure(path: &std::path::Path) -> anyhow::Result<(f64, serde_json::Val
     Ok((loaded, figures))
 }
 
+/// The anchor of the second message of the conversation `back` places from the end.
+fn anchor_near_the_end(path: &std::path::Path, back: usize) -> anyhow::Result<String> {
+    let html = std::fs::read_to_string(path)?;
+    let marker = "<article class=\"conv\" id=\"";
+    let mut end = html.len();
+    for _ in 0..back {
+        end = html[..end].rfind(marker).ok_or_else(|| anyhow::anyhow!("fewer than {back} conversations"))?;
+    }
+    let id = &html[end + marker.len()..];
+    Ok(format!("{}-m2", &id[..id.find('"').unwrap_or(0)]))
+}
+
+/// Opens the file at `anchor`: ms from navigation start until the message is the target
+/// and on screen, and whether it was.
+async fn measure_anchor(path: &std::path::Path, anchor: &str) -> anyhow::Result<(f64, bool)> {
+    let browser = Browser::start(BrowserOptions::default()).await?;
+    browser
+        .client
+        .update_timeouts(TimeoutConfiguration::new(
+            Some(Duration::from_secs(600)),
+            Some(Duration::from_secs(600)),
+            Some(Duration::from_secs(0)),
+        ))
+        .await?;
+    browser.client.goto(&format!("{}#{anchor}", file_url(path))).await?;
+    let check = format!(
+        "const m = document.getElementById('{anchor}'); const r = m && m.getBoundingClientRect(); \
+         return [performance.now(), !!m && document.querySelector(':target') === m && r.top >= 0 && r.top < innerHeight]"
+    );
+    let found = browser.client.execute(&check, vec![]).await?;
+    browser.close().await?;
+    Ok((found[0].as_f64().unwrap_or(-1.0), found[1].as_bool().unwrap_or(false)))
+}
+
 fn print_row(name: &str, bytes: u64, loaded: f64, f: &serde_json::Value) {
     let search: Vec<f64> = f["search"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
     let later = search[1..].iter().cloned().fold(0.0, f64::max);
@@ -129,6 +165,9 @@ async fn main() -> anyhow::Result<()> {
         println!("--- {messages} messages ---");
         let (loaded, figures) = measure(&ours).await?;
         print_row("convo-export", bytes, loaded, &figures);
+        let anchor = anchor_near_the_end(&ours, 40)?;
+        let (at, shown) = measure_anchor(&ours, &anchor).await?;
+        println!("{:<28} opened at #{anchor}: {at:.0} ms, {}", "", if shown { "the message on screen" } else { "NOT SHOWN" });
         if messages <= 100_000 {
             let naive = write_naive(&dir, &ours);
             let (loaded, figures) = measure(&naive).await?;

@@ -87,7 +87,8 @@
   };
 
   // Tools appear on the conversations the browser renders (the same bookkeeping the
-  // search uses), and on any a reader reaches by pointer or keyboard.
+  // search uses), and on any a reader reaches by pointer or keyboard. They take no room
+  // of their own (export.css): adding them never moves what the reader is looking at.
   list.addEventListener("contentvisibilityautostatechange", (e) => {
     if (!e.skipped && e.target.classList.contains("conv")) decorate(e.target);
   }, true);
