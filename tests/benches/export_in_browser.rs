@@ -77,16 +77,16 @@ fn write_naive(dir: &TempDir, ours: &std::path::Path) -> std::path::PathBuf {
     path
 }
 
-async fn measure(path: &std::path::Path) -> anyhow::Result<(f64, serde_json::Value)> {
+/// A browser that waits up to 10 minutes for a page (a million messages load slowly).
+async fn browser() -> anyhow::Result<Browser> {
     let browser = Browser::start(BrowserOptions::default()).await?;
-    browser
-        .client
-        .update_timeouts(TimeoutConfiguration::new(
-            Some(Duration::from_secs(600)),
-            Some(Duration::from_secs(600)),
-            Some(Duration::from_secs(0)),
-        ))
-        .await?;
+    let minutes = Some(Duration::from_secs(600));
+    browser.client.update_timeouts(TimeoutConfiguration::new(minutes, minutes, Some(Duration::from_secs(0)))).await?;
+    Ok(browser)
+}
+
+async fn measure(path: &std::path::Path) -> anyhow::Result<(f64, serde_json::Value)> {
+    let browser = browser().await?;
     let t = Instant::now();
     browser.client.goto(&file_url(path)).await?;
     let loaded = t.elapsed().as_secs_f64() * 1e3;
@@ -110,15 +110,7 @@ fn anchor_near_the_end(path: &std::path::Path, back: usize) -> anyhow::Result<St
 /// Opens the file at `anchor`: ms from navigation start until the message is the target
 /// and on screen, and whether it was.
 async fn measure_anchor(path: &std::path::Path, anchor: &str) -> anyhow::Result<(f64, bool)> {
-    let browser = Browser::start(BrowserOptions::default()).await?;
-    browser
-        .client
-        .update_timeouts(TimeoutConfiguration::new(
-            Some(Duration::from_secs(600)),
-            Some(Duration::from_secs(600)),
-            Some(Duration::from_secs(0)),
-        ))
-        .await?;
+    let browser = browser().await?;
     browser.client.goto(&format!("{}#{anchor}", file_url(path))).await?;
     let check = format!(
         "const m = document.getElementById('{anchor}'); const r = m && m.getBoundingClientRect(); \

@@ -88,9 +88,17 @@ async fn a_100000_message_file_opens_at_a_link_narrows_and_saves_a_copy_with_not
     let total = ids.len();
     let input = c.find(Locator::Css("#q")).await.unwrap();
     input.send_keys("refund").await.unwrap();
+    // A first search may answer in steps ("Searching… N so far") while it reads the list.
+    wait_for(&browser, "document.getElementById('search-status').textContent.endsWith('match')").await;
     let status = c.find(Locator::Css("#search-status")).await.unwrap().text().await.unwrap();
     let matched: usize = status.split(' ').next().unwrap().parse().unwrap();
     assert!(matched > 0 && matched < total && status.ends_with(&format!("of {total} match")), "{status}");
+    let expected = js(
+        &browser,
+        "return [...document.querySelectorAll('article.conv')].filter(a => a.textContent.toLowerCase().includes('refund')).length",
+    )
+    .await;
+    assert_eq!(serde_json::json!(matched), expected, "the search read the whole list: {status}");
     c.find(Locator::Css("#chips .chip")).await.unwrap().click().await.unwrap();
     let narrowed = c.find(Locator::Css("#search-status")).await.unwrap().text().await.unwrap();
     let fewer: usize = narrowed.split(' ').next().unwrap().parse().unwrap();

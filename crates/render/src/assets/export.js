@@ -79,6 +79,7 @@
   };
 
   let lastKey = "\u0000\u0000";
+  let continuing = false;
   const search = () => {
     const query = input.value.trim().toLowerCase();
     const onDay = day ? day.value : "";
@@ -86,13 +87,26 @@
     if (key === lastKey) return;
     lastKey = key;
     terms = query ? query.split(/\s+/) : [];
-    if (terms.length) indexUpTo(convs.length);
+    // The first search may come before the idle indexing is done: it reads texts for
+    // at most 40 ms, answers for those, and goes on in the next task, so that no key
+    // waits for the whole list (reading 100,000 messages takes about 170 ms here).
+    let reading = false;
+    if (terms.length && indexed < convs.length) {
+      const until = performance.now() + 40;
+      while (indexed < convs.length && performance.now() < until) indexUpTo(Math.min(convs.length, indexed + 25));
+      reading = indexed < convs.length;
+      if (reading && !continuing) {
+        continuing = true;
+        setTimeout(() => { continuing = false; lastKey = "\u0000\u0000"; search(); }, 0);
+      }
+    }
+    const known = terms.length ? indexed : convs.length;
     const narrowed = terms.length > 0 || onDay !== "" || chosen.size > 0;
     if (narrowed || chips.length) readFacets();
     let shown = 0;
     const blockShown = new Map();
     const perChannel = new Map();
-    for (let i = 0; i < convs.length; i++) {
+    for (let i = 0; i < known; i++) {
       let match = true;
       if (terms.length) {
         const text = texts[i];
@@ -115,7 +129,9 @@
       if (b.classList.contains("off") !== off) b.classList.toggle("off", off);
     }
     for (const chip of chips) chip.querySelector(".n").textContent = String(perChannel.get(chip.getAttribute("data-ch")) || 0);
-    status.textContent = narrowed
+    status.textContent = reading
+      ? "Searching\u2026 " + shown + " so far"
+      : narrowed
       ? (shown === 1 ? "1 conversation" : shown + " conversations") + " of " + convs.length + " match"
       : "";
     if (highlights) {
