@@ -20,7 +20,7 @@ use sha2::{Digest, Sha256};
 pub const FORMAT: &str = "convo-export-manifest/1";
 
 pub(crate) const OPEN: &str = "<script type=\"application/json\" id=\"export-manifest\">";
-const CLOSE: &str = "</script>";
+pub(crate) const CLOSE: &str = "</script>";
 pub(crate) const HEADER_START: &str = "<header class=\"top\">";
 const HEADER_END: &str = "</header>";
 pub(crate) const STATS_START: &str = "<section class=\"stats\"";
@@ -88,9 +88,14 @@ impl Manifest {
     /// The manifest as it is embedded: JSON whose `<`, `>` and `&` are escaped, so no
     /// value can end the script block it sits in.
     pub(crate) fn embedded(&self) -> String {
-        let json = serde_json::to_string(self).unwrap_or_default();
-        json.replace('<', "\\u003c").replace('>', "\\u003e").replace('&', "\\u0026")
+        for_script_block(&serde_json::to_string(self).unwrap_or_default())
     }
+}
+
+/// JSON as a `<script type="application/json">` block holds it: `<`, `>` and `&`
+/// escaped, so no value can end the block (the manifest's, a reader's notes).
+pub(crate) fn for_script_block(json: &str) -> String {
+    json.replace('<', "\\u003c").replace('>', "\\u003e").replace('&', "\\u0026")
 }
 
 /// What precedes the manifest's JSON in a file of `format`: how a reader that sees the

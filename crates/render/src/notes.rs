@@ -12,8 +12,8 @@
 //! block is found from its end: the last `<` before its `</script>` opens it. Anything
 //! else placed there is not a notes block, and the frame check reports it as an edit.
 //!
-//! The script writes the block with the same rule (`assets/export.js`, `notesBlock`); a
-//! browser test saves a copy in Chromium and checks it here.
+//! The page's script writes the block with the same rule (`assets/notes.js`, `block`);
+//! a browser test saves a copy in Chromium and checks it here.
 
 use crate::manifest;
 use convo_model::Timestamp;
@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 pub const FORMAT: &str = "convo-export-notes/1";
 /// How the notes block opens (the script builds the same string).
 pub const OPEN: &str = "<script type=\"application/json\" id=\"export-notes\">";
-const CLOSE: &str = "</script>";
+use manifest::CLOSE;
 
 /// What a reader added to an export.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -57,8 +57,7 @@ impl Notes {
 
     /// The block as the page holds it: JSON whose `<`, `>` and `&` are escaped.
     pub fn block(&self) -> String {
-        let json = serde_json::to_string(self).unwrap_or_default();
-        let json = json.replace('<', "\\u003c").replace('>', "\\u003e").replace('&', "\\u0026");
+        let json = manifest::for_script_block(&serde_json::to_string(self).unwrap_or_default());
         format!("{OPEN}{json}{CLOSE}")
     }
 }
