@@ -32,6 +32,67 @@ fn cards_pass_luhn_and_look_alikes_do_not() {
     assert!(found(cards, "id A4111111111111111").is_empty());
 }
 
+/// Cards as the definition says, tried afresh at every numeral: a run's digits from
+/// there, Luhn over them.
+fn cards_tried_at_every_group(t: &[u8], numerals: &[usize]) -> Vec<Span> {
+    let mut spans = Vec::new();
+    let mut next = 0;
+    for &start in numerals {
+        if start < next || !number_start(t, start) {
+            continue;
+        }
+        let Groups { digits: n, end, .. } = digit_groups(t, start, b" -", false);
+        if !(CARD_DIGITS..=19).contains(&n)
+            || !bounded(t, start, end)
+            || t[end..].starts_with(b".") && t.get(end + 1).is_some_and(u8::is_ascii_digit)
+        {
+            continue;
+        }
+        let digits: Vec<u32> = t[start..end].iter().filter(|b| b.is_ascii_digit()).map(|b| u32::from(b - b'0')).collect();
+        let sum: u32 = digits.iter().rev().enumerate().map(|(i, &d)| if i % 2 == 1 { (d * 2) / 10 + (d * 2) % 10 } else { d }).sum();
+        if sum.is_multiple_of(10) {
+            let last: Vec<u8> = digits[n - 4..].iter().map(|d| b'0' + *d as u8).collect();
+            spans.push(Span { start, end, mask: Mask::Card(last.try_into().unwrap()) });
+            next = end;
+        }
+    }
+    spans
+}
+
+#[test]
+fn a_card_in_a_longer_run_of_groups_is_the_tail_the_definition_finds() {
+    assert_eq!(found(cards, "ref 1 4111 1111 1111 1111"), ["4111 1111 1111 1111"]);
+    assert_eq!(found(cards, "9 9 9 9 9 9 9 9 9 9 9 9 9 9 9 9 9 9 9 9 4111 1111 1111 1111"), ["4111 1111 1111 1111"]);
+    // Runs of random groups, separators and borders: the walk back from a run's end
+    // finds what trying each group afresh finds.
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    let mut next = |n: u64| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed % n
+    };
+    let cards_known = ["4111111111111111", "4012888888881881", "378282246310005", "6011111111111117"];
+    for _ in 0..20_000 {
+        let mut text = String::new();
+        for _ in 0..next(12) {
+            match next(9) {
+                0 => text.push_str(cards_known[next(4) as usize]),
+                1 => text.push(' '),
+                2 => text.push('-'),
+                3 => text.push('.'),
+                4 => text.push('x'),
+                _ => (0..1 + next(5)).for_each(|_| text.push(char::from(b'0' + next(10) as u8))),
+            }
+        }
+        let mut marks = Marks::default();
+        Classes::new().mark(text.as_bytes(), &mut marks);
+        let mut spans = Vec::new();
+        cards(text.as_bytes(), &marks.numerals, &mut spans);
+        assert_eq!(spans, cards_tried_at_every_group(text.as_bytes(), &marks.numerals), "in {text:?}");
+    }
+}
+
 #[test]
 fn ibans_pass_mod_97_grouped_or_not_and_stop_before_the_next_word() {
     assert_eq!(found(ibans, "pay DE89 3704 0044 0532 0130 00 today"), ["DE89 3704 0044 0532 0130 00"]);
