@@ -50,13 +50,6 @@ impl Classes {
         self.0[usize::from(b)] |= if b.is_ascii() { NAME } else { NAME_ANYWHERE };
     }
 
-    /// Whether a name may begin at byte `i` of `t`: a start byte not inside an ASCII
-    /// word (what `mark` marks, tested again for any place given).
-    pub(super) fn may_begin_name(&self, t: &[u8], i: usize) -> bool {
-        let class = self.0[usize::from(t[i])];
-        class & NAME_ANYWHERE != 0 || class & NAME != 0 && i.checked_sub(1).is_none_or(|p| self.0[usize::from(t[p])] & ALNUM == 0)
-    }
-
     /// Marks `t` into `marks`, which it clears first.
     pub(super) fn mark(&self, t: &[u8], marks: &mut Marks) {
         marks.names.clear();

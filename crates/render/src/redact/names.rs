@@ -137,10 +137,11 @@ impl<'n> Names<'n> {
         let t = text.as_bytes();
         let mut next = 0;
         for &i in marks {
-            if i < next || !self.classes.may_begin_name(t, i) {
+            if i < next {
                 continue;
             }
-            // A start byte is ASCII or a lead byte, so `i` is a character boundary.
+            // Marks are ASCII or lead bytes; a place that is no character boundary is
+            // passed over (`get`), never a panic.
             let b = t[i];
             // The first character must begin a name (selective) before the character
             // behind is decoded to see a word start.
@@ -152,7 +153,7 @@ impl<'n> Names<'n> {
                 }
                 first
             } else {
-                let Some(c) = text[i..].chars().next() else { return };
+                let Some(c) = text.get(i..).and_then(|rest| rest.chars().next()) else { continue };
                 next = i + c.len_utf8();
                 let Some(&(_, first)) = self.starters.iter().find(|(starter, _)| *starter == c) else { continue };
                 if !unspaced(c) && alphanumeric_before(text, i) {
