@@ -87,10 +87,31 @@ impl Contact {
     /// A key that identifies the same person across conversations: the email when
     /// there is one (case-insensitive), else the name. `None` for an anonymous contact.
     pub fn identity(&self) -> Option<String> {
+        let mut identity = String::new();
+        self.write_identity(&mut identity).then_some(identity)
+    }
+
+    /// Writes [`Contact::identity`] into `into`, which it clears first, and says
+    /// whether there is one: the redactor asks it of every conversation, and this
+    /// allocates nothing for an ASCII email or a name.
+    pub fn write_identity(&self, into: &mut String) -> bool {
         fn nonblank(s: &Option<String>) -> Option<&str> {
             s.as_deref().map(str::trim).filter(|s| !s.is_empty())
         }
-        nonblank(&self.email).map(|e| format!("e:{}", e.to_lowercase())).or_else(|| nonblank(&self.name).map(|n| format!("n:{n}")))
+        into.clear();
+        if let Some(email) = nonblank(&self.email) {
+            into.push_str("e:");
+            match email.is_ascii() {
+                true => into.extend(email.bytes().map(|b| char::from(b.to_ascii_lowercase()))),
+                false => into.push_str(&email.to_lowercase()),
+            }
+        } else if let Some(name) = nonblank(&self.name) {
+            into.push_str("n:");
+            into.push_str(name);
+        } else {
+            return false;
+        }
+        true
     }
 }
 

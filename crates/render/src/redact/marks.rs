@@ -37,6 +37,7 @@ const BASE: [u8; 256] = {
 };
 
 /// Each byte's classes for one set of names.
+#[derive(Clone)]
 pub(super) struct Classes([u8; 256]);
 
 impl Classes {

@@ -18,6 +18,7 @@ use names::{Names, Sought, eq_lower, sought};
 use scan::{Mask, Span};
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::fmt::Write;
 
 /// How many masks of each kind a redactor wrote: what the preview tells.
 pub use convo_model::RedactionTally as Tally;
@@ -36,8 +37,16 @@ fn count(tally: &mut Tally, mask: &Mask) {
 /// Masks conversations one after another; pseudonyms hold for the whole file.
 pub struct Redactor {
     spec: Redaction,
-    names: Vec<Sought>,
+    /// The listed names, made ready once.
+    listed: Names,
+    /// The conversation's own names (its contact's), made again in the same buffers
+    /// for each conversation.
+    own: Names,
+    /// The contact's own email, with pseudonyms: masked even when emails are not.
+    own_email: Option<Sought>,
     pseudonyms: HashMap<String, u64>,
+    /// The contact's identity, written here to look its pseudonym up.
+    identity: String,
     tally: Tally,
     scratch: Scratch,
     /// The masked conversation, its strings kept from one to the next: a fresh copy of
@@ -48,13 +57,38 @@ pub struct Redactor {
     spare: Vec<String>,
 }
 
+/// What a conversation's contact is shown as.
+enum Shown {
+    Nobody,
+    Anonymous,
+    Kept(Contact),
+    Pseudonym(u64),
+}
+
+/// Where a text's finds are sought: the listed names, a conversation's own and its
+/// contact's email.
+struct Seek<'r> {
+    listed: &'r Names,
+    own: Option<&'r Names>,
+    email: Option<&'r Sought>,
+}
+
+impl Seek<'_> {
+    /// The classes to mark with: the own names' hold the listed ones'.
+    fn classes(&self) -> &marks::Classes {
+        self.own.map_or(&self.listed.classes, |own| &own.classes)
+    }
+}
+
 impl Redactor {
     pub fn new(spec: &Redaction) -> Redactor {
-        let names = spec.names.iter().filter_map(|n| sought(n, Mask::Name)).collect();
         Redactor {
             spec: spec.clone(),
-            names,
+            listed: Names::of(spec.names.iter().filter_map(|n| sought(n, Mask::Name))),
+            own: Names::new(),
+            own_email: None,
             pseudonyms: HashMap::new(),
+            identity: String::new(),
             tally: Tally::default(),
             scratch: Scratch::default(),
             masked: None,
@@ -69,52 +103,57 @@ impl Redactor {
     /// The conversation as the file shows it: every string masked, the contact a
     /// pseudonym when asked for. It lives in the redactor until the next one.
     pub fn conversation(&mut self, c: &Conversation) -> &Conversation {
-        let mut own = Vec::new();
-        let contact = match (&c.contact, self.spec.contacts) {
-            (None, _) => None,
-            (Some(contact), Contacts::Keep) => Some({
+        self.own.restart(&self.listed.classes);
+        self.own_email = None;
+        let shown = match (&c.contact, self.spec.contacts) {
+            (None, _) => Shown::Nobody,
+            (Some(contact), Contacts::Keep) => {
                 // A listed name that is the contact's: its parts are masked in this
                 // conversation too (`Hello Ana` for a listed `Ana Souza`).
                 if let Some(name) = contact.name.as_deref()
                     && let Some(listed) = sought(name, Mask::Name)
-                    && self.names.iter().any(|n| n.chars == listed.chars)
+                    && self.listed.holds(&listed.chars)
                 {
-                    own.extend(name.split_whitespace().filter(|p| p.chars().count() >= 3).filter_map(|p| sought(p, Mask::Name)));
+                    for part in name.split_whitespace().filter(|p| p.chars().count() >= 3) {
+                        self.own.push(part, Mask::Name);
+                    }
                 }
-                Contact {
+                Shown::Kept(Contact {
                     name: contact.name.as_deref().map(|n| self.text(n).into_owned()),
                     email: contact.email.as_deref().map(|e| self.text(e).into_owned()),
-                }
-            }),
-            (Some(contact), Contacts::Pseudonyms) => match contact.identity() {
-                None => Some(Contact::default()),
-                Some(identity) => {
-                    let next = self.pseudonyms.len() as u64 + 1;
-                    let n = *self.pseudonyms.entry(identity).or_insert(next);
-                    if n == next {
-                        self.tally.contacts += 1;
-                    }
+                })
+            }
+            (Some(contact), Contacts::Pseudonyms) => match contact.write_identity(&mut self.identity) {
+                false => Shown::Anonymous,
+                true => {
+                    let n = match self.pseudonyms.get(self.identity.as_str()) {
+                        Some(n) => *n,
+                        None => {
+                            let n = self.pseudonyms.len() as u64 + 1;
+                            self.pseudonyms.insert(self.identity.clone(), n);
+                            self.tally.contacts += 1;
+                            n
+                        }
+                    };
                     // The contact's own name and email are masked in their messages
                     // too: the pseudonym would hide nothing otherwise.
                     if let Some(name) = contact.name.as_deref() {
-                        own.extend(sought(name, Mask::Pseudonym(n)));
-                        own.extend(
-                            name.split_whitespace().filter(|p| p.chars().count() >= 3).filter_map(|p| sought(p, Mask::Pseudonym(n))),
-                        );
+                        self.own.push(name, Mask::Pseudonym(n));
+                        for part in name.split_whitespace().filter(|p| p.chars().count() >= 3) {
+                            self.own.push(part, Mask::Pseudonym(n));
+                        }
                     }
-                    if let Some(email) = contact.email.as_deref() {
-                        own.extend(sought(email, Mask::Email));
-                    }
-                    Some(Contact { name: Some(format!("Contact {n}")), email: None })
+                    self.own_email = contact.email.as_deref().and_then(|email| sought(email, Mask::Email));
+                    Shown::Pseudonym(n)
                 }
             },
         };
         // The conversation's names, its contact's own among them, sought in one pass.
-        let names = Names::new(own.iter().filter(|o| o.mask != Mask::Email).chain(&self.names));
+        let seek = Seek { listed: &self.listed, own: Some(&self.own), email: self.own_email.as_ref() };
         let (spec, scratch, tally) = (&self.spec, &mut self.scratch, &mut self.tally);
         let mut mask = |text: &str, into: &mut String| {
             into.clear();
-            if !masked(spec, &names, &own, scratch, tally, text, into) {
+            if !masked(spec, &seek, scratch, tally, text, into) {
                 into.push_str(text);
             }
         };
@@ -137,14 +176,29 @@ impl Redactor {
         out.id.clone_from(&c.id);
         out.assistant_id.clone_from(&c.assistant_id);
         out.channel.clone_from(&c.channel);
-        (out.contact, out.started_at, out.ended_at, out.status) = (contact, c.started_at, c.ended_at, c.status);
+        (out.started_at, out.ended_at, out.status) = (c.started_at, c.ended_at, c.status);
+        out.contact = match shown {
+            Shown::Nobody => None,
+            Shown::Anonymous => Some(Contact::default()),
+            Shown::Kept(contact) => Some(contact),
+            Shown::Pseudonym(n) => {
+                // Written into the last conversation's contact, which holds a string.
+                let mut contact = out.contact.take().unwrap_or_default();
+                let name = contact.name.get_or_insert_default();
+                name.clear();
+                let _ = write!(name, "Contact {n}");
+                contact.email = None;
+                Some(contact)
+            }
+        };
         out
     }
 
     /// `text` with every find masked.
     pub fn text<'t>(&mut self, text: &'t str) -> Cow<'t, str> {
         let mut out = String::new();
-        match masked(&self.spec, &Names::new(self.names.iter()), &[], &mut self.scratch, &mut self.tally, text, &mut out) {
+        let seek = Seek { listed: &self.listed, own: None, email: None };
+        match masked(&self.spec, &seek, &mut self.scratch, &mut self.tally, text, &mut out) {
             true => Cow::Owned(out),
             false => Cow::Borrowed(text),
         }
@@ -159,20 +213,19 @@ struct Scratch {
     spans: Vec<Span>,
 }
 
-/// Writes `text` with every find of `spec` and `names` masked into `out`, counted in
-/// `tally`, and says so; writes nothing when there is nothing to mask. `own` are what is
-/// sought only in this conversation (its contact's email among them). Writing into the caller's string spares a copy of
-/// every masked text.
-fn masked(spec: &Redaction, names: &Names, own: &[Sought], scratch: &mut Scratch, tally: &mut Tally, text: &str, out: &mut String) -> bool {
+/// Writes `text` with every find of `spec` and `seek` masked into `out`, counted in
+/// `tally`, and says so; writes nothing when there is nothing to mask. Writing into the
+/// caller's string spares a copy of every masked text.
+fn masked(spec: &Redaction, seek: &Seek, scratch: &mut Scratch, tally: &mut Tally, text: &str, out: &mut String) -> bool {
     let t = text.as_bytes();
     let Scratch { marks, spans } = scratch;
-    names.classes.mark(t, marks);
+    seek.classes().mark(t, marks);
     spans.clear();
-    if spec.emails || own.iter().any(|o| o.mask == Mask::Email) {
+    if spec.emails || seek.email.is_some() {
         scan::emails(t, &marks.ats, spans);
         if !spec.emails {
             // Only the contact's own address, with pseudonyms.
-            spans.retain(|s| own.iter().any(|o| o.mask == Mask::Email && eq_lower(&text[s.start..s.end], &o.chars)));
+            spans.retain(|s| seek.email.is_some_and(|own| eq_lower(&text[s.start..s.end], &own.chars)));
         }
     }
     // Each number kind runs only where the text has the digits it needs.
@@ -188,7 +241,12 @@ fn masked(spec: &Redaction, names: &Names, own: &[Sought], scratch: &mut Scratch
     if spec.phones && marks.digits >= scan::PHONE_DIGITS {
         scan::phones(t, &marks.numerals, spans);
     }
-    names.find(text, &marks.names, spans);
+    // The own names first: of two finds at one place, the first pushed is kept (a
+    // contact's pseudonym over a listed name's mask).
+    if let Some(own) = seek.own {
+        own.find(text, &marks.names, spans);
+    }
+    seek.listed.find(text, &marks.names, spans);
     if spans.is_empty() {
         return false;
     }

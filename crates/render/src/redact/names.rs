@@ -17,15 +17,26 @@ pub(super) struct Sought {
 }
 
 pub(super) fn sought(name: &str, mask: Mask) -> Option<Sought> {
-    let name = name.trim();
-    // Most names are ASCII, lowercased without Unicode's tables (a contact's own names
-    // are sought anew in each of its conversations).
-    let chars: Vec<char> = if name.is_ascii() {
-        name.bytes().map(|b| char::from(b.to_ascii_lowercase())).collect()
-    } else {
-        name.chars().flat_map(char::to_lowercase).collect()
-    };
-    (!chars.is_empty()).then_some(Sought { chars, mask })
+    let mut sought = Sought { chars: Vec::new(), mask: Mask::Name };
+    sought.fill(name, mask).then_some(sought)
+}
+
+impl Sought {
+    /// Makes this `name`, trimmed and lowercased, keeping its buffer; says whether it
+    /// is a name (not blank).
+    fn fill(&mut self, name: &str, mask: Mask) -> bool {
+        let name = name.trim();
+        self.chars.clear();
+        // Most names are ASCII, lowercased without Unicode's tables (a contact's own
+        // names are sought anew in each of its conversations).
+        if name.is_ascii() {
+            self.chars.extend(name.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+        } else {
+            self.chars.extend(name.chars().flat_map(char::to_lowercase));
+        }
+        self.mask = mask;
+        !self.chars.is_empty()
+    }
 }
 
 pub(super) fn eq_lower(text: &str, chars: &[char]) -> bool {
@@ -82,10 +93,16 @@ fn lead(c: char) -> u8 {
     c.encode_utf8(&mut buf).as_bytes()[0]
 }
 
-/// The names sought in one text and the classes of bytes, those that may start one of
-/// them among them.
-pub(super) struct Names<'n> {
-    names: Vec<&'n Sought>,
+/// Names sought, and the classes of bytes, those that may start one of them among
+/// them. The listed names are made ready once; a conversation's own (its contact's) are
+/// made again in the same buffers for each conversation, on the listed names' classes,
+/// so that one marking pass serves both: made afresh, with the listed names among them,
+/// they were a fifth of the masking's time on a contact's conversations (the render
+/// bench, pseudonyms).
+pub(super) struct Names {
+    /// The names; those past `count` are buffers kept for the next conversation's.
+    names: Vec<Sought>,
+    count: usize,
     pub(super) classes: Classes,
     /// Every character a name may begin with, and the lowercase it stands for: a
     /// candidate's first character is looked up here, not lowercased (Unicode's tables
@@ -98,40 +115,76 @@ pub(super) struct Names<'n> {
     ascii_starters: [Option<char>; 128],
 }
 
-impl<'n> Names<'n> {
-    pub(super) fn new(names: impl Iterator<Item = &'n Sought>) -> Names<'n> {
-        let names: Vec<&Sought> = names.collect();
-        let mut starters: Vec<(char, char)> = Vec::new();
-        for name in &names {
-            // Every character whose lowercase begins with the name's first: itself, its
-            // uppercase and the irregular ones.
-            let first = name.chars[0];
-            let mut upper = first.to_uppercase();
-            let upper = upper.next().filter(|_| upper.next().is_none());
-            let irregular = IRREGULAR.iter().filter(|(_, lower)| *lower == first).map(|(other, _)| *other);
-            for starter in std::iter::once(first).chain(upper).chain(irregular) {
-                if !starters.contains(&(starter, first)) {
-                    starters.push((starter, first));
-                }
+impl Names {
+    /// No names.
+    pub(super) fn new() -> Names {
+        Names { names: Vec::new(), count: 0, classes: Classes::new(), starters: Vec::new(), ascii_starters: [None; 128] }
+    }
+
+    /// These names.
+    pub(super) fn of(names: impl IntoIterator<Item = Sought>) -> Names {
+        let mut all = Names::new();
+        for name in names {
+            all.names.push(name);
+            all.count += 1;
+            all.may_begin_with(all.count - 1);
+        }
+        all
+    }
+
+    /// Drops the names, keeping their buffers, and takes `base`'s classes: names pushed
+    /// next are marked in one pass with `base`'s.
+    pub(super) fn restart(&mut self, base: &Classes) {
+        self.count = 0;
+        self.starters.clear();
+        self.ascii_starters = [None; 128];
+        self.classes.clone_from(base);
+    }
+
+    /// Adds `name` (not when blank), masked as `mask`.
+    pub(super) fn push(&mut self, name: &str, mask: Mask) {
+        if self.count == self.names.len() {
+            self.names.push(Sought { chars: Vec::new(), mask: Mask::Name });
+        }
+        if self.names[self.count].fill(name, mask) {
+            self.count += 1;
+            self.may_begin_with(self.count - 1);
+        }
+    }
+
+    /// Whether these names hold one of these characters.
+    pub(super) fn holds(&self, chars: &[char]) -> bool {
+        self.sought().iter().any(|n| n.chars == chars)
+    }
+
+    fn sought(&self) -> &[Sought] {
+        &self.names[..self.count]
+    }
+
+    /// Lets the `k`th name begin where its first character, its uppercase or an
+    /// irregular one (whose lowercase it is) stands.
+    fn may_begin_with(&mut self, k: usize) {
+        let first = self.names[k].chars[0];
+        let mut upper = first.to_uppercase();
+        let upper = upper.next().filter(|_| upper.next().is_none());
+        let irregular = IRREGULAR.iter().filter(|(_, lower)| *lower == first).map(|(other, _)| *other);
+        for starter in std::iter::once(first).chain(upper).chain(irregular) {
+            if self.starters.contains(&(starter, first)) {
+                continue;
             }
-        }
-        let mut classes = Classes::new();
-        for (starter, _) in &starters {
-            classes.may_begin_name_with(lead(*starter));
-        }
-        let mut ascii_starters = [None; 128];
-        for &(starter, first) in starters.iter().rev() {
+            self.starters.push((starter, first));
+            self.classes.may_begin_name_with(lead(starter));
+            // The first pair of a character is the one `find` takes.
             if starter.is_ascii() {
-                ascii_starters[starter as usize] = Some(first);
+                self.ascii_starters[starter as usize].get_or_insert(first);
             }
         }
-        Names { names, classes, starters, ascii_starters }
     }
 
     /// Every whole-word match of any name in `text`, looked for at `marks` (where the
     /// classes found a byte that may begin one, not inside an ASCII word).
     pub(super) fn find(&self, text: &str, marks: &[usize], spans: &mut Vec<Span>) {
-        if self.names.is_empty() {
+        if self.count == 0 {
             return;
         }
         let t = text.as_bytes();
@@ -161,7 +214,7 @@ impl<'n> Names<'n> {
                 }
                 first
             };
-            for name in self.names.iter().filter(|n| n.chars[0] == first) {
+            for name in self.sought().iter().filter(|n| n.chars[0] == first) {
                 if let Some(end) = match_at(text, i, &name.chars)
                     && (name.chars.last().is_some_and(|l| unspaced(*l)) || !alphanumeric_at(text, end))
                 {
@@ -251,8 +304,7 @@ mod test {
     }
 
     fn find(names: &[&str], text: &str) -> Vec<String> {
-        let sought: Vec<Sought> = names.iter().filter_map(|n| sought(n, Mask::Name)).collect();
-        let names = Names::new(sought.iter());
+        let names = Names::of(names.iter().filter_map(|n| sought(n, Mask::Name)));
         let mut marks = Marks::default();
         names.classes.mark(text.as_bytes(), &mut marks);
         let mut spans = Vec::new();

@@ -93,6 +93,25 @@ fn pseudonyms_are_consistent_within_a_file_and_hide_names_and_emails_everywhere(
 }
 
 #[test]
+fn a_contacts_own_names_hold_in_its_conversation_only_and_win_over_a_listed_name() {
+    let spec = Redaction { names: vec!["Ana Souza".into()], contacts: Contacts::Pseudonyms, ..Redaction::default() };
+    let mut header = ExportHeader::new("Bot", Some("bot".into()), "2026-11-02T00:00:00Z".parse().unwrap(), None);
+    header.redaction = spec;
+    let html = render_to_string(
+        header,
+        &[
+            conversation("c1", "Ana Souza", "ana.souza@example.com", "Ana Souza here, Souza for short"),
+            conversation("c2", "Bruno Lima", "bruno@example.org", "Souza told me, Lima here"),
+        ],
+    );
+    // In Ana's conversation her names are her pseudonym, the listed name's mask lost.
+    assert!(html.contains("Contact 1 here, Contact 1 for short"), "{html}");
+    // In Bruno's, Ana's own names are no longer sought (`Souza` alone is not listed),
+    // and his are.
+    assert!(html.contains("Souza told me, Contact 2 here"), "{html}");
+}
+
+#[test]
 fn a_redacted_export_masks_every_byte_of_the_file_and_still_verifies() {
     let spec = Redaction { names: vec!["Carla Dias".into()], ..all_kinds() };
     let mut header = ExportHeader::new("Bot", Some("bot".into()), "2026-11-02T00:00:00Z".parse().unwrap(), None);
@@ -193,8 +212,7 @@ fn marks_pass_over_no_place_where_a_find_begins() {
     // Names of one character, or with a space second, are marked whatever follows
     // their first.
     for (k, listed) in [["Ana Souza", "Kenji", "佐藤花子", "İstanbul"], ["A", "J Doe", "ff", "\u{212A}enji"]].iter().enumerate() {
-        let sought: Vec<Sought> = listed.iter().filter_map(|n| sought(n, Mask::Name)).collect();
-        let names = Names::new(sought.iter());
+        let names = Names::of(listed.iter().filter_map(|n| sought(n, Mask::Name)));
         // A fixed xorshift: the same texts on every run.
         let mut state = 0x9E37_79B9_7F4A_7C15u64;
         let mut next = move || {
