@@ -131,8 +131,12 @@ impl ExportRenderer {
             Some(redactor) => redactor.conversation(c),
             None => c,
         };
-        self.stats.add_shown(c);
         self.push_rendered(c, exported, body);
+        // After the render, which has just read the texts into cache: counting the
+        // metrics' terms first was the one to fetch them (the render bench, 200,000
+        // messages, fastest of five: 223-225 ms before, 217-223 ms after, 200-201 ms
+        // with no metrics at all).
+        self.stats.add_shown(c);
         self.redactor = redactor;
     }
 
