@@ -2,10 +2,13 @@
 //! would: a link opens the file at one message far down the list, the search and a
 //! channel chip narrow it, and a reader stars a conversation, writes a note on a message
 //! and saves a copy with notes, which `verify` accepts, listing the notes, and which
-//! shows them when opened again. A file that is not this export is refused.
+//! shows them when opened again. A file that is not this export is refused. A file
+//! exported in another zone shows every time in it, jumps to a day of that zone,
+//! and shows the hour-of-week table and frequent terms of all its contact messages.
 
 use convo_e2e::{Browser, BrowserOptions, file_url};
-use convo_model::{Conversation, ConversationStatus};
+use convo_model::TimeZone;
+use convo_model::{Conversation, ConversationStatus, Role};
 use convo_render::notes::{self, Note};
 use convo_render::{ExportHeader, manifest, render_to_string};
 use fantoccini::Locator;
@@ -18,6 +21,12 @@ const CONVERSATIONS: usize = 12_500;
 /// Writes an export of `CONVERSATIONS` demo conversations exported at `at`; returns the
 /// file and the ids of the conversations in it.
 fn write_export(dir: &Path, name: &str, at: &str) -> (PathBuf, Vec<String>) {
+    let (path, conversations) = write_export_in(dir, name, at, TimeZone::default());
+    (path, conversations.iter().map(|c| c.id.clone()).collect())
+}
+
+/// The same in `zone`; returns the conversations in the file.
+fn write_export_in(dir: &Path, name: &str, at: &str, zone: TimeZone) -> (PathBuf, Vec<Conversation>) {
     let spec = convo_demo::Spec {
         assistant_id: "support-bot".into(),
         conversations: CONVERSATIONS,
@@ -27,11 +36,11 @@ fn write_export(dir: &Path, name: &str, at: &str) -> (PathBuf, Vec<String>) {
         seed: 11,
     };
     let conversations: Vec<Conversation> = convo_demo::conversations(&spec).collect();
-    let header = ExportHeader::new("Support Bot", Some("support-bot".into()), at.parse().unwrap(), None);
+    let header =
+        ExportHeader { time_zone: zone, ..ExportHeader::new("Support Bot", Some("support-bot".into()), at.parse().unwrap(), None) };
     let path = dir.join(name);
     std::fs::write(&path, render_to_string(header, &conversations)).unwrap();
-    let ids = conversations.iter().filter(|c| c.status == ConversationStatus::Completed).map(|c| c.id.clone()).collect();
-    (path, ids)
+    (path, conversations.into_iter().filter(|c| c.status == ConversationStatus::Completed).collect())
 }
 
 async fn js(browser: &Browser, script: &str) -> serde_json::Value {
@@ -145,5 +154,55 @@ async fn a_100000_message_file_opens_at_a_link_narrows_and_saves_a_copy_with_not
     wait_for(&browser, &format!("document.getElementById('{conv}-m2-note')")).await;
     let shown = js(&browser, &format!("return [document.getElementById('{conv}-m2-note').value, document.querySelector('#{conv} .star').getAttribute('aria-pressed'), document.getElementById('notes-count').textContent]")).await;
     assert_eq!(shown, serde_json::json!([note, "true", "1 starred, 1 note"]));
+    browser.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_100000_message_file_in_another_zone_jumps_to_its_days_and_counts_every_contact_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let tokyo: TimeZone = "Asia/Tokyo".parse().unwrap();
+    let (path, conversations) = write_export_in(dir.path(), "export.html", "2026-11-27T12:00:00Z", tokyo);
+    let browser = Browser::start(BrowserOptions::default()).await.unwrap();
+    let c = &browser.client;
+    c.goto(&file_url(&path)).await.unwrap();
+
+    // Every shown time is Tokyo's wall clock with its offset; `datetime` stays UTC.
+    let wrong = js(
+        &browser,
+        "return [...document.querySelectorAll('time')].filter(t => { \
+           const d = t.getAttribute('datetime'); if (!d.endsWith('Z')) return true; \
+           const wall = new Date(Date.parse(d) + 9 * 3600e3).toISOString(); \
+           return !t.textContent.includes(wall.slice(11, 16)) || !t.textContent.endsWith('+09:00'); \
+         }).slice(0, 3).map(t => t.outerHTML)",
+    )
+    .await;
+    assert_eq!(wrong, serde_json::json!([]), "times not in Tokyo's zone");
+
+    // The hour-of-week table counts every contact message of the file, in Tokyo's hours.
+    let contact_messages: u64 = conversations.iter().map(|c| c.exported_messages().filter(|m| m.role == Role::User).count() as u64).sum();
+    let heat = js(&browser, "const t = document.querySelector('table.heat'); return [t.caption.textContent, t.tBodies[0].rows.length, [...t.querySelectorAll('td')].reduce((n, td) => n + Number(td.textContent), 0)]").await;
+    assert_eq!(heat, serde_json::json!(["Contact messages by hour of the week (Asia/Tokyo)", 7, contact_messages]));
+    let mut by_hour = [[0u64; 24]; 7];
+    for m in conversations.iter().flat_map(|c| c.exported_messages()).filter(|m| m.role == Role::User) {
+        let local = m.at.timestamp() + 9 * 3600;
+        by_hour[(local.div_euclid(86_400) + 3).rem_euclid(7) as usize][(local.rem_euclid(86_400) / 3600) as usize] += 1;
+    }
+    let monday_nine = js(&browser, "return Number(document.querySelector('table.heat').tBodies[0].rows[0].cells[10].textContent)").await;
+    assert_eq!(monday_nine, serde_json::json!(by_hour[0][9]), "Monday 09:00 in Tokyo");
+    let terms = js(&browser, "return document.querySelectorAll('.terms li').length").await;
+    assert_eq!(terms, serde_json::json!(10));
+
+    // Jump to a day: a day of Tokyo, not of UTC, narrows the list to its conversations.
+    let late = &conversations[conversations.len() - 40];
+    let day = (late.started_at + chrono::Duration::hours(9)).date_naive().to_string();
+    let on_day = conversations.iter().filter(|c| (c.started_at + chrono::Duration::hours(9)).date_naive().to_string() == day).count();
+    js(&browser, &format!("const d = document.getElementById('day'); d.value = '{day}'; d.dispatchEvent(new Event('change'))")).await;
+    wait_for(&browser, "document.getElementById('search-status').textContent.endsWith('match')").await;
+    let status = c.find(Locator::Css("#search-status")).await.unwrap().text().await.unwrap();
+    assert_eq!(status, format!("{on_day} conversations of {} match", conversations.len()));
+    let shown = js(&browser, &format!("const on = [...document.querySelectorAll('article.conv:not(.off)')]; return [on.length, on.every(a => a.dataset.day === '{day}'), !document.getElementById('c-{}').classList.contains('off')]", late.id)).await;
+    assert_eq!(shown, serde_json::json!([on_day, true, true]));
+    js(&browser, "const d = document.getElementById('day'); d.value = ''; d.dispatchEvent(new Event('change'))").await;
+
     browser.close().await.unwrap();
 }
