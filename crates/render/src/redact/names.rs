@@ -96,9 +96,8 @@ fn lead(c: char) -> u8 {
 /// Names sought, and the classes of bytes, those that may start one of them among
 /// them. The listed names are made ready once; a conversation's own (its contact's) are
 /// made again in the same buffers for each conversation, on the listed names' classes,
-/// so that one marking pass serves both: made afresh, with the listed names among them,
-/// they were a fifth of the masking's time on a contact's conversations (the render
-/// bench, pseudonyms).
+/// so that one marking pass serves both: made afresh for each conversation, with the
+/// listed names among them, masking took 7-10 % longer (the render bench, pseudonyms).
 pub(super) struct Names {
     /// The names; those past `count` are buffers kept for the next conversation's.
     names: Vec<Sought>,
