@@ -114,9 +114,7 @@ impl Redactor {
                     && let Some(listed) = sought(name, Mask::Name)
                     && self.listed.holds(&listed.chars)
                 {
-                    for part in name.split_whitespace().filter(|p| p.chars().count() >= 3) {
-                        self.own.push(part, Mask::Name);
-                    }
+                    self.own.push_parts(name, Mask::Name);
                 }
                 Shown::Kept(Contact {
                     name: contact.name.as_deref().map(|n| self.text(n).into_owned()),
@@ -139,9 +137,7 @@ impl Redactor {
                     // too: the pseudonym would hide nothing otherwise.
                     if let Some(name) = contact.name.as_deref() {
                         self.own.push(name, Mask::Pseudonym(n));
-                        for part in name.split_whitespace().filter(|p| p.chars().count() >= 3) {
-                            self.own.push(part, Mask::Pseudonym(n));
-                        }
+                        self.own.push_parts(name, Mask::Pseudonym(n));
                     }
                     self.own_email = contact.email.as_deref().and_then(|email| sought(email, Mask::Email));
                     Shown::Pseudonym(n)

@@ -151,6 +151,14 @@ impl Names {
         }
     }
 
+    /// Adds each part of `name` of three characters or more (`Ana` and `Souza` of
+    /// `Ana Souza`), masked as `mask`.
+    pub(super) fn push_parts(&mut self, name: &str, mask: Mask) {
+        for part in name.split_whitespace().filter(|p| p.chars().count() >= 3) {
+            self.push(part, mask.clone());
+        }
+    }
+
     /// Whether these names hold one of these characters.
     pub(super) fn holds(&self, chars: &[char]) -> bool {
         self.sought().iter().any(|n| n.chars == chars)
