@@ -146,7 +146,10 @@ impl ExportRenderer {
         let n = self.stats.conversations;
         let start = body.len();
         match self.header.format {
-            Format::Html => return self.push_article(c, n, exported, body),
+            Format::Html => {
+                let before = self.stats.messages() - exported;
+                return self.push_article(c, n, exported, before, body);
+            }
             Format::Jsonl => formats::jsonl::push_conversation(c, body),
             Format::Csv => formats::csv::push_conversation(c, body),
             Format::Markdown => formats::md::push_conversation(c, n, self.header.time_zone, body),

@@ -15,9 +15,20 @@ pub(crate) const STYLE: &str = include_str!("assets/export.css");
 /// (`content-visibility: auto`): a few hundred lazy boxes instead of tens of thousands
 /// keep both opening and every search's re-layout fast.
 const BLOCK: u64 = 16;
-/// The page's script: search and narrowing, then stars and notes.
-pub(crate) const SCRIPT: &str = concat!(include_str!("assets/export.js"), include_str!("assets/notes.js"));
+/// The page's script: lazy lists, search and narrowing, then stars and notes.
+pub(crate) const SCRIPT: &str = concat!(include_str!("assets/lazy.js"), include_str!("assets/export.js"), include_str!("assets/notes.js"));
 const BLOCK_OPEN: &str = "<div class=\"blk\">";
+/// Messages shown as ordinary markup before the lists turn lazy. Past them a
+/// conversation's messages stand in a `<noscript class="lazy">`: with script on, the
+/// browser keeps that as one text node, not about ten nodes per message, and the page's
+/// script builds them when they are needed (near the screen, linked to, printed);
+/// without script it is ordinary markup and reads like the rest. Measured on a
+/// 1,000,000-message file in headless Chromium here: DOM ready 30.6 s with every list
+/// built at load, 7.4 s lazy. Files up to this size keep every list built, so the
+/// browser's own find sees all of them.
+const BUILT_MESSAGES: u64 = 10_000;
+const LAZY_OPEN: &str = "<noscript class=\"lazy\">";
+const LAZY_CLOSE: &str = "</noscript>";
 
 /// The block markup before conversation `n` (1-based): a block opens every `BLOCK`.
 fn block_before(n: u64) -> &'static str {
@@ -47,7 +58,8 @@ const MANIFEST_CLOSE: &str = "</script></body></html>\n";
 
 impl ExportRenderer {
     /// Appends one conversation as the page's `<article>`, in its block.
-    pub(crate) fn push_article(&mut self, c: &Conversation, n: u64, exported: u64, body: &mut String) {
+    /// `before` is how many messages the articles before this one hold.
+    pub(crate) fn push_article(&mut self, c: &Conversation, n: u64, exported: u64, before: u64, body: &mut String) {
         let contact = c.contact.as_ref();
         let name = contact.and_then(|ct| ct.name.as_deref()).map(str::trim).filter(|s| !s.is_empty());
         let email = contact.and_then(|ct| ct.email.as_deref()).map(str::trim).filter(|s| !s.is_empty());
@@ -99,6 +111,10 @@ impl ExportRenderer {
         if exported == 0 {
             body.push_str("<p class=\"empty\">No messages.</p>");
         } else {
+            let lazy = before >= BUILT_MESSAGES;
+            if lazy {
+                body.push_str(LAZY_OPEN);
+            }
             body.push_str("<ol class=\"msgs\">");
             for (k, m) in c.exported_messages().enumerate() {
                 let (class, label) = match m.role {
@@ -119,6 +135,9 @@ impl ExportRenderer {
                 body.push_str("</div></li>");
             }
             body.push_str("</ol>");
+            if lazy {
+                body.push_str(LAZY_CLOSE);
+            }
         }
         body.push_str("</article>");
         self.hashes.push(ManifestConversation { id, sha256: manifest::sha256_hex(&body.as_bytes()[start..]) });

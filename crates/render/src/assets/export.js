@@ -17,8 +17,20 @@
   const shownNow = new Array(convs.length).fill(true);
   const texts = new Array(convs.length);
   let indexed = 0;
+  // A lazy list (lazy.js) is read from its markup: tags dropped and the five characters
+  // our escaping writes (escape/mod.rs, markdown.rs) read back, which is what its
+  // `textContent` will be once built.
+  const ESCAPED = { amp: "&", lt: "<", gt: ">", quot: "\"", "#39": "'" };
+  const plain = (markup) => markup.replace(/<[^>]*>/g, "").replace(/&(amp|lt|gt|quot|#39);/g, (_, e) => ESCAPED[e]);
+  const textOf = (conv) => {
+    const lazy = conv.querySelector(":scope > noscript.lazy");
+    if (!lazy || lazy.firstElementChild) return conv.textContent;
+    let text = "";
+    for (const part of conv.children) text += part === lazy ? plain(lazy.textContent) : part.textContent;
+    return text;
+  };
   const indexUpTo = (end) => {
-    for (; indexed < end; indexed++) texts[indexed] = convs[indexed].textContent.toLowerCase();
+    for (; indexed < end; indexed++) texts[indexed] = textOf(convs[indexed]).toLowerCase();
   };
   const indexInIdleTime = (deadline) => {
     while (indexed < convs.length && deadline.timeRemaining() > 2) indexUpTo(Math.min(convs.length, indexed + 50));

@@ -62,6 +62,7 @@
   const decorate = (conv) => {
     if (!conv || decorated.has(conv)) return;
     decorated.add(conv);
+    window.convoOpen(conv);
     const id = idOf(conv);
     const tools = document.createElement("p");
     tools.className = "tools";
