@@ -2,7 +2,8 @@
 //! in the same run: the same export built the way single-file peers build theirs (every
 //! conversation laid out at load, and a search that walks the DOM on every key). Each
 //! size is also opened with a link to a message far down the list (`#c-{id}-m2`): how
-//! long until that message is the page's target and on screen.
+//! long until that message is the page's target and on screen. A second baseline is
+//! our own file with every conversation built at load (nothing lazy, page.rs).
 //!
 //! `cargo xtask bench` (or `cargo bench -p convo-e2e`); `SIZES=10000,100000,1000000`
 //! picks the export sizes in messages.
@@ -58,7 +59,18 @@ fn write_export(dir: &TempDir, messages: usize) -> (std::path::PathBuf, u64) {
     (path, bytes)
 }
 
-/// The same export as peers build it: no lazy layout, a search that walks the DOM.
+/// The wrapper of a lazy conversation's details and messages, and what it becomes unwrapped.
+const LAZY: [(&str, &str); 2] = [("<noscript class=\"lazy\">", ""), ("</noscript></article>", "</article>")];
+
+/// Our export with every lazy conversation unwrapped: built by the browser's parser at load.
+fn write_built(dir: &TempDir, ours: &std::path::Path) -> anyhow::Result<std::path::PathBuf> {
+    let html = LAZY.iter().fold(std::fs::read_to_string(ours)?, |html, (from, to)| html.replace(from, to));
+    let path = dir.path().join("built.html");
+    std::fs::write(&path, html)?;
+    Ok(path)
+}
+
+/// The same export as peers build it: no lazy layout or lists, a search that walks the DOM.
 fn write_naive(dir: &TempDir, ours: &std::path::Path) -> std::path::PathBuf {
     let html = std::fs::read_to_string(ours).unwrap();
     let csp_start = html.find("<meta http-equiv=\"Content-Security-Policy\"").unwrap();
@@ -68,7 +80,7 @@ fn write_naive(dir: &TempDir, ours: &std::path::Path) -> std::path::PathBuf {
     let naive = format!(
         "{}{}{}{}",
         &html[..csp_start],
-        &html[csp_end..script_start].replace("content-visibility:auto;", ""),
+        LAZY.iter().fold(html[csp_end..script_start].replace("content-visibility:auto;", ""), |html, (from, to)| html.replace(from, to)),
         NAIVE_SCRIPT,
         &html[script_end..]
     );
@@ -159,6 +171,12 @@ async fn main() -> anyhow::Result<()> {
         print_row("convo-export", bytes, loaded, &figures);
         let anchor = anchor_near_the_end(&ours, 40)?;
         let (at, shown) = measure_anchor(&ours, &anchor).await?;
+        println!("{:<28} opened at #{anchor}: {at:.0} ms, {}", "", if shown { "the message on screen" } else { "NOT SHOWN" });
+        // Ours with every conversation built at load (nothing lazy): what lazy ones save.
+        let built = write_built(&dir, &ours)?;
+        let (loaded, figures) = measure(&built).await?;
+        print_row("baseline: all built at load", std::fs::metadata(&built)?.len(), loaded, &figures);
+        let (at, shown) = measure_anchor(&built, &anchor).await?;
         println!("{:<28} opened at #{anchor}: {at:.0} ms, {}", "", if shown { "the message on screen" } else { "NOT SHOWN" });
         if messages <= 100_000 {
             let naive = write_naive(&dir, &ours);

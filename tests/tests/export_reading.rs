@@ -5,6 +5,7 @@
 //! shows them when opened again. A file that is not this export is refused. A file
 //! exported in another zone shows every time in it, jumps to a day of that zone,
 //! and shows the hour-of-week table and frequent terms of all its contact messages.
+//! axe-core finds no violation in it, light or dark, starred and noted.
 
 use convo_e2e::{Browser, BrowserOptions, file_url};
 use convo_model::TimeZone;
@@ -205,4 +206,47 @@ async fn a_100000_message_file_in_another_zone_jumps_to_its_days_and_counts_ever
     js(&browser, "const d = document.getElementById('day'); d.value = ''; d.dispatchEvent(new Event('change'))").await;
 
     browser.close().await.unwrap();
+}
+
+/// axe-core on the 100,000-message file, light and dark: the header, the statistics
+/// (metrics included), the search with its day and chips, the notes bar, and the first
+/// and last 25 conversations, the last ones built from their lazy lists, starred and
+/// noted. Checking every node of the file takes axe more than ten minutes; every
+/// conversation is made by the same code, so these stand for the rest.
+#[tokio::test]
+async fn axe_finds_no_violations_in_a_100000_message_file_with_its_metrics_and_notes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, ids) = write_export(dir.path(), "export.html", "2026-11-27T12:00:00Z");
+    let axe = convo_e2e::axe_script().unwrap();
+    let last = &ids[ids.len() - 1];
+    for scheme in ["light", "dark"] {
+        let browser = Browser::start(BrowserOptions { dark: scheme == "dark", ..Default::default() }).await.unwrap();
+        browser.client.goto(&file_url(&path)).await.unwrap();
+        // The last conversation is reached, starred, and a note opened on a message.
+        js(&browser, &format!("location.hash = 'c-{last}-m2'")).await;
+        wait_for(&browser, &format!("document.querySelector('#c-{last} .star')")).await;
+        js(&browser, &format!("document.querySelector('#c-{last} .star').click(); document.querySelector('#c-{last}-m2 .nb').click()"))
+            .await;
+        let started = Instant::now();
+        let result = browser
+            .client
+            .execute_async(
+                &format!(
+                    "{axe}\nconst done = arguments[arguments.length - 1]; \
+                     const convs = [...document.querySelectorAll('article.conv')]; \
+                     for (const c of convs.slice(-25)) window.convoOpen(c); \
+                     const include = [['header.top'], ['.stats'], ['#search'], ['#notes']]; \
+                     for (const c of [...convs.slice(0, 25), ...convs.slice(-25)]) include.push(['#' + CSS.escape(c.id)]); \
+                     axe.run({{include}}, {{resultTypes: ['violations']}}).then(r => done(r.violations.map(v => v.id + ': ' + v.help + ' ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', '))), e => done(['axe failed: ' + e]));"
+                ),
+                vec![],
+            )
+            .await
+            .unwrap();
+        println!("{scheme}: axe took {:?}", started.elapsed());
+        let built = js(&browser, &format!("return document.querySelectorAll('#c-{last} li.m').length")).await;
+        browser.close().await.unwrap();
+        assert_eq!(result, serde_json::json!([]), "{scheme}: axe violations");
+        assert!(built.as_u64().unwrap() > 0, "the last conversation was checked built");
+    }
 }

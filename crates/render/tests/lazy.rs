@@ -1,4 +1,4 @@
-//! Past the first 10,000 messages an export's message lists stand in a
+//! Past the first 10,000 messages all of a conversation but its heading stands in a
 //! `<noscript class="lazy">` (page.rs): the exact place they start, content that tries
 //! to close the wrapper early staying text, and `verify` covering the lazy lists as it
 //! covers the rest.
@@ -21,6 +21,7 @@ fn conversations() -> Vec<Conversation> {
     let mut all: Vec<Conversation> = convo_demo::conversations(&spec).filter(|c| c.status == ConversationStatus::Completed).collect();
     let mut hostile = all[0].clone();
     hostile.id = "hostile".into();
+    hostile.summary = Some("</noscript><b>summary</b>".into());
     hostile.messages = vec![
         Message { role: Role::User, content: "</noscript><script>alert(1)</script>".into(), at: hostile.started_at },
         Message {
@@ -43,7 +44,7 @@ fn articles(html: &str) -> Vec<&str> {
 }
 
 #[test]
-fn lists_wait_in_a_noscript_from_the_first_conversation_after_10000_messages() {
+fn conversations_wait_in_a_noscript_from_the_first_after_10000_messages() {
     let conversations = conversations();
     let html = render(&conversations);
     let articles = articles(&html);
@@ -51,7 +52,7 @@ fn lists_wait_in_a_noscript_from_the_first_conversation_after_10000_messages() {
     let mut before = 0;
     let mut lazy = 0;
     for (a, c) in articles.iter().zip(&conversations) {
-        let wrapped = a.contains("<noscript class=\"lazy\"><ol class=\"msgs\">") && a.ends_with("</ol></noscript>");
+        let wrapped = a.contains("</h2><noscript class=\"lazy\"><dl class=\"meta\">") && a.ends_with("</ol></noscript>");
         assert_eq!(wrapped, before >= 10_000, "{} after {before} messages", c.id);
         assert_eq!(a.matches("<noscript").count(), usize::from(wrapped), "{}", c.id);
         lazy += usize::from(wrapped);
@@ -68,6 +69,7 @@ fn content_never_closes_a_lazy_list_early() {
     assert_eq!(hostile.matches("</noscript").count(), 1, "{hostile}");
     assert!(hostile.ends_with("</ol></noscript>"));
     assert!(hostile.contains("&lt;/noscript&gt;&lt;script&gt;alert(1)&lt;/script&gt;"), "{hostile}");
+    assert!(hostile.contains("&lt;/noscript&gt;&lt;b&gt;summary"), "{hostile}");
     assert!(!hostile.contains("<script") && !hostile.contains("<img"), "{hostile}");
 }
 

@@ -17,7 +17,7 @@
   const shownNow = new Array(convs.length).fill(true);
   const texts = new Array(convs.length);
   let indexed = 0;
-  // A lazy list (lazy.js) is read from its markup: tags dropped and the five characters
+  // A lazy conversation (lazy.js) is read from its markup: tags dropped and the five characters
   // our escaping writes (escape/mod.rs, markdown.rs) read back, which is what its
   // `textContent` will be once built.
   const ESCAPED = { amp: "&", lt: "<", gt: ">", quot: "\"", "#39": "'" };

@@ -1,8 +1,8 @@
 (() => {
   "use strict";
-  // Lazy message lists (page.rs, BUILT_MESSAGES): past the first messages, a
-  // conversation's list stands in a noscript element of class "lazy", which a browser running
-  // script keeps as one text node of markup. It is built here, in place, when the
+  // Lazy conversations (page.rs, BUILT_MESSAGES): past the first messages, all of a
+  // conversation but its heading stands in a noscript element of class "lazy", which a
+  // browser running script keeps as one text node of markup. It is built here, in place, when the
   // conversation comes near the screen, when a link names one of its messages, when the
   // notes need it, and before printing. The notes call `convoOpen`; the search reads the
   // markup as it is (export.js).
@@ -25,7 +25,7 @@
   list.addEventListener("contentvisibilityautostatechange", (e) => {
     if (!e.skipped && e.target.classList.contains("conv")) open(e.target);
   }, true);
-  // `#c-{id}-m{n}` of a list not built yet: build its conversation, then navigate to the
+  // `#c-{id}-m{n}` of a conversation not built yet: build its conversation, then navigate to the
   // same address again, which makes the message the page's target and scrolls to it.
   const reach = () => {
     const target = location.hash.slice(1);
