@@ -108,6 +108,22 @@ impl Browser {
         Ok(Browser { client, driver, _profile: profile })
     }
 
+    /// Runs `script` in the page; what it returns.
+    pub async fn js(&self, script: &str) -> anyhow::Result<serde_json::Value> {
+        Ok(self.client.execute(script, vec![]).await?)
+    }
+
+    /// Polls `check` (a JS expression) every 100 ms until it holds, for up to 20 s.
+    pub async fn wait_for(&self, check: &str) -> anyhow::Result<()> {
+        for _ in 0..200 {
+            if self.js(&format!("return !!({check})")).await? == serde_json::json!(true) {
+                return Ok(());
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        bail!("timed out waiting for {check}")
+    }
+
     /// Ends the session and the driver.
     pub async fn close(mut self) -> anyhow::Result<()> {
         let _ = self.client.clone().close().await;

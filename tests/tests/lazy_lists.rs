@@ -10,7 +10,6 @@ use convo_render::{ExportHeader, render_to_string};
 use fantoccini::Locator;
 use std::path::PathBuf;
 use std::process::Command;
-use std::time::Duration;
 use tempfile::TempDir;
 
 /// Words only the last conversation holds, with characters the escaping writes as
@@ -45,18 +44,11 @@ fn write_export(dir: &TempDir) -> (PathBuf, Conversation) {
 }
 
 async fn js(browser: &Browser, script: &str) -> serde_json::Value {
-    browser.client.execute(script, vec![]).await.unwrap()
+    browser.js(script).await.unwrap()
 }
 
-/// Polls `check` (a JS expression) for up to 20 s.
 async fn wait_for(browser: &Browser, check: &str) {
-    for _ in 0..200 {
-        if js(browser, &format!("return !!({check})")).await == serde_json::json!(true) {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("timed out waiting for {check}");
+    browser.wait_for(check).await.unwrap()
 }
 
 async fn type_query(browser: &Browser, query: &str) -> String {
