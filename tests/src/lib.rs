@@ -113,9 +113,10 @@ impl Browser {
         Ok(self.client.execute(script, vec![]).await?)
     }
 
-    /// Polls `check` (a JS expression) every 100 ms until it holds, for up to 20 s.
+    /// Polls `check` (a JS expression) every 100 ms until it holds, for up to 30 s (a
+    /// 100,000-message file takes a few seconds to open).
     pub async fn wait_for(&self, check: &str) -> anyhow::Result<()> {
-        for _ in 0..200 {
+        for _ in 0..300 {
             if self.js(&format!("return !!({check})")).await? == serde_json::json!(true) {
                 return Ok(());
             }

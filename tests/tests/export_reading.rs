@@ -45,19 +45,15 @@ fn write_export_in(dir: &Path, name: &str, at: &str, zone: TimeZone) -> (PathBuf
 }
 
 async fn js(browser: &Browser, script: &str) -> serde_json::Value {
-    browser.client.execute(script, vec![]).await.unwrap()
+    browser.js(script).await.unwrap()
 }
 
-/// Polls `check` (a JS expression) for up to 30 s.
+/// Waits for `check` (a JS expression); a time-out says what the notes bar said.
 async fn wait_for(browser: &Browser, check: &str) {
-    for _ in 0..300 {
-        if js(browser, &format!("return !!({check})")).await == serde_json::json!(true) {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
+    if let Err(e) = browser.wait_for(check).await {
+        let status = js(browser, "return document.getElementById('notes-status').textContent").await;
+        panic!("{e}; notes say {status}");
     }
-    let status = js(browser, "return document.getElementById('notes-status').textContent").await;
-    panic!("timed out waiting for {check}; notes say {status}");
 }
 
 /// Waits for a finished download of `name` in `dir`.

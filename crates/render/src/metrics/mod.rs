@@ -9,6 +9,7 @@
 //!   first of those still unanswered.
 //! - *Conversation length*: from start to end, for conversations with an end.
 
+mod ascii_words;
 mod quantiles;
 mod stop_words;
 mod terms;
