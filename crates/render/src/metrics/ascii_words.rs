@@ -1,9 +1,10 @@
 //! The runs of word bytes (ASCII letters, digits, apostrophes) of an ASCII text, found
 //! eight bytes at a time: each byte's class is worked out for a whole `u64` at once
 //! (SWAR), 64 bytes make a bit mask, and runs are read off the mask, so the loop turns
-//! once a run rather than once a byte and takes no branch on each byte. Reading byte by
-//! byte made counting terms about a tenth of the whole render (the render bench); see
-//! `Terms::add` for the figures.
+//! once a run rather than once a byte and takes no branch on each byte. Read byte by
+//! byte, the metrics (nearly all of it counting terms) timed at +10-13 % of the render
+//! on dense data (the render bench); read this way, valgrind counts them at +6.7 % of the
+//! render's estimated cycles (README, Benchmarks).
 
 /// `b` in every byte.
 const fn each(b: u8) -> u64 {

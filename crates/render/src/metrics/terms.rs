@@ -99,17 +99,6 @@ impl Default for Terms {
     }
 }
 
-/// The ASCII bytes a word is made of past its first: letters, digits, the apostrophe.
-const IN_WORD: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut b = 0;
-    while b < 128 {
-        table[b] = (b as u8).is_ascii_alphanumeric() || b == b'\'' as usize;
-        b += 1;
-    }
-    table
-};
-
 /// A word being read: its lowercase bytes (as far as `LONGEST` characters go) and its
 /// characters.
 struct Word {
@@ -189,11 +178,7 @@ impl Terms {
             let b = t[i];
             if b.is_ascii() {
                 previous_unspaced = None;
-                if word.chars == 0 {
-                    i = self.ascii_run(t, i, &mut word);
-                    continue;
-                }
-                if b.is_ascii_alphanumeric() || b == b'\'' {
+                if b.is_ascii_alphanumeric() || b == b'\'' && word.chars > 0 {
                     word.push_byte(b.to_ascii_lowercase());
                     word.chars += 1;
                 } else {
@@ -233,34 +218,6 @@ impl Terms {
             }
         }
         self.end_word(&mut word);
-    }
-
-    /// Reads what starts at `t[at]`, an ASCII byte with no word begun, and returns
-    /// where reading goes on. A run of ASCII letters, digits and apostrophes is taken
-    /// as one slice and lowercased only when it is long enough to count: most bytes of
-    /// most messages are such runs, and copying each byte into the word as it was read
-    /// was most of the metrics' cost on the render (the render bench).
-    #[inline]
-    fn ascii_run(&mut self, t: &[u8], at: usize, word: &mut Word) -> usize {
-        if !t[at].is_ascii_alphanumeric() {
-            return at + 1;
-        }
-        let mut end = at + 1;
-        while end < t.len() && IN_WORD[usize::from(t[end])] {
-            end += 1;
-        }
-        let run = &t[at..end];
-        if end < t.len() && !t[end].is_ascii() {
-            // The word goes on beyond ASCII (`café`): the rest is read a character at
-            // a time.
-            for &b in run {
-                word.push_byte(b.to_ascii_lowercase());
-            }
-            word.chars = run.len();
-            return end;
-        }
-        self.ascii_word(run);
-        end
     }
 
     /// Counts a run of ASCII letters, digits and apostrophes, when it is a term: an
