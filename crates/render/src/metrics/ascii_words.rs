@@ -27,10 +27,10 @@ fn within(x: u64, lo: u8, hi: u8) -> u64 {
     at_least(x, lo) & !at_least(x, hi + 1)
 }
 
-/// Bit `k` set when byte `k` of `chunk` (ASCII) is a letter, a digit or an apostrophe.
+/// Bit `k` set when byte `k` of `x` (eight ASCII bytes, little-endian) is a letter, a
+/// digit or an apostrophe.
 #[inline]
-fn word_bytes(chunk: [u8; 8]) -> u64 {
-    let x = u64::from_le_bytes(chunk);
+fn word_bytes(x: u64) -> u64 {
     // Setting 0x20 maps `A..=Z` onto `a..=z` and no other byte below 0x80 there.
     let flags = within(x, b'0', b'9') | within(x | each(0x20), b'a', b'z') | within(x, b'\'', b'\'');
     // Gathers the eight high bits into the top byte (each lands on its own bit).
@@ -46,17 +46,23 @@ fn block_mask(block: &[u8]) -> u64 {
     for chunk in &mut chunks {
         let mut bytes = [0u8; 8];
         bytes.copy_from_slice(chunk);
-        mask |= word_bytes(bytes) << shift;
+        mask |= word_bytes(u64::from_le_bytes(bytes)) << shift;
         shift += 8;
     }
     let rest = chunks.remainder();
     if !rest.is_empty() {
         // Zero bytes are no word bytes: the last run ends where the text does.
-        let mut bytes = [0u8; 8];
-        bytes[..rest.len()].copy_from_slice(rest);
-        mask |= word_bytes(bytes) << shift;
+        mask |= word_bytes(le_u64(rest)) << shift;
     }
     mask
+}
+
+/// Up to eight bytes as a little-endian `u64`, zeros above them, gathered in a register
+/// (see `terms::hash` for what a copy into a zeroed array cost).
+#[inline]
+pub(super) fn le_u64(bytes: &[u8]) -> u64 {
+    debug_assert!(bytes.len() <= 8);
+    bytes.iter().rev().fold(0, |word, &b| word << 8 | u64::from(b))
 }
 
 /// Calls `f` with every maximal run of word bytes of `t`, which must be ASCII.

@@ -23,13 +23,21 @@ const STOP: u32 = u32::MAX;
 
 /// A term's hash, eight bytes a step (FxHash's mixing): hashed once the word is whole,
 /// and only a word long enough to count (a byte-at-a-time hash was a multiply on every
-/// byte of every message).
+/// byte of every message). The last bytes are gathered in a register: copied into a
+/// zeroed `[u8; 8]` they were a call to `memcpy` and a load that waited on its stores,
+/// a third of the time spent counting terms (perf annotate, the render bench).
 fn hash(term: &[u8]) -> u64 {
+    let mix = |h: u64, word: u64| (h.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
     let mut h = term.len() as u64;
-    for chunk in term.chunks(8) {
+    let mut chunks = term.chunks_exact(8);
+    for chunk in &mut chunks {
         let mut word = [0u8; 8];
-        word[..chunk.len()].copy_from_slice(chunk);
-        h = (h.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        word.copy_from_slice(chunk);
+        h = mix(h, u64::from_le_bytes(word));
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        h = mix(h, ascii_words::le_u64(rest));
     }
     h
 }
