@@ -6,6 +6,8 @@
 //! on dense data (the render bench); read this way, valgrind counts them at +6.7 % of the
 //! render's estimated cycles (README, Benchmarks).
 
+use std::ops::Range;
+
 /// `b` in every byte.
 const fn each(b: u8) -> u64 {
     u64::from_le_bytes([b; 8])
@@ -57,16 +59,48 @@ fn block_mask(block: &[u8]) -> u64 {
     mask
 }
 
-/// Up to eight bytes as a little-endian `u64`, zeros above them, gathered in a register
-/// (see `terms::hash` for what a copy into a zeroed array cost).
-#[inline]
-pub(super) fn le_u64(bytes: &[u8]) -> u64 {
-    debug_assert!(bytes.len() <= 8);
-    bytes.iter().rev().fold(0, |word, &b| word << 8 | u64::from(b))
+/// How many bytes `t` starts with below 0x80, found eight at a time.
+pub(super) fn ascii_len(t: &[u8]) -> usize {
+    let mut chunks = t.chunks_exact(8);
+    let mut n = 0;
+    for chunk in &mut chunks {
+        let mut bytes = [0u8; 8];
+        bytes.copy_from_slice(chunk);
+        let high = u64::from_le_bytes(bytes) & HIGH;
+        if high != 0 {
+            return n + high.trailing_zeros() as usize / 8;
+        }
+        n += 8;
+    }
+    n + chunks.remainder().iter().take_while(|b| b.is_ascii()).count()
 }
 
-/// Calls `f` with every maximal run of word bytes of `t`, which must be ASCII.
-pub(super) fn runs<'t>(t: &'t [u8], mut f: impl FnMut(&'t [u8])) {
+/// Up to eight bytes as a little-endian `u64`, zeros above them, read with at most three
+/// loads whatever their number (overlapping ones for lengths between), never a loop a
+/// byte nor a copy into an array (see `terms::hash_setting` for what that cost).
+#[inline]
+pub(super) fn le_u64(b: &[u8]) -> u64 {
+    let n = b.len();
+    let at = |i: usize| u64::from(b[i]);
+    let u32_at = |i: usize| {
+        let mut word = [0u8; 4];
+        word.copy_from_slice(&b[i..i + 4]);
+        u64::from(u32::from_le_bytes(word))
+    };
+    match n {
+        0 => 0,
+        1..=3 => at(0) | at(n / 2) << (8 * (n / 2)) | at(n - 1) << (8 * (n - 1)),
+        4..=7 => u32_at(0) | u32_at(n - 4) << (8 * (n - 4)),
+        _ => {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(&b[..8]);
+            u64::from_le_bytes(word)
+        }
+    }
+}
+
+/// Calls `f` with where every maximal run of word bytes of `t` (which must be ASCII) is.
+pub(super) fn runs(t: &[u8], mut f: impl FnMut(Range<usize>)) {
     debug_assert!(t.is_ascii());
     let mut open: Option<usize> = None;
     for (n, block) in t.chunks(64).enumerate() {
@@ -80,7 +114,7 @@ pub(super) fn runs<'t>(t: &'t [u8], mut f: impl FnMut(&'t [u8])) {
                         break; // the run goes on into the next block
                     }
                     let end = at + gaps.trailing_zeros() as usize;
-                    f(&t[start..base + end]);
+                    f(start..base + end);
                     (open, at) = (None, end);
                 }
                 None => {
@@ -95,7 +129,7 @@ pub(super) fn runs<'t>(t: &'t [u8], mut f: impl FnMut(&'t [u8])) {
         }
     }
     if let Some(start) = open {
-        f(&t[start..]);
+        f(start..t.len());
     }
 }
 
@@ -106,6 +140,25 @@ mod tests {
     /// The runs as a byte-by-byte reading finds them.
     fn by_bytes(t: &[u8]) -> Vec<&[u8]> {
         t.split(|b| !(b.is_ascii_alphanumeric() || *b == b'\'')).filter(|r| !r.is_empty()).collect()
+    }
+
+    #[test]
+    fn the_ascii_start_of_a_text_is_measured_to_its_first_other_byte() {
+        let text = "Thanks, that solved it! 🙏 and ü".as_bytes();
+        for from in 0..text.len() {
+            let t = &text[from..];
+            assert_eq!(ascii_len(t), t.iter().position(|b| !b.is_ascii()).unwrap_or(t.len()), "from {from}");
+        }
+    }
+
+    #[test]
+    fn up_to_eight_bytes_read_as_a_little_endian_word() {
+        let bytes = [0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88];
+        for n in 0..=8 {
+            let mut padded = [0u8; 8];
+            padded[..n].copy_from_slice(&bytes[..n]);
+            assert_eq!(le_u64(&bytes[..n]), u64::from_le_bytes(padded), "{n} bytes");
+        }
     }
 
     #[test]
@@ -120,7 +173,7 @@ mod tests {
         }
         for t in &texts {
             let mut found = Vec::new();
-            runs(t, |r| found.push(r));
+            runs(t, |r| found.push(&t[r]));
             assert_eq!(found, by_bytes(t), "{:?}", String::from_utf8_lossy(t));
         }
     }
