@@ -419,8 +419,26 @@ mod tests {
         // Words that end where other characters begin, go on into them, or come out of
         // them; stretches of ASCII long and short, at the start, the middle and the end.
         let pieces = [
-            "refund", "Café", "it's", "'", " ", "🙏", ", ", "naïve", "ORDER", "12345", "x", "ü", "é", "parcel ", "abcdefghijklmnopqrstuvwxyz",
-            "the", "Straße", "–", "shipping costs were high", "Zoë",
+            "refund",
+            "Café",
+            "it's",
+            "'",
+            " ",
+            "🙏",
+            ", ",
+            "naïve",
+            "ORDER",
+            "12345",
+            "x",
+            "ü",
+            "é",
+            "parcel ",
+            "abcdefghijklmnopqrstuvwxyz",
+            "the",
+            "Straße",
+            "–",
+            "shipping costs were high",
+            "Zoë",
         ];
         let mut state = 7u64;
         let texts: Vec<String> = (0..400)
