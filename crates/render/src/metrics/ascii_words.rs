@@ -3,8 +3,9 @@
 //! (SWAR), 64 bytes make a bit mask, and runs are read off the mask, so the loop turns
 //! once a run rather than once a byte and takes no branch on each byte. Read byte by
 //! byte, the metrics (nearly all of it counting terms) timed at +10-13 % of the render
-//! on dense data (the render bench); read this way, valgrind counts them at +6.7 % of the
-//! render's estimated cycles (README, Benchmarks).
+//! on dense data (the render bench); read this way, with the terms hashed where they
+//! stand (`terms::hash_setting`), +6 to +10 % (README, Benchmarks). Other texts use it
+//! for their ASCII stretches (`Terms::add`).
 
 use std::ops::Range;
 
