@@ -28,6 +28,12 @@ fn hash(term: &[u8]) -> u64 {
     hash_setting(term, 0)
 }
 
+/// The hash of an ASCII word's lowercase (letters, digits and the apostrophe all
+/// lowercase by setting 0x20), read where it stands.
+fn hash_ascii_lowercase(word: &[u8]) -> u64 {
+    hash_setting(word, u64::from_le_bytes([0x20; 8]))
+}
+
 /// The hash of `term` with the bits of `set` set in each of its bytes, read in place: an
 /// ASCII word (letters, digits, apostrophes) hashes as its lowercase does when `set` is
 /// 0x20 in every byte. Copying the word into a lowercase `[u8; 24]` first took a loop a
@@ -274,9 +280,7 @@ impl Terms {
         let closing = run[opening..].iter().rev().take_while(|&&b| b == b'\'').count();
         let run = &run[opening..run.len() - closing];
         if (3..=LONGEST).contains(&run.len()) && !run.iter().all(u8::is_ascii_digit) {
-            // Letters, digits and the apostrophe all lowercase by setting 0x20.
-            let hash = hash_setting(run, u64::from_le_bytes([0x20; 8]));
-            self.count_hashed(hash, || Some(run.to_ascii_lowercase().into_iter().map(char::from).collect()));
+            self.count_hashed(hash_ascii_lowercase(run), || Some(run.to_ascii_lowercase().into_iter().map(char::from).collect()));
         }
     }
 
