@@ -81,6 +81,7 @@ pub(super) fn ascii_len(t: &[u8]) -> usize {
 /// byte nor a copy into an array (see `terms::hash_setting` for what that cost).
 #[inline]
 pub(super) fn le_u64(b: &[u8]) -> u64 {
+    debug_assert!(b.len() <= 8);
     let n = b.len();
     let at = |i: usize| u64::from(b[i]);
     let u32_at = |i: usize| {
