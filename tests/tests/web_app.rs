@@ -228,7 +228,7 @@ async fn keeping_since_last_schedules_and_activity_in_the_browser() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_export_of_many_pages_renders_in_the_browser_and_the_server_reproduces_it() {
+async fn an_export_of_many_pages_renders_in_the_browsers_export_worker_and_the_server_reproduces_it() {
     // Pages of three conversations: the demo's export takes many requests.
     let pages = convo_server::store::PageLimits { conversations: 3, messages: 20_000, bytes: 4 << 20 };
     let app = start_server_with(convo_server::settings::Settings { export_page: Some(pages), ..Default::default() }).await;
@@ -243,6 +243,11 @@ async fn an_export_of_many_pages_renders_in_the_browser_and_the_server_reproduce
     let export = &exports[0];
     assert_eq!((export.renderer, export.verification), (Renderer::Browser, Some(convo_model::api::Verification::Verified)));
     assert!(export.conversations.unwrap_or(0) > 6, "more conversations than two pages hold");
+    // The export worker ran it: it sent the page its phases and its own memory.
+    let ran =
+        c.execute("return [typeof window.convoWorkerHeapBytes, window.convoPhases && window.convoPhases.chunks];", vec![]).await.unwrap();
+    assert_eq!(ran[0], "number", "the export worker reported its memory: {ran}");
+    assert!(ran[1].as_f64().unwrap_or(0.0) >= 1.0, "the worker read the stream: {ran}");
     browser.close().await.unwrap();
 }
 

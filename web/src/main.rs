@@ -15,5 +15,10 @@ mod state;
 
 fn main() {
     console_error_panic_hook::set_once();
+    // The export worker runs this module too: nothing to mount there (its messages go
+    // to `pipeline`'s `worker_receive`).
+    if web_sys::window().is_none() {
+        return;
+    }
     leptos::mount::mount_to_body(components::App);
 }

@@ -12,7 +12,7 @@ use super::conversations::ConversationList;
 use super::export_dialog::ExportDialog;
 use super::schedules::SchedulesPage;
 use crate::api;
-use crate::pipeline::{self, Cancel, Outcome};
+use crate::pipeline::{self, Outcome};
 use crate::state::{Page, Rendered, Running, Toasts};
 use convo_model::api::{CatalogLimits, ExportInfo, ExportStatus, Me};
 use leptos::prelude::*;
@@ -34,7 +34,7 @@ pub fn Shell(me: Me, on_logout: impl Fn() + Copy + 'static) -> impl IntoView {
     let rendered = Rendered::new();
     provide_context(rendered);
     hand_over_when_the_tab_goes(running);
-    pipeline::warm_up();
+    pipeline::prepare();
     let dialog_open = RwSignal::new(false);
     let page = RwSignal::new(Page::from_location(&me));
     let pages = Page::for_account(&me);
@@ -162,13 +162,13 @@ fn hand_over_when_the_tab_goes(running: Running) {
 
 /// Renders and uploads an export in the background while the user keeps working.
 fn start_pipeline(export: ExportInfo, exports: RwSignal<Vec<ExportInfo>>, running: Running, rendered: Rendered, toasts: Toasts) {
-    let cancel = Cancel::default();
-    running.start(&export.id, cancel.clone());
+    let (cancel, cancelled) = pipeline::cancel_pair();
+    running.start(&export.id, cancel);
     spawn_local(async move {
         let id = export.id.clone();
         let progress_id = id.clone();
         let filename = export.filename.clone();
-        let result = pipeline::run(export, cancel, move |done| running.set_done(&progress_id, done)).await;
+        let result = pipeline::run(export, cancelled, move |done| running.set_done(&progress_id, done)).await;
         running.finish(&id);
         match result {
             Ok(Outcome::Uploaded(info, blob)) => {

@@ -51,7 +51,7 @@ impl Feed {
                 Read::Cursor => self.reopened = 0,
                 Read::More => {
                     let t = js_sys::Date::now();
-                    match self.read_chunk().await {
+                    match self.read_chunk(spent).await {
                         Ok(true) => {}
                         broken => self.reopen(broken.err()).await?,
                     }
@@ -62,7 +62,7 @@ impl Feed {
     }
 
     /// Appends the stream's next chunk to the lines; `false` when the stream ended.
-    async fn read_chunk(&mut self) -> Result<bool, ApiError> {
+    async fn read_chunk(&mut self, spent: &mut Spent) -> Result<bool, ApiError> {
         let result = JsFuture::from(self.reader.read()).await.map_err(|e| ApiError::network(describe(&e)))?;
         let done = js_sys::Reflect::get(&result, &JsValue::from_str("done")).ok().and_then(|d| d.as_bool()).unwrap_or(true);
         if done {
@@ -70,6 +70,7 @@ impl Feed {
         }
         let value = js_sys::Reflect::get(&result, &JsValue::from_str("value")).map_err(|e| ApiError::network(describe(&e)))?;
         let chunk: js_sys::Uint8Array = value.dyn_into().map_err(|_| ApiError::network("the stream sent no bytes"))?;
+        spent.chunk(chunk.length() as usize);
         chunk.copy_to(self.lines.room(chunk.length() as usize));
         Ok(true)
     }

@@ -1,46 +1,37 @@
 //! The in-browser export: read the export's conversations as they stream in, render
-//! them a few at a time with the shared rendering crate, and upload the file in parts as it grows: a part is sent with
-//! its own SHA-256 as soon as it is full, while the next pages render. The tab holds at
-//! most a few parts at a time (WASM memory stays bounded by one part and one page,
-//! whatever the export's size) and hashes each byte once. The file's head, with the
-//! statistics, is only known at the end: it is part 1, sent last; `complete` has the
-//! server join the parts in order. Progress is reported to the server as it goes, so
-//! every tab shows it and the server can finish the export if this tab goes away.
+//! them a few at a time with the shared rendering crate, and upload the file in parts as
+//! it grows: a part is sent with its own SHA-256 as soon as it is full, while the next
+//! pages render. The tab holds at most a few parts at a time (WASM memory stays bounded
+//! by one part and one page, whatever the export's size) and hashes each byte once. The
+//! file's head, with the statistics, is only known at the end: it is part 1, sent last;
+//! `complete` has the server join the parts in order. Progress is reported to the server
+//! as it goes, so every tab shows it and the server can finish the export if this tab
+//! goes away.
 //!
-//! `feed.rs` reads the stream (`lines.rs` cuts it into lines), `parts.rs` hashes and sends the parts, `timing.rs`
-//! records where the time went for the click_to_ready bench.
+//! All of it runs in the export worker (`worker/`), off the page's thread; on the page
+//! itself only where the browser gives no worker. `feed.rs` reads the stream
+//! (`lines.rs` cuts it into lines), `parts.rs` hashes and sends the parts, `cancel.rs`
+//! stops an export, `timing.rs` records where the time went for the click_to_ready
+//! bench, `warm.rs` warms the code up before the first export.
 
+mod cancel;
 mod feed;
 mod lines;
 mod parts;
 mod timing;
 mod warm;
+mod worker;
 
 use crate::api::{self, ApiError, with_retry};
+pub use cancel::{Cancel, Cancelled, cancel_pair};
 use convo_model::api::{ExportInfo, HEAD_PART};
 use convo_render::{ExportHeader, ExportRenderer};
 use feed::Feed;
 use parts::{Parts, take_full_parts, upload_part};
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use timing::{Phase, Spent, mark, record_wasm_memory};
-pub use warm::warm_up;
+use timing::{Cost, Phase, Spent};
 use wasm_bindgen::JsValue;
-
-/// Set to stop an export in flight.
-#[derive(Clone, Default)]
-pub struct Cancel(Arc<AtomicBool>);
-
-impl Cancel {
-    pub fn cancel(&self) {
-        self.0.store(true, Ordering::Relaxed);
-    }
-    pub fn is_cancelled(&self) -> bool {
-        self.0.load(Ordering::Relaxed)
-    }
-}
 
 pub enum Outcome {
     /// Ready; with the file as a Blob when it was small enough for the tab to keep (a
@@ -68,8 +59,9 @@ const SHOW_PROGRESS_MS: f64 = 100.0;
 /// the click_to_ready bench).
 const RENDER_STEP: usize = 16;
 const RENDER_STEP_MESSAGES: usize = 1_000;
-/// Lets the browser handle input and paint: a message task, which, unlike a zero
-/// timeout, is never clamped to 4 ms.
+/// Lets the browser handle what waits (on the page: input and paint; in the worker: a
+/// cancel, finished uploads): a message task, which, unlike a zero timeout, is never
+/// clamped to 4 ms.
 async fn yield_to_browser() {
     let Ok(channel) = web_sys::MessageChannel::new() else { return };
     let woken = js_sys::Promise::new(&mut |resolve, _| channel.port1().set_onmessage(Some(&resolve)));
@@ -92,17 +84,59 @@ fn spawned<T: 'static>(work: impl Future<Output = Result<T, ApiError>> + 'static
     });
     Box::pin(async move { rx.await.unwrap_or_else(|_| Err(ApiError::network("the request's task was dropped"))) })
 }
-/// Renders and uploads `export`; `on_progress` gets messages rendered so far.
-pub async fn run(export: ExportInfo, cancel: Cancel, on_progress: impl Fn(i64)) -> Result<Outcome, ApiError> {
-    let outcome = render_and_upload(export, cancel, on_progress).await;
-    record_wasm_memory();
+/// Gets the export worker going (an export started later runs there), or, where the
+/// browser gives none, warms this page's code up for exports run on the page.
+pub fn prepare() {
+    if !worker::start() {
+        warm::warm_up();
+    }
+}
+
+/// Renders and uploads `export` in the export worker (on the page where there is
+/// none); `on_progress` gets messages rendered so far.
+pub async fn run(export: ExportInfo, cancelled: Cancelled, on_progress: impl Fn(i64) + 'static) -> Result<Outcome, ApiError> {
+    if worker::is_running() {
+        return worker::run(export, cancelled, on_progress).await;
+    }
+    let mut spent = Spent::default();
+    let outcome = render_and_upload(export, cancelled, &OnThePage(on_progress), &mut spent).await;
+    Cost { spent, ..Cost::default() }.publish();
     outcome
 }
 
-async fn render_and_upload(export: ExportInfo, cancel: Cancel, on_progress: impl Fn(i64)) -> Result<Outcome, ApiError> {
+/// Whom an export tells how it goes as it runs.
+trait Watch {
+    /// Messages rendered so far.
+    fn progress(&self, done: i64);
+    /// A named point on the page's performance timeline (the click_to_ready bench).
+    fn mark(&self, name: &'static str);
+    /// How long the export runs before it lets what waits run.
+    fn yield_after_ms(&self) -> f64;
+}
+
+/// An export run on the page itself.
+struct OnThePage<F>(F);
+
+impl<F: Fn(i64)> Watch for OnThePage<F> {
+    fn progress(&self, done: i64) {
+        (self.0)(done)
+    }
+    fn mark(&self, name: &'static str) {
+        timing::mark(name)
+    }
+    fn yield_after_ms(&self) -> f64 {
+        YIELD_AFTER_MS
+    }
+}
+
+async fn render_and_upload(
+    export: ExportInfo,
+    mut cancelled: Cancelled,
+    watch: &impl Watch,
+    spent: &mut Spent,
+) -> Result<Outcome, ApiError> {
     let mut renderer = ExportRenderer::new(ExportHeader::for_export(&export));
     let format = export.format;
-    let mut spent = Spent::default();
     let t = js_sys::Date::now();
     let mut feed = Feed::open(&export.id).await?;
     spent.add(Phase::Wait, t);
@@ -113,10 +147,10 @@ async fn render_and_upload(export: ExportInfo, cancel: Cancel, on_progress: impl
     let (mut last_report, mut last_shown) = (0.0, 0.0);
     let mut last_yield = js_sys::Date::now();
     loop {
-        if cancel.is_cancelled() {
+        if cancelled.is_cancelled() {
             return Ok(Outcome::Cancelled);
         }
-        let next = feed.next(&mut spent).await?;
+        let next = feed.next(spent).await?;
         let end = next.is_none();
         few_messages += next.as_ref().map_or(0, |c| c.messages.len());
         few.extend(next);
@@ -139,7 +173,7 @@ async fn render_and_upload(export: ExportInfo, cancel: Cancel, on_progress: impl
             let now = js_sys::Date::now();
             if now - last_shown > SHOW_PROGRESS_MS {
                 last_shown = now;
-                on_progress(done);
+                watch.progress(done);
             }
             if now - last_report > 1_000.0 {
                 last_report = now;
@@ -154,15 +188,14 @@ async fn render_and_upload(export: ExportInfo, cancel: Cancel, on_progress: impl
             break;
         }
         // Keep every task short: let the page breathe when this one has run a while.
-        if js_sys::Date::now() - last_yield > YIELD_AFTER_MS {
+        if js_sys::Date::now() - last_yield > watch.yield_after_ms() {
             let t = js_sys::Date::now();
             yield_to_browser().await;
             last_yield = spent.add(Phase::Yield, t);
         }
     }
-    on_progress(renderer.messages() as i64);
-    mark("convo:rendered");
-    spent.record();
+    watch.progress(renderer.messages() as i64);
+    watch.mark("convo:rendered");
     let finished = renderer.finish();
     part.extend_from_slice(finished.tail.as_bytes());
     parts.send_body(part).await?;
@@ -170,12 +203,12 @@ async fn render_and_upload(export: ExportInfo, cancel: Cancel, on_progress: impl
     // The head (the statistics are known now): first in the file.
     let head_array = upload_part(export.id.clone(), HEAD_PART as u32, finished.head.into_bytes()).await?;
     parts.settle_all().await?;
-    mark("convo:hashed");
-    if cancel.is_cancelled() {
+    watch.mark("convo:hashed");
+    if cancelled.is_cancelled() {
         return Ok(Outcome::Cancelled);
     }
     let ready = with_retry(|| api::complete(&export.id, count)).await?;
-    mark("convo:uploaded");
+    watch.mark("convo:uploaded");
     let blob = parts.kept.and_then(|body| {
         let all = js_sys::Array::of1(&head_array);
         for array in body.iter() {

@@ -24,12 +24,20 @@ fn base64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
-/// SHA-256 of `bytes`, base64: the browser's own, off the main thread, where it exists
+/// The browser's SubtleCrypto, on the page or in the export worker alike; none outside
+/// secure contexts (https, localhost).
+fn subtle_crypto() -> Option<web_sys::SubtleCrypto> {
+    let crypto = js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("crypto")).ok()?;
+    let subtle = crypto.dyn_into::<web_sys::Crypto>().ok()?.subtle();
+    (!subtle.is_undefined()).then_some(subtle)
+}
+
+/// SHA-256 of `bytes`, base64: the browser's own, off this thread, where it exists
 /// (secure contexts: https, localhost); else in WASM.
 async fn sha256_base64(bytes: &js_sys::Uint8Array, fallback: &[u8]) -> Result<String, ApiError> {
     use sha2::Digest;
-    match web_sys::window().and_then(|w| w.crypto().ok()).map(|c| c.subtle()) {
-        Some(subtle) if !subtle.is_undefined() => {
+    match subtle_crypto() {
+        Some(subtle) => {
             let digest = subtle.digest_with_str_and_buffer_source("SHA-256", bytes).map_err(js_error("hash a part"))?;
             let digest = wasm_bindgen_futures::JsFuture::from(digest).await.map_err(js_error("hash a part"))?;
             Ok(base64(&js_sys::Uint8Array::new(&digest).to_vec()))

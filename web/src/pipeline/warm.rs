@@ -17,7 +17,7 @@ const CONVERSATIONS: usize = 25;
 const MESSAGES: usize = 20;
 
 /// Runs the warm-up in the background, a round per task.
-pub fn warm_up() {
+pub(super) fn warm_up() {
     wasm_bindgen_futures::spawn_local(async {
         for round in 0..ROUNDS {
             yield_to_browser().await;
