@@ -11,6 +11,7 @@
 
 use super::lines::{Lines, Read};
 use super::timing::{Phase, Spent};
+use super::worker::Posted;
 use crate::api::{self, ApiError, with_retry};
 use convo_model::Conversation;
 use wasm_bindgen::{JsCast, JsValue};
@@ -20,17 +21,33 @@ use wasm_bindgen_futures::JsFuture;
 /// `with_retry`'s backoff).
 const REOPENS: u32 = 3;
 
+/// Where the stream's bytes come from.
+pub(super) enum Source {
+    /// Fetched here (an export run on the page).
+    Fetch,
+    /// Fetched by the page and posted to the export worker chunk by chunk.
+    Posted(Posted),
+}
+
+enum Reading {
+    Fetch(web_sys::ReadableStreamDefaultReader),
+    Posted(Posted),
+}
+
 pub(super) struct Feed {
     id: String,
-    reader: web_sys::ReadableStreamDefaultReader,
+    reading: Reading,
     lines: Lines,
     reopened: u32,
 }
 
 impl Feed {
-    pub(super) async fn open(id: &str) -> Result<Feed, ApiError> {
-        let reader = open_reader(id, None).await?;
-        Ok(Feed { id: id.to_string(), reader, lines: Lines::default(), reopened: 0 })
+    pub(super) async fn open(id: &str, source: Source) -> Result<Feed, ApiError> {
+        let reading = match source {
+            Source::Fetch => Reading::Fetch(open_reader(id, None).await?),
+            Source::Posted(posted) => Reading::Posted(posted),
+        };
+        Ok(Feed { id: id.to_string(), reading, lines: Lines::default(), reopened: 0 })
     }
 
     /// Whether the next conversation is here already (else `next` waits for the network).
@@ -63,13 +80,11 @@ impl Feed {
 
     /// Appends the stream's next chunk to the lines; `false` when the stream ended.
     async fn read_chunk(&mut self, spent: &mut Spent) -> Result<bool, ApiError> {
-        let result = JsFuture::from(self.reader.read()).await.map_err(|e| ApiError::network(describe(&e)))?;
-        let done = js_sys::Reflect::get(&result, &JsValue::from_str("done")).ok().and_then(|d| d.as_bool()).unwrap_or(true);
-        if done {
-            return Ok(false);
-        }
-        let value = js_sys::Reflect::get(&result, &JsValue::from_str("value")).map_err(|e| ApiError::network(describe(&e)))?;
-        let chunk: js_sys::Uint8Array = value.dyn_into().map_err(|_| ApiError::network("the stream sent no bytes"))?;
+        let chunk = match &mut self.reading {
+            Reading::Fetch(reader) => read_one(reader).await?,
+            Reading::Posted(posted) => posted.next().await?,
+        };
+        let Some(chunk) = chunk else { return Ok(false) };
         spent.chunk(chunk.length() as usize);
         chunk.copy_to(self.lines.room(chunk.length() as usize));
         Ok(true)
@@ -82,9 +97,14 @@ impl Feed {
         if self.reopened > REOPENS {
             return Err(why.unwrap_or_else(|| ApiError::network("the export's stream kept breaking off")));
         }
-        let _ = self.reader.cancel();
         let cursor = self.lines.broke_off().map(str::to_string);
-        self.reader = open_reader(&self.id, cursor.as_deref()).await?;
+        match &mut self.reading {
+            Reading::Fetch(reader) => {
+                let _ = reader.cancel();
+                *reader = open_reader(&self.id, cursor.as_deref()).await?;
+            }
+            Reading::Posted(posted) => posted.ask_again(cursor),
+        }
         Ok(())
     }
 }
@@ -92,15 +112,28 @@ impl Feed {
 impl Drop for Feed {
     /// A feed given up on (cancelled, failed) stops its download.
     fn drop(&mut self) {
-        if !self.lines.is_done() {
-            let _ = self.reader.cancel();
+        if let Reading::Fetch(reader) = &self.reading
+            && !self.lines.is_done()
+        {
+            let _ = reader.cancel();
         }
     }
 }
 
-async fn open_reader(id: &str, cursor: Option<&str>) -> Result<web_sys::ReadableStreamDefaultReader, ApiError> {
+pub(super) async fn open_reader(id: &str, cursor: Option<&str>) -> Result<web_sys::ReadableStreamDefaultReader, ApiError> {
     let stream = with_retry(|| api::export_stream(id, cursor)).await?;
     Ok(stream.get_reader().unchecked_into())
+}
+
+/// The next chunk `reader` gives, or `None` at the stream's end.
+pub(super) async fn read_one(reader: &web_sys::ReadableStreamDefaultReader) -> Result<Option<js_sys::Uint8Array>, ApiError> {
+    let result = JsFuture::from(reader.read()).await.map_err(|e| ApiError::network(describe(&e)))?;
+    let done = js_sys::Reflect::get(&result, &JsValue::from_str("done")).ok().and_then(|d| d.as_bool()).unwrap_or(true);
+    if done {
+        return Ok(None);
+    }
+    let value = js_sys::Reflect::get(&result, &JsValue::from_str("value")).map_err(|e| ApiError::network(describe(&e)))?;
+    value.dyn_into().map(Some).map_err(|_| ApiError::network("the stream sent no bytes"))
 }
 
 fn describe(e: &JsValue) -> String {

@@ -26,7 +26,7 @@ use crate::api::{self, ApiError, with_retry};
 pub use cancel::{Cancel, Cancelled, cancel_pair};
 use convo_model::api::{ExportInfo, HEAD_PART};
 use convo_render::{ExportHeader, ExportRenderer};
-use feed::Feed;
+use feed::{Feed, Source};
 use parts::{Parts, take_full_parts, upload_part};
 use std::future::Future;
 use std::pin::Pin;
@@ -99,7 +99,7 @@ pub async fn run(export: ExportInfo, cancelled: Cancelled, on_progress: impl Fn(
         return worker::run(export, cancelled, on_progress).await;
     }
     let mut spent = Spent::default();
-    let outcome = render_and_upload(export, cancelled, &OnThePage(on_progress), &mut spent).await;
+    let outcome = render_and_upload(export, Source::Fetch, cancelled, &OnThePage(on_progress), &mut spent).await;
     Cost { spent, ..Cost::default() }.publish();
     outcome
 }
@@ -131,6 +131,7 @@ impl<F: Fn(i64)> Watch for OnThePage<F> {
 
 async fn render_and_upload(
     export: ExportInfo,
+    source: Source,
     mut cancelled: Cancelled,
     watch: &impl Watch,
     spent: &mut Spent,
@@ -138,7 +139,7 @@ async fn render_and_upload(
     let mut renderer = ExportRenderer::new(ExportHeader::for_export(&export));
     let format = export.format;
     let t = js_sys::Date::now();
-    let mut feed = Feed::open(&export.id).await?;
+    let mut feed = Feed::open(&export.id, source).await?;
     spent.add(Phase::Wait, t);
     let mut parts = Parts::new(&export.id);
     let mut body = String::new();

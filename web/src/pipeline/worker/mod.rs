@@ -16,8 +16,10 @@ mod page;
 
 use super::timing::Cost;
 use convo_model::api::ExportInfo;
+pub(super) use inside::Posted;
 pub(super) use page::{is_running, run, start};
 use serde::{Deserialize, Serialize};
+use wasm_bindgen::JsValue;
 
 /// What the page asks of the worker.
 #[derive(Serialize, Deserialize)]
@@ -31,6 +33,21 @@ enum ToWorker {
     Cancel {
         id: String,
     },
+    /// The export's stream, read by the page: a chunk of it (beside the message), its
+    /// end, or its breaking off; `round` counts the times it was asked for.
+    Chunk {
+        id: String,
+        round: u32,
+    },
+    StreamEnded {
+        id: String,
+        round: u32,
+    },
+    StreamBroke {
+        id: String,
+        round: u32,
+        message: String,
+    },
 }
 
 /// What the worker tells the page.
@@ -40,6 +57,17 @@ enum FromWorker {
     Progress {
         id: String,
         done: i64,
+    },
+    /// The export took `bytes` of its stream's chunks: the page may read on.
+    Took {
+        id: String,
+        bytes: usize,
+    },
+    /// Ask for the export's stream again, from `cursor`, as round `round`.
+    AskAgain {
+        id: String,
+        cursor: Option<String>,
+        round: u32,
     },
     /// A point on the page's performance timeline.
     Mark {
@@ -65,6 +93,26 @@ enum End {
     Failed { status: u16, message: String },
 }
 
-/// The key of a message's JSON and of the Blob beside it.
+/// The key of a message's JSON, of the Blob beside it (to the page) and of the chunk
+/// beside it (to the worker).
 const JSON: &str = "json";
 const BLOB: &str = "blob";
+const CHUNK: &str = "chunk";
+
+/// Puts `message` in an envelope, with `beside` under `key`.
+fn envelope(message: &impl Serialize, beside: Option<(&str, &JsValue)>) -> Option<js_sys::Object> {
+    let json = serde_json::to_string(message).ok()?;
+    let envelope = js_sys::Object::new();
+    js_sys::Reflect::set(&envelope, &JsValue::from_str(JSON), &JsValue::from_str(&json)).ok()?;
+    if let Some((key, value)) = beside {
+        js_sys::Reflect::set(&envelope, &JsValue::from_str(key), value).ok()?;
+    }
+    Some(envelope)
+}
+
+/// An envelope's message, and what is beside it under `key`.
+fn opened<T: serde::de::DeserializeOwned>(envelope: &JsValue, key: &str) -> Option<(T, JsValue)> {
+    let json = js_sys::Reflect::get(envelope, &JsValue::from_str(JSON)).ok()?.as_string()?;
+    let message = serde_json::from_str(&json).ok()?;
+    Some((message, js_sys::Reflect::get(envelope, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)))
+}

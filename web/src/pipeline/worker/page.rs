@@ -3,15 +3,19 @@
 //! cannot start, or stops, the exports it had fail with a clear message and later ones
 //! run on the page.
 
+use super::super::feed::{open_reader, read_one};
 use super::super::timing::mark;
 use super::super::{Cancelled, Outcome};
-use super::{BLOB, End, FromWorker, JSON, ToWorker};
+use super::{BLOB, CHUNK, End, FromWorker, ToWorker, envelope, opened};
 use crate::api::ApiError;
 use convo_model::api::ExportInfo;
-use futures_channel::oneshot;
+use futures_channel::{mpsc, oneshot};
+use futures_util::StreamExt;
 use futures_util::future::{Either, select};
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
@@ -41,6 +45,8 @@ struct Helper {
 struct Waiting {
     progress: Rc<dyn Fn(i64)>,
     ended: oneshot::Sender<Result<Outcome, ApiError>>,
+    /// What the worker says to the pump of this export's stream.
+    pump: mpsc::UnboundedSender<PumpSaid>,
 }
 
 thread_local! {
@@ -88,7 +94,8 @@ pub(in super::super) fn is_running() -> bool {
     HELPER.with(|h| h.borrow().as_ref().is_some_and(|h| !h.broken))
 }
 
-/// Runs `export` in the worker (see [`is_running`]), telling it when `cancelled` says so.
+/// Runs `export` in the worker (see [`is_running`]), reading its stream for it, and
+/// telling it when `cancelled` says so.
 pub(in super::super) async fn run(
     export: ExportInfo,
     mut cancelled: Cancelled,
@@ -96,35 +103,138 @@ pub(in super::super) async fn run(
 ) -> Result<Outcome, ApiError> {
     let id = export.id.clone();
     let (ended, mut end) = oneshot::channel();
+    let (to_pump, from_worker) = mpsc::unbounded();
     HELPER.with(|h| {
         if let Some(helper) = h.borrow_mut().as_mut() {
-            helper.waiting.insert(id.clone(), Waiting { progress: Rc::new(on_progress), ended });
+            helper.waiting.insert(id.clone(), Waiting { progress: Rc::new(on_progress), ended, pump: to_pump });
             post(&helper.worker, &ToWorker::Export { export: Box::new(export) });
         }
     });
     let gone = |_| Err(ApiError { status: 0, message: "the export worker stopped".into() });
-    match select(&mut end, std::pin::pin!(cancelled.wait())).await {
-        Either::Left((result, _)) => return result.unwrap_or_else(gone),
-        Either::Right(((), _)) => HELPER.with(|h| {
-            if let Some(helper) = h.borrow().as_ref() {
-                post(&helper.worker, &ToWorker::Cancel { id });
+    let mut pump = std::pin::pin!(pump(id.clone(), from_worker));
+    let mut cancel = std::pin::pin!(cancelled.wait());
+    match select(&mut end, select(&mut cancel, &mut pump)).await {
+        Either::Left((result, _)) => result.unwrap_or_else(gone),
+        Either::Right((Either::Left(((), _)), _)) => {
+            HELPER.with(|h| {
+                if let Some(helper) = h.borrow().as_ref() {
+                    post(&helper.worker, &ToWorker::Cancel { id: id.clone() });
+                }
+            });
+            // The pump reads on until the worker says it ended.
+            match select(&mut end, &mut pump).await {
+                Either::Left((result, _)) => result.unwrap_or_else(gone),
+                Either::Right(((), _)) => end.await.unwrap_or_else(gone),
             }
-        }),
+        }
+        // The pump never ends while the worker is there.
+        Either::Right((Either::Right(((), _)), _)) => end.await.unwrap_or_else(gone),
     }
-    end.await.unwrap_or_else(gone)
+}
+
+/// A chunk of the stream, `None` at its end.
+type Chunk = Result<Option<js_sys::Uint8Array>, ApiError>;
+
+/// What the worker says to the pump of its export's stream.
+enum PumpSaid {
+    Took(usize),
+    AskAgain(Option<String>, u32),
+}
+
+/// Bytes of the stream read ahead of what the worker took, at most: a few of the
+/// server's pages.
+const AHEAD_BYTES: usize = 16 << 20;
+
+/// Reads the export's stream and posts it to the worker chunk by chunk, at most
+/// [`AHEAD_BYTES`] ahead of what it took, asking again when it says so (the stream
+/// broke off: `feed.rs`). Ends only when the worker is gone; dropped, it stops the download.
+async fn pump(id: String, mut said: mpsc::UnboundedReceiver<PumpSaid>) {
+    let (mut cursor, mut round) = (None::<String>, 0u32);
+    loop {
+        let reader = match open_reader(&id, cursor.as_deref()).await {
+            Ok(reader) => Some(Reader(reader)),
+            Err(e) => {
+                post_stream(&ToWorker::StreamBroke { id: id.clone(), round, message: e.message }, None);
+                None
+            }
+        };
+        let mut ahead = 0usize;
+        // Reads on until the stream ends or breaks, then waits for the worker's word. A
+        // read under way is kept across the worker's words: dropped, its chunk was lost.
+        let mut open = reader.is_some();
+        let mut reading: Option<Pin<Box<dyn Future<Output = Chunk>>>> = None;
+        loop {
+            if reading.is_none()
+                && open
+                && ahead < AHEAD_BYTES
+                && let Some(reader) = &reader
+            {
+                let reader = reader.0.clone();
+                reading = Some(Box::pin(async move { read_one(&reader).await }));
+            }
+            let next = match reading.as_mut() {
+                Some(read) => match select(read, said.next()).await {
+                    Either::Left((chunk, _)) => Ok(chunk),
+                    Either::Right((word, _)) => Err(word),
+                },
+                None => Err(said.next().await),
+            };
+            if next.is_ok() {
+                reading = None;
+            }
+            match next {
+                Ok(Ok(Some(chunk))) => {
+                    ahead += chunk.length() as usize;
+                    post_stream(&ToWorker::Chunk { id: id.clone(), round }, Some(&chunk));
+                }
+                Ok(Ok(None)) => {
+                    open = false;
+                    post_stream(&ToWorker::StreamEnded { id: id.clone(), round }, None);
+                }
+                Ok(Err(e)) => {
+                    open = false;
+                    post_stream(&ToWorker::StreamBroke { id: id.clone(), round, message: e.message }, None);
+                }
+                Err(Some(PumpSaid::Took(bytes))) => ahead = ahead.saturating_sub(bytes),
+                Err(Some(PumpSaid::AskAgain(from, again))) => {
+                    (cursor, round) = (from, again);
+                    break;
+                }
+                Err(None) => return futures_util::future::pending().await,
+            }
+        }
+    }
+}
+
+/// A reader of the stream, stopped when dropped.
+struct Reader(web_sys::ReadableStreamDefaultReader);
+
+impl Drop for Reader {
+    fn drop(&mut self) {
+        let _ = self.0.cancel();
+    }
 }
 
 fn post(worker: &web_sys::Worker, message: &ToWorker) {
-    if let Ok(json) = serde_json::to_string(message) {
-        let _ = worker.post_message(&JsValue::from_str(&json));
+    if let Some(envelope) = envelope(message, None) {
+        let _ = worker.post_message(&envelope);
     }
+}
+
+/// Posts what the stream said to the worker; a chunk's bytes are handed over, not copied.
+fn post_stream(message: &ToWorker, chunk: Option<&js_sys::Uint8Array>) {
+    let Some(envelope) = envelope(message, chunk.map(|c| (CHUNK, c.as_ref()))) else { return };
+    HELPER.with(|h| {
+        if let Some(helper) = h.borrow().as_ref() {
+            let moved = chunk.map(|c| js_sys::Array::of1(&c.buffer())).unwrap_or_default();
+            let _ = helper.worker.post_message_with_transfer(&envelope, &moved);
+        }
+    });
 }
 
 /// A message from the worker.
 fn received(data: &JsValue) {
-    let field = |key: &str| js_sys::Reflect::get(data, &JsValue::from_str(key)).ok();
-    let Some(json) = field(JSON).and_then(|j| j.as_string()) else { return };
-    let Ok(message) = serde_json::from_str::<FromWorker>(&json) else { return };
+    let Some((message, blob)) = opened::<FromWorker>(data, BLOB) else { return };
     match message {
         FromWorker::Progress { id, done } => {
             // Called outside the borrow: the rows it updates may start another export.
@@ -136,7 +246,7 @@ fn received(data: &JsValue) {
         FromWorker::Mark { name } => mark(&name),
         FromWorker::Ended { id, end, cost } => {
             cost.publish();
-            let blob = field(BLOB).and_then(|b| b.dyn_into::<web_sys::Blob>().ok());
+            let blob = blob.dyn_into::<web_sys::Blob>().ok();
             let result = match end {
                 End::Uploaded { info } => Ok(Outcome::Uploaded(info, blob)),
                 End::Cancelled => Ok(Outcome::Cancelled),
@@ -147,8 +257,18 @@ fn received(data: &JsValue) {
                 let _ = waiting.ended.send(result);
             }
         }
+        FromWorker::Took { id, bytes } => to_pump(&id, PumpSaid::Took(bytes)),
+        FromWorker::AskAgain { id, cursor, round } => to_pump(&id, PumpSaid::AskAgain(cursor, round)),
         FromWorker::Broken { reason } => stopped(&reason),
     }
+}
+
+fn to_pump(id: &str, said: PumpSaid) {
+    HELPER.with(|h| {
+        if let Some(waiting) = h.borrow().as_ref().and_then(|h| h.waiting.get(id)) {
+            let _ = waiting.pump.unbounded_send(said);
+        }
+    });
 }
 
 /// The worker failed: the exports it had end with `reason`, later ones run on the page.
