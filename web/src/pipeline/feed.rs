@@ -1,7 +1,8 @@
 //! The export's conversations as they arrive on its stream (`GET /api/exports/{id}/
-//! stream`, JSON Lines): the browser's byte stream is read chunk by chunk into one
-//! buffer (`lines.rs`), and each whole line is parsed when the renderer asks for the
-//! next conversation. Nothing waits for a page: the server reads its next page while
+//! stream`, JSON Lines): the byte stream's chunks (read by the page and posted to the
+//! export worker, or fetched here when the export runs on the page) go into one buffer
+//! (`lines.rs`), and each whole line is parsed when the renderer asks for the next
+//! conversation. Nothing waits for a page: the server reads its next page while
 //! this one is parsed and rendered, and the stream's own flow control holds it back
 //! when the tab is slower (the tab keeps a chunk and a line, not pages).
 //!
