@@ -24,10 +24,10 @@ mod worker;
 
 use crate::api::{self, ApiError, with_retry};
 pub use cancel::{Cancel, Cancelled, cancel_pair};
-use convo_model::api::{ExportInfo, HEAD_PART};
+use convo_model::api::ExportInfo;
 use convo_render::{ExportHeader, ExportRenderer};
 use feed::{Feed, Source};
-use parts::{Parts, take_full_parts, upload_part};
+use parts::{Kept, Parts, Route, take_full_parts};
 use std::future::Future;
 use std::pin::Pin;
 use timing::{Cost, Phase, Spent};
@@ -99,7 +99,8 @@ pub async fn run(export: ExportInfo, cancelled: Cancelled, on_progress: impl Fn(
         return worker::run(export, cancelled, on_progress).await;
     }
     let mut spent = Spent::default();
-    let outcome = render_and_upload(export, Source::Fetch, cancelled, &OnThePage(on_progress), &mut spent).await;
+    let route = Route::Here(Kept::default());
+    let outcome = render_and_upload(export, Source::Fetch, route, cancelled, &OnThePage(on_progress), &mut spent).await;
     Cost { spent, ..Cost::default() }.publish();
     outcome
 }
@@ -132,6 +133,7 @@ impl<F: Fn(i64)> Watch for OnThePage<F> {
 async fn render_and_upload(
     export: ExportInfo,
     source: Source,
+    route: Route,
     mut cancelled: Cancelled,
     watch: &impl Watch,
     spent: &mut Spent,
@@ -141,7 +143,7 @@ async fn render_and_upload(
     let t = js_sys::Date::now();
     let mut feed = Feed::open(&export.id, source).await?;
     spent.add(Phase::Wait, t);
-    let mut parts = Parts::new(&export.id);
+    let mut parts = Parts::new(&export.id, route);
     let mut body = String::new();
     let mut part: Vec<u8> = Vec::with_capacity(PART_BYTES + (1 << 20));
     let (mut few, mut few_messages) = (Vec::with_capacity(RENDER_STEP), 0);
@@ -200,24 +202,14 @@ async fn render_and_upload(
     let finished = renderer.finish();
     part.extend_from_slice(finished.tail.as_bytes());
     parts.send_body(part).await?;
-    let count = parts.sent + HEAD_PART as u32;
-    // The head (the statistics are known now): first in the file.
-    let head_array = upload_part(export.id.clone(), HEAD_PART as u32, finished.head.into_bytes()).await?;
-    parts.settle_all().await?;
+    parts.send_head(finished.head.into_bytes()).await?;
+    let (count, kept) = parts.settle_all().await?;
     watch.mark("convo:hashed");
     if cancelled.is_cancelled() {
         return Ok(Outcome::Cancelled);
     }
     let ready = with_retry(|| api::complete(&export.id, count)).await?;
     watch.mark("convo:uploaded");
-    let blob = parts.kept.and_then(|body| {
-        let all = js_sys::Array::of1(&head_array);
-        for array in body.iter() {
-            all.push(&array);
-        }
-        let options = web_sys::BlobPropertyBag::new();
-        options.set_type(format.media_type());
-        web_sys::Blob::new_with_u8_array_sequence_and_options(&all, &options).ok()
-    });
+    let blob = kept.and_then(|kept| kept.blob(format.media_type()));
     Ok(Outcome::Uploaded(Box::new(ready), blob))
 }

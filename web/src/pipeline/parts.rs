@@ -34,7 +34,7 @@ fn subtle_crypto() -> Option<web_sys::SubtleCrypto> {
 
 /// SHA-256 of `bytes`, base64: the browser's own, off this thread, where it exists
 /// (secure contexts: https, localhost); else in WASM.
-async fn sha256_base64(bytes: &js_sys::Uint8Array, fallback: &[u8]) -> Result<String, ApiError> {
+async fn sha256_base64(bytes: &js_sys::Uint8Array) -> Result<String, ApiError> {
     use sha2::Digest;
     match subtle_crypto() {
         Some(subtle) => {
@@ -42,44 +42,96 @@ async fn sha256_base64(bytes: &js_sys::Uint8Array, fallback: &[u8]) -> Result<St
             let digest = wasm_bindgen_futures::JsFuture::from(digest).await.map_err(js_error("hash a part"))?;
             Ok(base64(&js_sys::Uint8Array::new(&digest).to_vec()))
         }
-        _ => Ok(base64(&sha2::Sha256::digest(fallback))),
+        _ => Ok(base64(&sha2::Sha256::digest(bytes.to_vec()))),
     }
 }
 
-/// Hashes and uploads part `n` (its bytes copied out of WASM memory once), retrying
-/// passing errors: a part sent twice with the same bytes is stored once.
-pub(super) async fn upload_part(id: String, n: u32, bytes: Vec<u8>) -> Result<js_sys::Uint8Array, ApiError> {
-    let array = js_sys::Uint8Array::from(&bytes[..]);
-    let digest = sha256_base64(&array, &bytes).await?;
-    drop(bytes);
+/// Hashes and uploads part `n`, retrying passing errors: a part sent twice with the same
+/// bytes is stored once.
+pub(super) async fn upload_array(id: String, n: u32, array: js_sys::Uint8Array) -> Result<(), ApiError> {
+    let digest = sha256_base64(&array).await?;
     with_retry(|| api::upload_part(&id, n, &array, &digest)).await?;
-    Ok(array)
+    Ok(())
 }
 
-/// The parts of one file as they are made and sent, at most [`PARTS_IN_FLIGHT`] at a
-/// time; and the file as a Blob while it is small enough to keep.
-pub(super) struct Parts {
-    id: String,
-    in_flight: std::collections::VecDeque<LocalBoxFuture<Result<js_sys::Uint8Array, ApiError>>>,
-    /// The body parts sent or sending (the next is `HEAD_PART + sent + 1`: the head
-    /// comes first in the file and last on the wire).
-    pub(super) sent: u32,
-    pub(super) kept: Option<js_sys::Array>,
+/// A file's parts kept in the tab while the file is small enough, for Download.
+pub(super) struct Kept {
+    /// By number: the head, part 1, comes first in the file and last on the wire.
+    parts: Option<std::collections::BTreeMap<u32, js_sys::Uint8Array>>,
     size: usize,
 }
 
-impl Parts {
-    pub(super) fn new(id: &str) -> Parts {
-        Parts { id: id.to_string(), in_flight: Default::default(), sent: 0, kept: Some(js_sys::Array::new()), size: 0 }
+impl Default for Kept {
+    fn default() -> Kept {
+        Kept { parts: Some(Default::default()), size: 0 }
+    }
+}
+
+impl Kept {
+    pub(super) fn keep(&mut self, n: u32, array: &js_sys::Uint8Array) {
+        self.size += array.length() as usize;
+        match &mut self.parts {
+            Some(parts) if self.size <= KEEP_BLOB_BYTES => {
+                parts.insert(n, array.clone());
+            }
+            _ => self.parts = None,
+        }
     }
 
-    /// Sends `bytes` as part `n`, once fewer than [`PARTS_IN_FLIGHT`] are on their way.
+    /// The file, when it was kept whole.
+    pub(super) fn blob(self, media_type: &str) -> Option<web_sys::Blob> {
+        let all: js_sys::Array = self.parts?.into_values().collect();
+        let options = web_sys::BlobPropertyBag::new();
+        options.set_type(media_type);
+        web_sys::Blob::new_with_u8_array_sequence_and_options(&all, &options).ok()
+    }
+}
+
+/// Hands part `n` on; the future ends once it is stored.
+pub(super) type HandOn = Box<dyn Fn(u32, js_sys::Uint8Array) -> LocalBoxFuture<Result<(), ApiError>>>;
+
+/// Who hashes and sends the parts.
+pub(super) enum Route {
+    /// This thread does, and keeps a small file.
+    Here(Kept),
+    /// Another does, and keeps the file (the page, for the export worker: `worker/`).
+    HandedOn(HandOn),
+}
+
+/// The parts of one file as they are made and sent, at most [`PARTS_IN_FLIGHT`] at a
+/// time.
+pub(super) struct Parts {
+    id: String,
+    route: Route,
+    in_flight: std::collections::VecDeque<LocalBoxFuture<Result<(), ApiError>>>,
+    /// The body parts sent or sending (the next is `HEAD_PART + sent + 1`: the head
+    /// comes first in the file and last on the wire).
+    pub(super) sent: u32,
+}
+
+impl Parts {
+    pub(super) fn new(id: &str, route: Route) -> Parts {
+        Parts { id: id.to_string(), route, in_flight: Default::default(), sent: 0 }
+    }
+
+    /// Sends `bytes` as part `n` (copied out of WASM memory once), once fewer than
+    /// [`PARTS_IN_FLIGHT`] are on their way.
     async fn send(&mut self, n: u32, bytes: Vec<u8>) -> Result<(), ApiError> {
         while self.in_flight.len() >= PARTS_IN_FLIGHT {
-            self.settle_one().await?;
+            if let Some(first) = self.in_flight.pop_front() {
+                first.await?;
+            }
         }
-        self.size += bytes.len();
-        self.in_flight.push_back(spawned(upload_part(self.id.clone(), n, bytes)));
+        let array = js_sys::Uint8Array::from(&bytes[..]);
+        drop(bytes);
+        let sending = match &mut self.route {
+            Route::Here(kept) => {
+                kept.keep(n, &array);
+                spawned(upload_array(self.id.clone(), n, array))
+            }
+            Route::HandedOn(hand_on) => hand_on(n, array),
+        };
+        self.in_flight.push_back(sending);
         Ok(())
     }
 
@@ -89,23 +141,22 @@ impl Parts {
         self.send(HEAD_PART as u32 + self.sent, bytes).await
     }
 
-    async fn settle_one(&mut self) -> Result<(), ApiError> {
-        let Some(next) = self.in_flight.pop_front() else { return Ok(()) };
-        let array = next.await?;
-        match &self.kept {
-            Some(kept) if self.size <= KEEP_BLOB_BYTES => {
-                kept.push(&array);
-            }
-            _ => self.kept = None,
-        }
-        Ok(())
+    /// The head, which comes first in the file: sent last, once the statistics are known.
+    pub(super) async fn send_head(&mut self, bytes: Vec<u8>) -> Result<(), ApiError> {
+        self.send(HEAD_PART as u32, bytes).await
     }
 
-    pub(super) async fn settle_all(&mut self) -> Result<(), ApiError> {
-        while !self.in_flight.is_empty() {
-            self.settle_one().await?;
+    /// The number of parts, once every one is stored; and the file, when this thread
+    /// kept it.
+    pub(super) async fn settle_all(mut self) -> Result<(u32, Option<Kept>), ApiError> {
+        while let Some(next) = self.in_flight.pop_front() {
+            next.await?;
         }
-        Ok(())
+        let kept = match self.route {
+            Route::Here(kept) => Some(kept),
+            Route::HandedOn(_) => None,
+        };
+        Ok((self.sent + HEAD_PART as u32, kept))
     }
 }
 /// Takes every full part off the front of `part` (the rest stays for the next).
@@ -159,7 +210,7 @@ mod tests {
         assert!(file == GOLDEN.as_bytes(), "the parts joined differ from the golden export");
         for p in body_parts.iter().take(3) {
             let array = js_sys::Uint8Array::from(&p[..]);
-            assert_eq!(sha256_base64(&array, p).await.unwrap(), base64(&sha2::Sha256::digest(p)));
+            assert_eq!(sha256_base64(&array).await.unwrap(), base64(&sha2::Sha256::digest(p)));
         }
     }
 

@@ -48,6 +48,17 @@ enum ToWorker {
         round: u32,
         message: String,
     },
+    /// Part `n` that the worker handed over is stored, or could not be.
+    PartStored {
+        id: String,
+        n: u32,
+    },
+    PartFailed {
+        id: String,
+        n: u32,
+        status: u16,
+        message: String,
+    },
 }
 
 /// What the worker tells the page.
@@ -69,11 +80,17 @@ enum FromWorker {
         cursor: Option<String>,
         round: u32,
     },
+    /// Part `n` of the export's file (beside the message): the page hashes, sends and
+    /// keeps it, and says when it is stored.
+    Part {
+        id: String,
+        n: u32,
+    },
     /// A point on the page's performance timeline.
     Mark {
         name: String,
     },
-    /// The export ended (with the file's Blob beside the message when it was kept).
+    /// The export ended.
     Ended {
         id: String,
         end: End,
@@ -93,26 +110,32 @@ enum End {
     Failed { status: u16, message: String },
 }
 
-/// The key of a message's JSON, of the Blob beside it (to the page) and of the chunk
-/// beside it (to the worker).
+/// The keys of a message's JSON and of the bytes beside it (a chunk of the stream to the
+/// worker, a part of the file to the page).
 const JSON: &str = "json";
-const BLOB: &str = "blob";
-const CHUNK: &str = "chunk";
+const BYTES: &str = "bytes";
 
-/// Puts `message` in an envelope, with `beside` under `key`.
-fn envelope(message: &impl Serialize, beside: Option<(&str, &JsValue)>) -> Option<js_sys::Object> {
+/// Puts `message` in an envelope, with `bytes` beside it.
+fn envelope(message: &impl Serialize, bytes: Option<&js_sys::Uint8Array>) -> Option<js_sys::Object> {
     let json = serde_json::to_string(message).ok()?;
     let envelope = js_sys::Object::new();
     js_sys::Reflect::set(&envelope, &JsValue::from_str(JSON), &JsValue::from_str(&json)).ok()?;
-    if let Some((key, value)) = beside {
-        js_sys::Reflect::set(&envelope, &JsValue::from_str(key), value).ok()?;
+    if let Some(bytes) = bytes {
+        js_sys::Reflect::set(&envelope, &JsValue::from_str(BYTES), bytes).ok()?;
     }
     Some(envelope)
 }
 
-/// An envelope's message, and what is beside it under `key`.
-fn opened<T: serde::de::DeserializeOwned>(envelope: &JsValue, key: &str) -> Option<(T, JsValue)> {
+/// What must move with an envelope rather than be copied: the buffer of its bytes.
+fn moving(bytes: Option<&js_sys::Uint8Array>) -> js_sys::Array {
+    bytes.map(|b| js_sys::Array::of1(&b.buffer())).unwrap_or_default()
+}
+
+/// An envelope's message, and the bytes beside it (when they are there).
+fn opened<T: serde::de::DeserializeOwned>(envelope: &JsValue) -> Option<(T, Option<js_sys::Uint8Array>)> {
+    use wasm_bindgen::JsCast;
     let json = js_sys::Reflect::get(envelope, &JsValue::from_str(JSON)).ok()?.as_string()?;
     let message = serde_json::from_str(&json).ok()?;
-    Some((message, js_sys::Reflect::get(envelope, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)))
+    let bytes = js_sys::Reflect::get(envelope, &JsValue::from_str(BYTES)).ok().and_then(|b| b.dyn_into().ok());
+    Some((message, bytes))
 }

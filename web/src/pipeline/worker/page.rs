@@ -4,9 +4,10 @@
 //! run on the page.
 
 use super::super::feed::{open_reader, read_one};
+use super::super::parts::{Kept, upload_array};
 use super::super::timing::mark;
 use super::super::{Cancelled, Outcome};
-use super::{BLOB, CHUNK, End, FromWorker, ToWorker, envelope, opened};
+use super::{End, FromWorker, ToWorker, envelope, moving, opened};
 use crate::api::ApiError;
 use convo_model::api::ExportInfo;
 use futures_channel::{mpsc, oneshot};
@@ -47,6 +48,8 @@ struct Waiting {
     ended: oneshot::Sender<Result<Outcome, ApiError>>,
     /// What the worker says to the pump of this export's stream.
     pump: mpsc::UnboundedSender<PumpSaid>,
+    /// The file's parts, kept while the file is small.
+    kept: Kept,
 }
 
 thread_local! {
@@ -106,7 +109,7 @@ pub(in super::super) async fn run(
     let (to_pump, from_worker) = mpsc::unbounded();
     HELPER.with(|h| {
         if let Some(helper) = h.borrow_mut().as_mut() {
-            helper.waiting.insert(id.clone(), Waiting { progress: Rc::new(on_progress), ended, pump: to_pump });
+            helper.waiting.insert(id.clone(), Waiting { progress: Rc::new(on_progress), ended, pump: to_pump, kept: Kept::default() });
             post(&helper.worker, &ToWorker::Export { export: Box::new(export) });
         }
     });
@@ -116,11 +119,7 @@ pub(in super::super) async fn run(
     match select(&mut end, select(&mut cancel, &mut pump)).await {
         Either::Left((result, _)) => result.unwrap_or_else(gone),
         Either::Right((Either::Left(((), _)), _)) => {
-            HELPER.with(|h| {
-                if let Some(helper) = h.borrow().as_ref() {
-                    post(&helper.worker, &ToWorker::Cancel { id: id.clone() });
-                }
-            });
+            post_to_worker(&ToWorker::Cancel { id: id.clone() });
             // The pump reads on until the worker says it ended.
             match select(&mut end, &mut pump).await {
                 Either::Left((result, _)) => result.unwrap_or_else(gone),
@@ -223,18 +222,46 @@ fn post(worker: &web_sys::Worker, message: &ToWorker) {
 
 /// Posts what the stream said to the worker; a chunk's bytes are handed over, not copied.
 fn post_stream(message: &ToWorker, chunk: Option<&js_sys::Uint8Array>) {
-    let Some(envelope) = envelope(message, chunk.map(|c| (CHUNK, c.as_ref()))) else { return };
+    let Some(envelope) = envelope(message, chunk) else { return };
     HELPER.with(|h| {
         if let Some(helper) = h.borrow().as_ref() {
-            let moved = chunk.map(|c| js_sys::Array::of1(&c.buffer())).unwrap_or_default();
-            let _ = helper.worker.post_message_with_transfer(&envelope, &moved);
+            let _ = helper.worker.post_message_with_transfer(&envelope, &moving(chunk));
+        }
+    });
+}
+
+/// Hashes and sends part `n` the worker handed over, keeps it while the file is small,
+/// and tells the worker when it is stored. The worker bounds how many are on their way.
+fn send_part(id: String, n: u32, part: Option<js_sys::Uint8Array>) {
+    let Some(part) = part else {
+        let message = "the export worker handed over a part without bytes".into();
+        return post_to_worker(&ToWorker::PartFailed { id, n, status: 0, message });
+    };
+    HELPER.with(|h| {
+        if let Some(waiting) = h.borrow_mut().as_mut().and_then(|h| h.waiting.get_mut(&id)) {
+            waiting.kept.keep(n, &part);
+        }
+    });
+    wasm_bindgen_futures::spawn_local(async move {
+        let said = match upload_array(id.clone(), n, part).await {
+            Ok(()) => ToWorker::PartStored { id, n },
+            Err(e) => ToWorker::PartFailed { id, n, status: e.status, message: e.message },
+        };
+        post_to_worker(&said);
+    });
+}
+
+fn post_to_worker(message: &ToWorker) {
+    HELPER.with(|h| {
+        if let Some(helper) = h.borrow().as_ref() {
+            post(&helper.worker, message);
         }
     });
 }
 
 /// A message from the worker.
 fn received(data: &JsValue) {
-    let Some((message, blob)) = opened::<FromWorker>(data, BLOB) else { return };
+    let Some((message, bytes)) = opened::<FromWorker>(data) else { return };
     match message {
         FromWorker::Progress { id, done } => {
             // Called outside the borrow: the rows it updates may start another export.
@@ -244,18 +271,19 @@ fn received(data: &JsValue) {
             }
         }
         FromWorker::Mark { name } => mark(&name),
+        FromWorker::Part { id, n } => send_part(id, n, bytes),
         FromWorker::Ended { id, end, cost } => {
             cost.publish();
-            let blob = blob.dyn_into::<web_sys::Blob>().ok();
+            let Some(waiting) = HELPER.with(|h| h.borrow_mut().as_mut().and_then(|h| h.waiting.remove(&id))) else { return };
             let result = match end {
-                End::Uploaded { info } => Ok(Outcome::Uploaded(info, blob)),
+                End::Uploaded { info } => {
+                    let blob = waiting.kept.blob(info.format.media_type());
+                    Ok(Outcome::Uploaded(info, blob))
+                }
                 End::Cancelled => Ok(Outcome::Cancelled),
                 End::Failed { status, message } => Err(ApiError { status, message }),
             };
-            let waiting = HELPER.with(|h| h.borrow_mut().as_mut().and_then(|h| h.waiting.remove(&id)));
-            if let Some(waiting) = waiting {
-                let _ = waiting.ended.send(result);
-            }
+            let _ = waiting.ended.send(result);
         }
         FromWorker::Took { id, bytes } => to_pump(&id, PumpSaid::Took(bytes)),
         FromWorker::AskAgain { id, cursor, round } => to_pump(&id, PumpSaid::AskAgain(cursor, round)),
