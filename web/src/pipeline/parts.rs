@@ -68,13 +68,18 @@ impl Default for Kept {
 }
 
 impl Kept {
-    pub(super) fn keep(&mut self, n: u32, array: &js_sys::Uint8Array) {
+    /// Keeps part `n` while the file is small; whether it did.
+    pub(super) fn keep(&mut self, n: u32, array: &js_sys::Uint8Array) -> bool {
         self.size += array.length() as usize;
         match &mut self.parts {
             Some(parts) if self.size <= KEEP_BLOB_BYTES => {
                 parts.insert(n, array.clone());
+                true
             }
-            _ => self.parts = None,
+            _ => {
+                self.parts = None;
+                false
+            }
         }
     }
 
@@ -88,7 +93,7 @@ impl Kept {
 }
 
 /// Hands part `n` on; the future ends once it is stored.
-pub(super) type HandOn = Box<dyn Fn(u32, js_sys::Uint8Array) -> LocalBoxFuture<Result<(), ApiError>>>;
+pub(super) type HandOn = Box<dyn Fn(u32, &[u8]) -> LocalBoxFuture<Result<(), ApiError>>>;
 
 /// Who hashes and sends the parts.
 pub(super) enum Route {
@@ -122,14 +127,13 @@ impl Parts {
                 first.await?;
             }
         }
-        let array = js_sys::Uint8Array::from(&bytes[..]);
-        drop(bytes);
         let sending = match &mut self.route {
             Route::Here(kept) => {
+                let array = js_sys::Uint8Array::from(&bytes[..]);
                 kept.keep(n, &array);
                 spawned(upload_array(self.id.clone(), n, array))
             }
-            Route::HandedOn(hand_on) => hand_on(n, array),
+            Route::HandedOn(hand_on) => hand_on(n, &bytes),
         };
         self.in_flight.push_back(sending);
         Ok(())

@@ -48,7 +48,8 @@ enum ToWorker {
         round: u32,
         message: String,
     },
-    /// Part `n` that the worker handed over is stored, or could not be.
+    /// Part `n` that the worker handed over is stored (its bytes beside, handed back
+    /// for the next part, when the page did not keep them), or could not be.
     PartStored {
         id: String,
         n: u32,

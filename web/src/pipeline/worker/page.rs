@@ -153,7 +153,7 @@ async fn pump(id: String, mut said: mpsc::UnboundedReceiver<PumpSaid>) {
         let reader = match open_reader(&id, cursor.as_deref()).await {
             Ok(reader) => Some(Reader(reader)),
             Err(e) => {
-                post_stream(&ToWorker::StreamBroke { id: id.clone(), round, message: e.message }, None);
+                post_to_worker_with(&ToWorker::StreamBroke { id: id.clone(), round, message: e.message }, None);
                 None
             }
         };
@@ -184,15 +184,15 @@ async fn pump(id: String, mut said: mpsc::UnboundedReceiver<PumpSaid>) {
             match next {
                 Ok(Ok(Some(chunk))) => {
                     ahead += chunk.length() as usize;
-                    post_stream(&ToWorker::Chunk { id: id.clone(), round }, Some(&chunk));
+                    post_to_worker_with(&ToWorker::Chunk { id: id.clone(), round }, Some(&chunk));
                 }
                 Ok(Ok(None)) => {
                     open = false;
-                    post_stream(&ToWorker::StreamEnded { id: id.clone(), round }, None);
+                    post_to_worker_with(&ToWorker::StreamEnded { id: id.clone(), round }, None);
                 }
                 Ok(Err(e)) => {
                     open = false;
-                    post_stream(&ToWorker::StreamBroke { id: id.clone(), round, message: e.message }, None);
+                    post_to_worker_with(&ToWorker::StreamBroke { id: id.clone(), round, message: e.message }, None);
                 }
                 Err(Some(PumpSaid::Took(bytes))) => ahead = ahead.saturating_sub(bytes),
                 Err(Some(PumpSaid::AskAgain(from, again))) => {
@@ -220,16 +220,6 @@ fn post(worker: &web_sys::Worker, message: &ToWorker) {
     }
 }
 
-/// Posts what the stream said to the worker; a chunk's bytes are handed over, not copied.
-fn post_stream(message: &ToWorker, chunk: Option<&js_sys::Uint8Array>) {
-    let Some(envelope) = envelope(message, chunk) else { return };
-    HELPER.with(|h| {
-        if let Some(helper) = h.borrow().as_ref() {
-            let _ = helper.worker.post_message_with_transfer(&envelope, &moving(chunk));
-        }
-    });
-}
-
 /// Hashes and sends part `n` the worker handed over, keeps it while the file is small,
 /// and tells the worker when it is stored. The worker bounds how many are on their way.
 fn send_part(id: String, n: u32, part: Option<js_sys::Uint8Array>) {
@@ -237,24 +227,25 @@ fn send_part(id: String, n: u32, part: Option<js_sys::Uint8Array>) {
         let message = "the export worker handed over a part without bytes".into();
         return post_to_worker(&ToWorker::PartFailed { id, n, status: 0, message });
     };
-    HELPER.with(|h| {
-        if let Some(waiting) = h.borrow_mut().as_mut().and_then(|h| h.waiting.get_mut(&id)) {
-            waiting.kept.keep(n, &part);
-        }
-    });
+    let kept = HELPER.with(|h| h.borrow_mut().as_mut().and_then(|h| h.waiting.get_mut(&id)).is_some_and(|w| w.kept.keep(n, &part)));
     wasm_bindgen_futures::spawn_local(async move {
-        let said = match upload_array(id.clone(), n, part).await {
-            Ok(()) => ToWorker::PartStored { id, n },
-            Err(e) => ToWorker::PartFailed { id, n, status: e.status, message: e.message },
-        };
-        post_to_worker(&said);
+        match upload_array(id.clone(), n, part.clone()).await {
+            Ok(()) => post_to_worker_with(&ToWorker::PartStored { id, n }, (!kept).then_some(&part)),
+            Err(e) => post_to_worker(&ToWorker::PartFailed { id, n, status: e.status, message: e.message }),
+        }
     });
 }
 
 fn post_to_worker(message: &ToWorker) {
+    post_to_worker_with(message, None)
+}
+
+/// Posts `message` with `bytes` beside it, handed over, not copied.
+fn post_to_worker_with(message: &ToWorker, bytes: Option<&js_sys::Uint8Array>) {
+    let Some(envelope) = envelope(message, bytes) else { return };
     HELPER.with(|h| {
         if let Some(helper) = h.borrow().as_ref() {
-            post(&helper.worker, message);
+            let _ = helper.worker.post_message_with_transfer(&envelope, &moving(bytes));
         }
     });
 }
