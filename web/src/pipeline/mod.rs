@@ -8,9 +8,11 @@
 //! as it goes, so every tab shows it and the server can finish the export if this tab
 //! goes away.
 //!
-//! All of it runs in the export worker (`worker/`), off the page's thread; on the page
-//! itself only where the browser gives no worker. `feed.rs` reads the stream
-//! (`lines.rs` cuts it into lines), `parts.rs` hashes and sends the parts, `cancel.rs`
+//! The parsing and rendering run in the export worker (`worker/`), off the page's
+//! thread, and the page reads the stream and sends the parts for it; all of it runs on
+//! the page itself only where the browser gives no worker. `feed.rs` reads the stream
+//! (`lines.rs` cuts it into lines), `parts.rs` cuts the parts, and hashes and sends them
+//! or hands them on, `cancel.rs`
 //! stops an export, `timing.rs` records where the time went for the click_to_ready
 //! bench, `warm.rs` warms the code up before the first export.
 

@@ -151,8 +151,8 @@ fn start(export: ExportInfo) {
 /// the network gives, a bounded amount ahead of what was taken, while this worker
 /// renders. Read here, the stream moved on only while this thread was free: 3.3 s of
 /// waiting for it at 2,000,000 short messages, whose stream a native client reads in
-/// 2.9 s; read by the page, 0.35 s (the click_to_ready bench). The uploads' steps still
-/// wait for this thread (2.5-3.0 s in `parts` there): the next thing to move.
+/// 2.9 s; read by the page, 0.35 s (the click_to_ready bench). The parts go the other
+/// way for the same reason (`to_the_page`).
 pub(in super::super) struct Posted {
     id: String,
     /// The round of asking this feed reads; chunks of an earlier one are passed over.
@@ -188,11 +188,11 @@ impl Posted {
     }
 }
 
-/// How long an export runs here before it lets what waits run (a cancel, finished
-/// uploads): nothing paints here, so a cancel waits at most this long. At 2,000,000
-/// short messages, yielding every 25 ms spent 3.6 s in yields (also with one channel
-/// reused for every yield) and sent parts at once; every 250 ms, 0.9 s in yields and
-/// 2.7 s waiting for parts; Ready came no sooner either way (the click_to_ready bench).
+/// How long an export runs here before it lets what waits run (a cancel, the stream's
+/// chunks, stored parts): nothing paints here, so a cancel waits at most this long. At
+/// 2,000,000 short messages, yielding every 25 ms spent 3.6 s in yields (also with one
+/// channel reused for every yield), every 250 ms 0.9 s while this thread still sent
+/// the parts, and 0.03 s since the page sends them (the click_to_ready bench).
 const WORKER_YIELD_AFTER_MS: f64 = 250.0;
 
 /// An export run here tells the page by message.
