@@ -7,7 +7,7 @@ use convo_model::api::HEAD_PART;
 use wasm_bindgen::{JsCast, JsValue};
 
 /// Parts on their way at most, besides the one filling.
-const PARTS_IN_FLIGHT: usize = 3;
+pub(super) const PARTS_IN_FLIGHT: usize = 3;
 
 /// Files up to this size are also kept in the tab as a Blob, for Download.
 const KEEP_BLOB_BYTES: usize = 32 << 20;

@@ -4,7 +4,7 @@
 
 use super::super::cancel::{Cancel, cancel_pair};
 use super::super::feed::Source;
-use super::super::parts::{HandOn, Route};
+use super::super::parts::{HandOn, PARTS_IN_FLIGHT, Route};
 use super::super::timing::{Cost, Spent};
 use super::super::{Outcome, Watch, render_and_upload, warm};
 use super::{End, FromWorker, ToWorker, envelope, moving, opened};
@@ -33,8 +33,8 @@ thread_local! {
     static BUFFERS: RefCell<Vec<js_sys::ArrayBuffer>> = const { RefCell::new(Vec::new()) };
 }
 
-/// Buffers kept for reuse at most: as many as parts are on their way.
-const BUFFERS_KEPT: usize = 4;
+/// Buffers kept for reuse at most: as many as parts are on their way, and the one filling.
+const BUFFERS_KEPT: usize = PARTS_IN_FLIGHT + 1;
 
 /// `bytes` in a JS buffer, a reused one when one is big enough.
 fn in_a_buffer(bytes: &[u8]) -> js_sys::Uint8Array {
@@ -48,6 +48,16 @@ fn in_a_buffer(bytes: &[u8]) -> js_sys::Uint8Array {
     let array = js_sys::Uint8Array::new_with_byte_offset_and_length(&buffer, 0, len);
     array.copy_from(bytes);
     array
+}
+
+/// Keeps the buffer of a part the page handed back, for a later part.
+fn reuse(buffer: js_sys::ArrayBuffer) {
+    BUFFERS.with(|b| {
+        let mut buffers = b.borrow_mut();
+        if buffers.len() < BUFFERS_KEPT {
+            buffers.push(buffer);
+        }
+    });
 }
 
 /// What the page said of an export's stream, and in which round of asking.
@@ -77,12 +87,7 @@ pub fn worker_receive(message: JsValue) {
         },
         ToWorker::PartStored { id, n } => {
             if let Some(bytes) = bytes {
-                BUFFERS.with(|b| {
-                    let mut buffers = b.borrow_mut();
-                    if buffers.len() < BUFFERS_KEPT {
-                        buffers.push(bytes.buffer());
-                    }
-                });
+                reuse(bytes.buffer());
             }
             return stored(&id, n, Ok(()));
         }
