@@ -8,7 +8,7 @@ pub mod measure;
 mod process;
 
 pub use garage::{Garage, garage_binary};
-pub use process::{ServerProcess, cli, ok};
+pub use process::{ServerProcess, cli, ok, run};
 
 use convo_server::clock::Clock;
 use convo_server::config::DataConfig;

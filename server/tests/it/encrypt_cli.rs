@@ -3,23 +3,16 @@
 //! the export inside still verifies; every refusal is a line on stderr and a non-zero
 //! exit that leaves nothing behind.
 
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../crates/render/tests/fixtures/conversations.jsonl");
 
 /// Runs the binary with `stdin` on its standard input.
 fn run(args: &[&std::ffi::OsStr], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_convo-export"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("runs");
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
-    child.wait_with_output().unwrap()
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_convo-export"));
+    cmd.args(args);
+    convo_testkit::run(cmd, Some(stdin))
 }
 
 fn os(s: &str) -> &std::ffi::OsStr {
