@@ -37,6 +37,7 @@
 //! assert!(html.contains("<strong>Hello!</strong>"));
 //! ```
 
+pub mod digests;
 pub mod escape;
 mod formats;
 mod header;
@@ -77,21 +78,65 @@ pub struct FinishedExport {
     pub figures: convo_model::Figures,
 }
 
+/// Who computes each conversation's SHA-256 for the manifest.
+enum Hashing {
+    /// The renderer, as it writes the conversation.
+    Here,
+    /// Another thread (see [`digests`]): the spans of the body not yet taken, as offsets
+    /// in the caller's buffer.
+    Elsewhere(Vec<std::ops::Range<usize>>),
+}
+
 /// Streams conversations into export HTML. See the crate docs for the protocol.
 pub struct ExportRenderer {
     header: ExportHeader,
     stats: Stats,
     /// Each conversation's id and the SHA-256 of its `<article>`, for the manifest.
     hashes: Vec<ManifestConversation>,
+    /// Who hashes the conversations.
+    hashing: Hashing,
     /// Masks each conversation before it is rendered; none when nothing is redacted.
     redactor: Option<Redactor>,
 }
 
 impl ExportRenderer {
     pub fn new(header: ExportHeader) -> Self {
+        ExportRenderer::with_hashing(header, Hashing::Here)
+    }
+
+    /// A renderer that leaves hashing its conversations to the caller: take their spans
+    /// with [`ExportRenderer::take_spans`] after each push, hash them with a
+    /// [`digests::SpanHasher`], and end with [`ExportRenderer::finish_with_digests`].
+    pub fn hashing_elsewhere(header: ExportHeader) -> Self {
+        ExportRenderer::with_hashing(header, Hashing::Elsewhere(Vec::new()))
+    }
+
+    fn with_hashing(header: ExportHeader, hashing: Hashing) -> Self {
         let redactor = (!header.redaction.is_empty()).then(|| Redactor::new(&header.redaction));
         let stats = Stats::new(header.time_zone, header.previous.as_ref().and_then(|p| p.figures.clone()));
-        ExportRenderer { header, stats, hashes: Vec::new(), redactor }
+        ExportRenderer { header, stats, hashes: Vec::new(), hashing, redactor }
+    }
+
+    /// Where the conversations pushed since the last call lie in the file's body, given
+    /// that the caller's `body` buffer begins at offset `body_at` of it. Take them before
+    /// the buffer is drained. Empty for a renderer that hashes itself.
+    pub fn take_spans(&mut self, body_at: u64) -> Vec<std::ops::Range<u64>> {
+        match &mut self.hashing {
+            Hashing::Here => Vec::new(),
+            Hashing::Elsewhere(spans) => spans.drain(..).map(|s| body_at + s.start as u64..body_at + s.end as u64).collect(),
+        }
+    }
+
+    /// Notes the conversation `id` just written at `body[start..]`, for the manifest.
+    fn record(&mut self, id: String, body: &str, start: usize) {
+        let sha256 = match &mut self.hashing {
+            Hashing::Here => manifest::sha256_hex(&body.as_bytes()[start..]),
+            Hashing::Elsewhere(spans) => {
+                spans.push(start..body.len());
+                String::new()
+            }
+        };
+        self.hashes.push(ManifestConversation { id, sha256 });
     }
 
     /// What redaction masked so far (all zero when nothing is redacted).
@@ -154,7 +199,7 @@ impl ExportRenderer {
             Format::Csv => formats::csv::push_conversation(c, body),
             Format::Markdown => formats::md::push_conversation(c, n, self.header.time_zone, body),
         }
-        self.hashes.push(ManifestConversation { id: c.id.clone(), sha256: manifest::sha256_hex(&body.as_bytes()[start..]) });
+        self.record(c.id.clone(), body, start);
         body.push_str(formats::separator(self.header.format));
     }
 
@@ -173,9 +218,27 @@ impl ExportRenderer {
         self.stats.messages()
     }
 
+    /// Ends an export hashed elsewhere: `digests` are its conversations' SHA-256, in
+    /// order (a [`digests::SpanHasher`]'s, fed the spans this renderer gave).
+    pub fn finish_with_digests(mut self, digests: &[digests::Sha256Digest]) -> Result<FinishedExport, digests::DigestsError> {
+        if matches!(self.hashing, Hashing::Here) {
+            return Err(digests::DigestsError::HashedHere);
+        }
+        if digests.len() != self.hashes.len() {
+            return Err(digests::DigestsError::Count { expected: self.hashes.len(), given: digests.len() });
+        }
+        for (conversation, digest) in self.hashes.iter_mut().zip(digests) {
+            conversation.sha256 = manifest::hex(digest);
+        }
+        self.hashing = Hashing::Here;
+        Ok(self.finish())
+    }
+
     /// Ends the export: returns the head, with the statistics, and the tail, which ends
-    /// with the manifest.
+    /// with the manifest. A renderer hashing elsewhere ends with
+    /// [`ExportRenderer::finish_with_digests`].
     pub fn finish(self) -> FinishedExport {
+        debug_assert!(matches!(self.hashing, Hashing::Here), "hashed elsewhere: finish_with_digests");
         let h = &self.header;
         let range = h.range.unwrap_or_else(|| TimeRange {
             from: self.stats.first_start.unwrap_or(h.exported_at),

@@ -3,7 +3,7 @@
 //! (the list's end, footer, script, manifest), with the hashes the manifest records.
 
 use crate::escape::push_html;
-use crate::manifest::{self, ManifestConversation, Sections};
+use crate::manifest::{self, Sections};
 use crate::{ExportRenderer, FinishedExport, GENERATOR, push_markdown, time};
 use convo_model::{Conversation, Role, TimeRange};
 use sha2::{Digest, Sha256};
@@ -144,7 +144,7 @@ impl ExportRenderer {
             body.push_str(LAZY_CLOSE);
         }
         body.push_str("</article>");
-        self.hashes.push(ManifestConversation { id, sha256: manifest::sha256_hex(&body.as_bytes()[start..]) });
+        self.record(id, body, start);
         body.push_str(block_after(n));
     }
 

@@ -27,7 +27,7 @@ mod worker;
 use crate::api::{self, ApiError, with_retry};
 pub use cancel::{Cancel, Cancelled, cancel_pair};
 use convo_model::api::ExportInfo;
-use convo_render::{ExportHeader, ExportRenderer};
+use convo_render::ExportHeader;
 use feed::{Feed, Source};
 use parts::{Kept, Parts, Route, take_full_parts};
 use std::future::Future;
@@ -140,13 +140,15 @@ async fn render_and_upload(
     watch: &impl Watch,
     spent: &mut Spent,
 ) -> Result<Outcome, ApiError> {
-    let mut renderer = ExportRenderer::new(ExportHeader::for_export(&export));
+    let mut renderer = route.renderer(ExportHeader::for_export(&export));
     let format = export.format;
     let t = js_sys::Date::now();
     let mut feed = Feed::open(&export.id, source).await?;
     spent.add(Phase::Wait, t);
     let mut parts = Parts::new(&export.id, route);
     let mut body = String::new();
+    // Bytes of the body moved out of `body` so far: where it begins in the file's body.
+    let mut moved = 0u64;
     let mut part: Vec<u8> = Vec::with_capacity(PART_BYTES + (1 << 20));
     let (mut few, mut few_messages) = (Vec::with_capacity(RENDER_STEP), 0);
     let (mut last_report, mut last_shown) = (0.0, 0.0);
@@ -168,6 +170,8 @@ async fn render_and_upload(
             few.clear();
             few_messages = 0;
             let t = spent.add(Phase::Render, t);
+            parts.note_spans(renderer.take_spans(moved));
+            moved += body.len() as u64;
             part.extend_from_slice(body.as_bytes());
             body.clear();
             for full in take_full_parts(&mut part, PART_BYTES) {
@@ -201,7 +205,12 @@ async fn render_and_upload(
     }
     watch.progress(renderer.messages() as i64);
     watch.mark("convo:rendered");
-    let finished = renderer.finish();
+    let finished = match parts.digests(&part).await? {
+        Some(digests) => renderer
+            .finish_with_digests(&digests)
+            .map_err(|e| ApiError { status: 0, message: format!("could not hash the conversations: {e}") })?,
+        None => renderer.finish(),
+    };
     part.extend_from_slice(finished.tail.as_bytes());
     parts.send_body(part).await?;
     parts.send_head(finished.head.into_bytes()).await?;

@@ -4,6 +4,9 @@
 use super::{LocalBoxFuture, spawned};
 use crate::api::{self, ApiError, with_retry};
 use convo_model::api::HEAD_PART;
+use convo_render::digests::Sha256Digest;
+use convo_render::{ExportHeader, ExportRenderer};
+use std::ops::Range;
 use wasm_bindgen::{JsCast, JsValue};
 
 /// Parts on their way at most, besides the one filling.
@@ -92,15 +95,35 @@ impl Kept {
     }
 }
 
-/// Hands part `n` on; the future ends once it is stored.
-pub(super) type HandOn = Box<dyn Fn(u32, &[u8]) -> LocalBoxFuture<Result<(), ApiError>>>;
+/// The thread that hashes, sends and keeps the parts for this one (the page, for the
+/// export worker: `worker/`), and hashes the conversations for the manifest on the way
+/// (`convo_render::digests`).
+pub(super) trait Helper {
+    /// Hands part `n` on with the spans of the body's conversations noted since the last
+    /// part; the future ends once the part is stored.
+    fn hand_on(&self, n: u32, bytes: &[u8], spans: Vec<Range<u64>>) -> LocalBoxFuture<Result<(), ApiError>>;
+    /// The conversations' digests, in order, once it has the body's last bytes (`rest`,
+    /// which the tail follows in the last part) and the last spans.
+    fn digests(&self, rest: &[u8], spans: Vec<Range<u64>>) -> LocalBoxFuture<Result<Vec<Sha256Digest>, ApiError>>;
+}
 
 /// Who hashes and sends the parts.
 pub(super) enum Route {
     /// This thread does, and keeps a small file.
     Here(Kept),
-    /// Another does, and keeps the file (the page, for the export worker: `worker/`).
-    HandedOn(HandOn),
+    /// Another does, and keeps the file.
+    HandedOn(Box<dyn Helper>),
+}
+
+impl Route {
+    /// The renderer for an export sent this way: one that hashes its conversations
+    /// itself, or leaves them to the helper.
+    pub(super) fn renderer(&self, header: ExportHeader) -> ExportRenderer {
+        match self {
+            Route::Here(_) => ExportRenderer::new(header),
+            Route::HandedOn(_) => ExportRenderer::hashing_elsewhere(header),
+        }
+    }
 }
 
 /// The parts of one file as they are made and sent, at most [`PARTS_IN_FLIGHT`] at a
@@ -109,6 +132,8 @@ pub(super) struct Parts {
     id: String,
     route: Route,
     in_flight: std::collections::VecDeque<LocalBoxFuture<Result<(), ApiError>>>,
+    /// Spans of the body's conversations noted and not yet handed on.
+    spans: Vec<Range<u64>>,
     /// The body parts sent or sending (the next is `HEAD_PART + sent + 1`: the head
     /// comes first in the file and last on the wire).
     pub(super) sent: u32,
@@ -116,7 +141,7 @@ pub(super) struct Parts {
 
 impl Parts {
     pub(super) fn new(id: &str, route: Route) -> Parts {
-        Parts { id: id.to_string(), route, in_flight: Default::default(), sent: 0 }
+        Parts { id: id.to_string(), route, in_flight: Default::default(), spans: Vec::new(), sent: 0 }
     }
 
     /// Sends `bytes` as part `n` (copied out of WASM memory once), once fewer than
@@ -133,10 +158,25 @@ impl Parts {
                 kept.keep(n, &array);
                 spawned(upload_array(self.id.clone(), n, array))
             }
-            Route::HandedOn(hand_on) => hand_on(n, &bytes),
+            Route::HandedOn(helper) => helper.hand_on(n, &bytes, std::mem::take(&mut self.spans)),
         };
         self.in_flight.push_back(sending);
         Ok(())
+    }
+
+    /// Notes where the body's conversations lie (`ExportRenderer::take_spans`), for a
+    /// helper that hashes them.
+    pub(super) fn note_spans(&mut self, spans: Vec<Range<u64>>) {
+        self.spans.extend(spans);
+    }
+
+    /// The conversations' digests from the helper, given the body's last bytes; `None`
+    /// when the renderer hashed them itself.
+    pub(super) async fn digests(&mut self, rest: &[u8]) -> Result<Option<Vec<Sha256Digest>>, ApiError> {
+        match &self.route {
+            Route::Here(_) => Ok(None),
+            Route::HandedOn(helper) => helper.digests(rest, std::mem::take(&mut self.spans)).await.map(Some),
+        }
     }
 
     /// The next body part.

@@ -2,14 +2,16 @@
 //! fed their stream by the page (`Posted`), handing their parts to the page to send,
 //! telling the page their progress and their end.
 
+use super::super::LocalBoxFuture;
 use super::super::cancel::{Cancel, cancel_pair};
 use super::super::feed::Source;
-use super::super::parts::{HandOn, PARTS_IN_FLIGHT, Route};
+use super::super::parts::{Helper, PARTS_IN_FLIGHT, Route};
 use super::super::timing::{Cost, Spent};
 use super::super::{Outcome, Watch, render_and_upload, warm};
-use super::{End, FromWorker, ToWorker, envelope, moving, opened};
+use super::{End, FromWorker, ToWorker, envelope, moving, opened, to_wire};
 use crate::api::ApiError;
 use convo_model::api::ExportInfo;
+use convo_render::digests::Sha256Digest;
 use futures_channel::{mpsc, oneshot};
 use futures_util::StreamExt;
 use std::cell::RefCell;
@@ -17,11 +19,13 @@ use std::collections::HashMap;
 use wasm_bindgen::prelude::*;
 
 /// An export running here: how to stop it, where its stream's chunks go, and whom to
-/// tell when a part it handed to the page is stored.
+/// tell when a part it handed to the page is stored, and when the page sent the
+/// conversations' digests.
 struct Running {
     cancel: Cancel,
     stream: mpsc::UnboundedSender<StreamSaid>,
     stored: HashMap<u32, oneshot::Sender<Result<(), ApiError>>>,
+    digests: Option<oneshot::Sender<Result<Vec<Sha256Digest>, ApiError>>>,
 }
 
 thread_local! {
@@ -92,6 +96,12 @@ pub fn worker_receive(message: JsValue) {
             return stored(&id, n, Ok(()));
         }
         ToWorker::PartFailed { id, n, status, message } => return stored(&id, n, Err(ApiError { status, message })),
+        ToWorker::Digests { id } => {
+            let digests = bytes.map(|b| b.to_vec().chunks_exact(32).filter_map(|d| d.try_into().ok()).collect());
+            let said = digests.ok_or_else(|| ApiError { status: 0, message: "the page sent no digests".into() });
+            return digested(&id, said);
+        }
+        ToWorker::DigestsFailed { id, message } => return digested(&id, Err(ApiError { status: 0, message })),
         ToWorker::StreamEnded { id, round } => (id, StreamSaid::Ended(round)),
         ToWorker::StreamBroke { id, round, message } => (id, StreamSaid::Broke(round, message)),
     };
@@ -111,35 +121,59 @@ fn stored(id: &str, n: u32, result: Result<(), ApiError>) {
     }
 }
 
-/// The parts of export `id` go to the page, which hashes, sends and keeps them: here,
-/// each step of an upload waited for this thread to be free of rendering (2.3-5.6 s of
-/// waiting for parts at 2,000,000 messages, the click_to_ready bench), and the page is
-/// idle. A part's buffer moves to the page, not copied.
-fn to_the_page(id: String) -> HandOn {
-    Box::new(move |n, bytes| {
+/// Tells the export the page's digests of its conversations (or why there are none).
+fn digested(id: &str, result: Result<Vec<Sha256Digest>, ApiError>) {
+    let waiting = RUNNING.with(|running| running.borrow_mut().get_mut(id).and_then(|r| r.digests.take()));
+    if let Some(waiting) = waiting {
+        let _ = waiting.send(result);
+    }
+}
+
+/// The parts of export `id` go to the page, which hashes, sends and keeps them, and
+/// hashes the conversations in them: here, each step of an upload waited for this
+/// thread to be free of rendering (2.3-5.6 s of waiting for parts at 2,000,000
+/// messages, the click_to_ready bench), and the page is idle. A part's buffer moves to
+/// the page, not copied.
+struct ToThePageParts {
+    id: String,
+}
+
+impl Helper for ToThePageParts {
+    fn hand_on(&self, n: u32, bytes: &[u8], spans: Vec<std::ops::Range<u64>>) -> LocalBoxFuture<Result<(), ApiError>> {
         let array = in_a_buffer(bytes);
         let (tx, rx) = oneshot::channel();
         RUNNING.with(|running| {
-            if let Some(r) = running.borrow_mut().get_mut(&id) {
+            if let Some(r) = running.borrow_mut().get_mut(&self.id) {
                 r.stored.insert(n, tx);
             }
         });
-        post(&FromWorker::Part { id: id.clone(), n }, Some(&array));
+        post(&FromWorker::Part { id: self.id.clone(), n, spans: to_wire(spans) }, Some(&array));
         Box::pin(async move { rx.await.unwrap_or_else(|_| Err(ApiError::network("the page did not say whether a part was stored"))) })
-    })
+    }
+
+    fn digests(&self, rest: &[u8], spans: Vec<std::ops::Range<u64>>) -> LocalBoxFuture<Result<Vec<Sha256Digest>, ApiError>> {
+        let (tx, rx) = oneshot::channel();
+        RUNNING.with(|running| {
+            if let Some(r) = running.borrow_mut().get_mut(&self.id) {
+                r.digests = Some(tx);
+            }
+        });
+        post(&FromWorker::Rest { id: self.id.clone(), spans: to_wire(spans) }, Some(&js_sys::Uint8Array::from(rest)));
+        Box::pin(async move { rx.await.unwrap_or_else(|_| Err(ApiError::network("the page did not send the conversations' digests"))) })
+    }
 }
 
 fn start(export: ExportInfo) {
     let id = export.id.clone();
     let (cancel, cancelled) = cancel_pair();
     let (stream, said) = mpsc::unbounded();
-    let running = Running { cancel, stream, stored: HashMap::new() };
+    let running = Running { cancel, stream, stored: HashMap::new(), digests: None };
     RUNNING.with(|r| r.borrow_mut().insert(id.clone(), running));
     wasm_bindgen_futures::spawn_local(async move {
         let mut spent = Spent::default();
         let watch = ToThePage { id: id.clone() };
         let posted = Posted { id: id.clone(), round: 0, said };
-        let route = Route::HandedOn(to_the_page(id.clone()));
+        let route = Route::HandedOn(Box::new(ToThePageParts { id: id.clone() }));
         let outcome = render_and_upload(export, Source::Posted(posted), route, cancelled, &watch, &mut spent).await;
         RUNNING.with(|running| running.borrow_mut().remove(&id));
         let cost = Cost::in_worker(spent);
@@ -157,7 +191,7 @@ fn start(export: ExportInfo) {
 /// renders. Read here, the stream moved on only while this thread was free: 3.3 s of
 /// waiting for it at 2,000,000 short messages, whose stream a native client reads in
 /// 2.9 s; read by the page, 0.35 s (the click_to_ready bench). The parts go the other
-/// way for the same reason (`to_the_page`).
+/// way for the same reason (`ToThePageParts`).
 pub(in super::super) struct Posted {
     id: String,
     /// The round of asking this feed reads; chunks of an earlier one are passed over.

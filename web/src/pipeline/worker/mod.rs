@@ -65,6 +65,15 @@ enum ToWorker {
         status: u16,
         message: String,
     },
+    /// The export's conversations' SHA-256, in order, 32 bytes each (beside the
+    /// message), or why the page could not hash them.
+    Digests {
+        id: String,
+    },
+    DigestsFailed {
+        id: String,
+        message: String,
+    },
 }
 
 /// What the worker tells the page.
@@ -87,10 +96,18 @@ enum FromWorker {
         round: u32,
     },
     /// Part `n` of the export's file (beside the message): the page hashes, sends and
-    /// keeps it, and says when it is stored.
+    /// keeps it, and says when it is stored. On the way, it hashes the conversations
+    /// whose `spans` (offsets in the file's body, noted since the last part) lie in it.
     Part {
         id: String,
         n: u32,
+        spans: Vec<Span>,
+    },
+    /// The body's last bytes (beside the message) and its last spans: the page hashes
+    /// them and answers with the conversations' digests.
+    Rest {
+        id: String,
+        spans: Vec<Span>,
     },
     /// A point on the page's performance timeline.
     Mark {
@@ -106,6 +123,17 @@ enum FromWorker {
     Broken {
         reason: String,
     },
+}
+
+/// Where a conversation lies in the file's body: its first byte and the one after its last.
+type Span = [u64; 2];
+
+fn to_wire(spans: Vec<std::ops::Range<u64>>) -> Vec<Span> {
+    spans.into_iter().map(|s| [s.start, s.end]).collect()
+}
+
+fn from_wire(spans: Vec<Span>) -> impl Iterator<Item = std::ops::Range<u64>> {
+    spans.into_iter().map(|[start, end]| start..end)
 }
 
 #[derive(Serialize, Deserialize)]
