@@ -108,9 +108,9 @@ enum Setup {
 
 const WAIT_READY: &str = r#"
 const done = arguments[arguments.length - 1];
-let longest = 0, heap = 0;
+let longest = 0, longestAt = 0, heap = 0;
 const sampleHeap = () => { if (performance.memory) heap = Math.max(heap, performance.memory.usedJSHeapSize); };
-new PerformanceObserver((list) => { for (const e of list.getEntries()) longest = Math.max(longest, e.duration); })
+new PerformanceObserver((list) => { for (const e of list.getEntries()) if (e.duration > longest) { longest = e.duration; longestAt = e.startTime - t0; } })
   .observe({ type: "longtask", buffered: false });
 const t0 = performance.now();
 document.getElementById("start-export").click();
@@ -118,7 +118,7 @@ const check = () => {
   sampleHeap();
   if (document.querySelector(".export-row .badge.ok")) {
     const at = (name) => { const m = performance.getEntriesByName(name)[0]; return m ? m.startTime - t0 : -1; };
-    done({ ms: performance.now() - t0, wasm: window.convoWasmBytes || 0, heap, workerHeap: window.convoWorkerHeapBytes || 0, longest, phases: window.convoPhases || {},
+    done({ ms: performance.now() - t0, wasm: window.convoWasmBytes || 0, heap, workerHeap: window.convoWorkerHeapBytes || 0, longest, longestAt, phases: window.convoPhases || {},
            rendered: at("convo:rendered"), hashed: at("convo:hashed"), uploaded: at("convo:uploaded") });
   }
   else if (document.querySelector(".export-row .badge.bad")) done({ error: document.querySelector(".export-row .badge.bad").textContent });
@@ -252,7 +252,7 @@ async fn measure(label: &str, app: &TestApp) {
     let ms = |key: &str| browser[key].as_f64().unwrap_or_else(|| panic!("no {key} in {browser}"));
     let tab_mb = (ms("wasm") + ms("heap") + ms("workerHeap")) / 1e6;
     println!(
-        "{label}: in the browser {:>8.0} ms (rendered {:>6.0}, parts sent {:>6.0}, ready {:>6.0}; WASM {:>5.1} MB + JS heaps {:>5.1} MB = {tab_mb:>5.1} MB, longest task {:>4.0} ms)   baseline: rendered by the server {:>8.0} ms   ratio {:.2}",
+        "{label}: in the browser {:>8.0} ms (rendered {:>6.0}, parts sent {:>6.0}, ready {:>6.0}; WASM {:>5.1} MB + JS heaps {:>5.1} MB = {tab_mb:>5.1} MB, longest task {:>4.0} ms at {:>6.0} ms)   baseline: rendered by the server {:>8.0} ms   ratio {:.2}",
         ms("ms"),
         ms("rendered"),
         ms("hashed"),
@@ -260,6 +260,7 @@ async fn measure(label: &str, app: &TestApp) {
         ms("wasm") / 1e6,
         (ms("heap") + ms("workerHeap")) / 1e6,
         ms("longest"),
+        ms("longestAt"),
         server_ms,
         ms("ms") / server_ms
     );

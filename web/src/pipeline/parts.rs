@@ -10,7 +10,7 @@ use std::ops::Range;
 use wasm_bindgen::{JsCast, JsValue};
 
 /// Parts on their way at most, besides the one filling.
-pub(super) const PARTS_IN_FLIGHT: usize = 3;
+pub(super) const PARTS_IN_FLIGHT: usize = 6;
 
 /// Files up to this size are also kept in the tab as a Blob, for Download.
 const KEEP_BLOB_BYTES: usize = 32 << 20;
@@ -29,7 +29,7 @@ fn base64(bytes: &[u8]) -> String {
 
 /// The browser's SubtleCrypto, on the page or in the export worker alike; none outside
 /// secure contexts (https, localhost).
-fn subtle_crypto() -> Option<web_sys::SubtleCrypto> {
+pub(super) fn subtle_crypto() -> Option<web_sys::SubtleCrypto> {
     let crypto = js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("crypto")).ok()?;
     let subtle = crypto.dyn_into::<web_sys::Crypto>().ok()?.subtle();
     (!subtle.is_undefined()).then_some(subtle)

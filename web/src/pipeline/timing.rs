@@ -89,6 +89,16 @@ fn used_js_heap() -> f64 {
         .unwrap_or(0.0)
 }
 
+/// Adds `ms` to the page's own phase `name` on `window.convoPhases` (after the worker's
+/// cost was published).
+pub(super) fn note_page_phase(name: &str, ms: f64) {
+    let Some(window) = web_sys::window() else { return };
+    let Ok(phases) = js_sys::Reflect::get(&window, &JsValue::from_str("convoPhases")) else { return };
+    if phases.is_object() {
+        let _ = js_sys::Reflect::set(&phases, &JsValue::from_str(name), &JsValue::from(ms.round()));
+    }
+}
+
 /// A named point on the page's performance timeline (the click_to_ready bench reports
 /// the phases from these).
 pub(super) fn mark(name: &str) {

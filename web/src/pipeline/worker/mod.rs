@@ -16,6 +16,7 @@
 //! side is `page.rs`, the worker's `inside.rs`; what they say to each other is below,
 //! as JSON (a finished export's Blob travels beside it).
 
+mod hashing;
 mod inside;
 mod page;
 

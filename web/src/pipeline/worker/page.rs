@@ -5,12 +5,12 @@
 
 use super::super::feed::{open_reader, read_one};
 use super::super::parts::{Kept, upload_array};
-use super::super::timing::mark;
+use super::super::timing::{mark, note_page_phase};
 use super::super::{Cancelled, Outcome};
+use super::hashing::PageHasher;
 use super::{End, FromWorker, Span, ToWorker, envelope, from_wire, moving, opened};
 use crate::api::ApiError;
 use convo_model::api::ExportInfo;
-use convo_render::digests::SpanHasher;
 use futures_channel::{mpsc, oneshot};
 use futures_util::StreamExt;
 use futures_util::future::{Either, select};
@@ -53,7 +53,9 @@ struct Waiting {
     kept: Kept,
     /// The conversations' SHA-256, hashed from the body parts as they pass; taken when
     /// the worker asks for the digests.
-    conversations: Option<SpanHasher>,
+    conversations: Option<PageHasher>,
+    /// Time this thread spent hashing them (ms), for the click_to_ready bench.
+    hashing_ms: f64,
 }
 
 thread_local! {
@@ -120,7 +122,8 @@ pub(in super::super) async fn run(
                     ended,
                     pump: to_pump,
                     kept: Kept::default(),
-                    conversations: Some(SpanHasher::new()),
+                    conversations: Some(PageHasher::new()),
+                    hashing_ms: 0.0,
                 },
             );
             post(&helper.worker, &ToWorker::Export { export: Box::new(export) });
@@ -235,9 +238,7 @@ fn post(worker: &web_sys::Worker, message: &ToWorker) {
 
 /// Hashes and sends part `n` the worker handed over, keeps it while the file is small,
 /// and tells the worker when it is stored. The worker bounds how many are on their way.
-/// The conversations in it are hashed first, on this thread: in the worker, their
-/// SHA-256 without SHA instructions was about 2 s of its 11 at 2,000,000 messages, on
-/// the thread every step of the export waits for (`convo_render::digests`).
+/// The conversations in it are hashed first, on this thread (`hashing.rs`).
 fn send_part(id: String, n: u32, spans: Vec<Span>, part: Option<js_sys::Uint8Array>) {
     let Some(part) = part else {
         let message = "the export worker handed over a part without bytes".into();
@@ -247,8 +248,10 @@ fn send_part(id: String, n: u32, spans: Vec<Span>, part: Option<js_sys::Uint8Arr
         let mut h = h.borrow_mut();
         let Some(waiting) = h.as_mut().and_then(|h| h.waiting.get_mut(&id)) else { return false };
         if let Some(hasher) = &mut waiting.conversations {
+            let t = js_sys::Date::now();
             hasher.expect(from_wire(spans));
-            feed(hasher, &part);
+            hasher.feed(&part);
+            waiting.hashing_ms += js_sys::Date::now() - t;
         }
         waiting.kept.keep(n, &part)
     });
@@ -263,38 +266,24 @@ fn send_part(id: String, n: u32, spans: Vec<Span>, part: Option<js_sys::Uint8Arr
 /// Hashes the body's last bytes and sends the worker its conversations' digests.
 fn send_digests(id: String, spans: Vec<Span>, rest: Option<js_sys::Uint8Array>) {
     let hasher = HELPER.with(|h| h.borrow_mut().as_mut().and_then(|h| h.waiting.get_mut(&id)).and_then(|w| w.conversations.take()));
-    let digests = match (hasher, rest) {
-        (Some(mut hasher), Some(rest)) => {
-            hasher.expect(from_wire(spans));
-            feed(&mut hasher, &rest);
-            hasher.finish().map_err(|e| e.to_string())
+    wasm_bindgen_futures::spawn_local(async move {
+        let digests = match (hasher, rest) {
+            (Some(mut hasher), Some(rest)) => {
+                hasher.expect(from_wire(spans));
+                hasher.feed(&rest);
+                hasher.finish().await
+            }
+            (None, _) => Err("the page was not hashing this export's conversations".to_string()),
+            (_, None) => Err("the export worker sent no last bytes".to_string()),
+        };
+        match digests {
+            Ok(digests) => {
+                let bytes = js_sys::Uint8Array::from(digests.as_flattened());
+                post_to_worker_with(&ToWorker::Digests { id }, Some(&bytes))
+            }
+            Err(message) => post_to_worker(&ToWorker::DigestsFailed { id, message }),
         }
-        (None, _) => Err("the page was not hashing this export's conversations".to_string()),
-        (_, None) => Err("the export worker sent no last bytes".to_string()),
-    };
-    match digests {
-        Ok(digests) => {
-            let bytes = js_sys::Uint8Array::from(digests.as_flattened());
-            post_to_worker_with(&ToWorker::Digests { id }, Some(&bytes))
-        }
-        Err(message) => post_to_worker(&ToWorker::DigestsFailed { id, message }),
-    }
-}
-
-/// Feeds `bytes` to `hasher` through a small buffer of this thread's WASM memory, which
-/// stays small whatever the part's size.
-fn feed(hasher: &mut SpanHasher, bytes: &js_sys::Uint8Array) {
-    const STEP: u32 = 64 << 10;
-    let mut buffer = vec![0u8; STEP as usize];
-    let len = bytes.length();
-    let mut at = 0;
-    while at < len {
-        let end = len.min(at + STEP);
-        let piece = &mut buffer[..(end - at) as usize];
-        bytes.subarray(at, end).copy_to(piece);
-        hasher.feed(piece);
-        at = end;
-    }
+    });
 }
 
 fn post_to_worker(message: &ToWorker) {
@@ -328,6 +317,7 @@ fn received(data: &JsValue) {
         FromWorker::Ended { id, end, cost } => {
             cost.publish();
             let Some(waiting) = HELPER.with(|h| h.borrow_mut().as_mut().and_then(|h| h.waiting.remove(&id))) else { return };
+            note_page_phase("page_digests", waiting.hashing_ms);
             let result = match end {
                 End::Uploaded { info } => {
                     let blob = waiting.kept.blob(info.format.media_type());

@@ -1,0 +1,195 @@
+//! The page's hashing of the conversations for the manifest, from the body parts as
+//! they pass (`convo_render::digests` says why it is not the worker's).
+//!
+//! With the browser's SubtleCrypto (secure contexts: https, localhost), each
+//! conversation is one digest call on the bytes where they lie, a conversation cut by a
+//! part's end joined first: about 500 MB/s for conversations of 7 KB and 1.1 GB/s for
+//! large ones in Chromium here, against about 210 MB/s for SHA-256 in WASM, which
+//! took this thread 3.5 s at 2,000,000 short messages and made the worker wait 3.8 s
+//! for its parts (the click_to_ready bench). Elsewhere, [`SpanHasher`] in WASM.
+
+use super::super::parts::subtle_crypto;
+use convo_render::digests::{DigestsError, Sha256Digest, SpanHasher};
+use futures_channel::oneshot;
+use std::collections::VecDeque;
+use std::ops::Range;
+use wasm_bindgen::JsCast;
+
+/// Hashes the spans of a body fed to it in order.
+pub(super) enum PageHasher {
+    Subtle(Subtle),
+    Wasm(SpanHasher),
+}
+
+impl PageHasher {
+    pub(super) fn new() -> PageHasher {
+        match subtle_crypto() {
+            Some(subtle) => PageHasher::Subtle(Subtle {
+                subtle,
+                spans: VecDeque::new(),
+                fed: 0,
+                carry: Vec::new(),
+                digests: js_sys::Array::new(),
+                parts: Vec::new(),
+                failed: None,
+            }),
+            None => PageHasher::Wasm(SpanHasher::new()),
+        }
+    }
+
+    /// Spans to hash, in body order; each must come before the bytes it starts at.
+    pub(super) fn expect(&mut self, spans: impl IntoIterator<Item = Range<u64>>) {
+        match self {
+            PageHasher::Subtle(subtle) => subtle.expect(spans),
+            PageHasher::Wasm(hasher) => hasher.expect(spans),
+        }
+    }
+
+    /// The body's next bytes.
+    pub(super) fn feed(&mut self, bytes: &js_sys::Uint8Array) {
+        match self {
+            PageHasher::Subtle(subtle) => subtle.feed(bytes),
+            PageHasher::Wasm(hasher) => feed_wasm(hasher, bytes),
+        }
+    }
+
+    /// Every span's digest, in order, once every span was fed.
+    pub(super) async fn finish(self) -> Result<Vec<Sha256Digest>, String> {
+        match self {
+            PageHasher::Subtle(subtle) => subtle.finish().await,
+            PageHasher::Wasm(hasher) => hasher.finish().map_err(|e| e.to_string()),
+        }
+    }
+}
+
+/// Feeds `bytes` to `hasher` through a small buffer of this thread's WASM memory, which
+/// stays small whatever the part's size.
+fn feed_wasm(hasher: &mut SpanHasher, bytes: &js_sys::Uint8Array) {
+    const STEP: u32 = 64 << 10;
+    let mut buffer = vec![0u8; STEP as usize];
+    let len = bytes.length();
+    let mut at = 0;
+    while at < len {
+        let end = len.min(at + STEP);
+        let piece = &mut buffer[..(end - at) as usize];
+        bytes.subarray(at, end).copy_to(piece);
+        hasher.feed(piece);
+        at = end;
+    }
+}
+
+/// Spans hashed by SubtleCrypto.
+pub(super) struct Subtle {
+    subtle: web_sys::SubtleCrypto,
+    /// Spans not hashed yet, in order.
+    spans: VecDeque<Range<u64>>,
+    fed: u64,
+    /// The first span's bytes so far, copied (a part's buffer goes back to the worker),
+    /// while a part's end cuts it.
+    carry: Vec<js_sys::Uint8Array>,
+    /// A promise of each digest of the part being fed, in order.
+    digests: js_sys::Array,
+    /// The digests of each part fed, joined as they come: done once at the end, it was a
+    /// task of 125 ms at 2,000,000 short messages (the click_to_ready bench).
+    parts: Vec<oneshot::Receiver<Result<Vec<u8>, String>>>,
+    failed: Option<String>,
+}
+
+impl Subtle {
+    fn expect(&mut self, spans: impl IntoIterator<Item = Range<u64>>) {
+        for span in spans {
+            if span.start < self.fed && self.failed.is_none() {
+                self.failed = Some(DigestsError::Late { start: span.start, fed: self.fed }.to_string());
+            }
+            self.spans.push_back(span);
+        }
+    }
+
+    fn feed(&mut self, bytes: &js_sys::Uint8Array) {
+        let (from, to) = (self.fed, self.fed + bytes.length() as u64);
+        while let Some(span) = self.spans.front() {
+            if span.end <= from {
+                self.spans.pop_front();
+                continue;
+            }
+            if span.start >= to {
+                break;
+            }
+            let (a, b) = ((span.start.max(from) - from) as u32, (span.end.min(to) - from) as u32);
+            if span.end > to {
+                self.carry.push(bytes.slice(a, b));
+                break;
+            }
+            let piece = bytes.subarray(a, b);
+            let whole = match self.carry.is_empty() {
+                true => piece,
+                false => {
+                    self.carry.push(piece);
+                    joined(std::mem::take(&mut self.carry))
+                }
+            };
+            // The call copies the bytes it hashes: the part may go back to the worker.
+            match self.subtle.digest_with_str_and_buffer_source("SHA-256", &whole) {
+                Ok(digest) => {
+                    self.digests.push(&digest);
+                }
+                Err(_) if self.failed.is_none() => self.failed = Some("the browser could not hash a conversation".into()),
+                Err(_) => {}
+            }
+            self.spans.pop_front();
+        }
+        self.fed = to;
+        if self.digests.length() > 0 {
+            let digests = std::mem::replace(&mut self.digests, js_sys::Array::new());
+            let (tx, rx) = oneshot::channel();
+            wasm_bindgen_futures::spawn_local(async move {
+                let _ = tx.send(joined_digests(digests).await);
+            });
+            self.parts.push(rx);
+        }
+    }
+
+    async fn finish(self) -> Result<Vec<Sha256Digest>, String> {
+        if let Some(failed) = self.failed {
+            return Err(failed);
+        }
+        if !self.spans.is_empty() {
+            return Err(DigestsError::Unfed { fed: self.fed, left: self.spans.len() }.to_string());
+        }
+        let mut digests = Vec::new();
+        for part in self.parts {
+            let bytes = part.await.map_err(|_| "the page stopped hashing".to_string())??;
+            digests.extend(bytes.chunks_exact(32).filter_map(|d| <Sha256Digest>::try_from(d).ok()));
+        }
+        Ok(digests)
+    }
+}
+
+/// The digests `promised`, 32 bytes each, one after the other.
+async fn joined_digests(promised: js_sys::Array) -> Result<Vec<u8>, String> {
+    let all = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::all(&promised))
+        .await
+        .map_err(|_| "the browser could not hash the conversations".to_string())?;
+    let all: js_sys::Array = all.unchecked_into();
+    let mut joined = vec![0u8; all.length() as usize * 32];
+    for (digest, into) in all.iter().zip(joined.chunks_exact_mut(32)) {
+        let bytes = js_sys::Uint8Array::new(&digest);
+        if bytes.length() != 32 {
+            return Err("the browser's SHA-256 was not 32 bytes".into());
+        }
+        bytes.copy_to(into);
+    }
+    Ok(joined)
+}
+
+/// `pieces` one after the other, in a new array.
+fn joined(pieces: Vec<js_sys::Uint8Array>) -> js_sys::Uint8Array {
+    let len = pieces.iter().map(|p| p.length()).sum();
+    let whole = js_sys::Uint8Array::new_with_length(len);
+    let mut at = 0;
+    for piece in pieces {
+        whole.set(&piece, at);
+        at += piece.length();
+    }
+    whole
+}
