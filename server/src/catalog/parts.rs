@@ -120,10 +120,11 @@ impl Catalog {
         let files = self.files.clone();
         let keys: Vec<String> = parts.iter().map(|p| p.key.clone()).collect();
         let chunks = futures_util::stream::iter(keys)
-            .then(move |key| {
+            .map(move |key| {
                 let files = files.clone();
                 async move { files.read(&key, None).await.map(|(_, body)| body.map_err(anyhow::Error::from)) }
             })
+            .buffered(PARTS_OPENED_AHEAD)
             .try_flatten();
         let mut chunks = std::pin::pin!(read_ahead(chunks));
         while let Some(chunk) = chunks.try_next().await? {
@@ -154,6 +155,12 @@ impl Catalog {
         self.get(account, id).await
     }
 }
+
+/// Parts whose reading has begun while an earlier one is hashed, in `complete`: one
+/// after the other, each part's first byte from S3 was a wait of its own, 180 of them
+/// for a 742 MB file (Ready came 1.75 s after the last part on PostgreSQL with Garage,
+/// 0.7 s on the local disk, the click_to_ready bench).
+const PARTS_OPENED_AHEAD: usize = 3;
 
 /// `chunks` read by a task of their own, a few ahead of whoever takes them.
 fn read_ahead(

@@ -9,7 +9,9 @@ use convo_render::{ExportHeader, ExportRenderer};
 use std::ops::Range;
 use wasm_bindgen::{JsCast, JsValue};
 
-/// Parts on their way at most, besides the one filling.
+/// Parts on their way at most, besides the one filling. Once the page also hashed the
+/// conversations, the export worker waited 2.5 s for parts with 3 on their way, and
+/// 1.3 s with 6, at 2,000,000 short messages (the click_to_ready bench), for 12 MB more.
 pub(super) const PARTS_IN_FLIGHT: usize = 6;
 
 /// Files up to this size are also kept in the tab as a Blob, for Download.

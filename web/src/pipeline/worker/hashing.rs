@@ -4,9 +4,10 @@
 //! With the browser's SubtleCrypto (secure contexts: https, localhost), each
 //! conversation is one digest call on the bytes where they lie, a conversation cut by a
 //! part's end joined first: about 500 MB/s for conversations of 7 KB and 1.1 GB/s for
-//! large ones in Chromium here, against about 210 MB/s for SHA-256 in WASM, which
-//! took this thread 3.5 s at 2,000,000 short messages and made the worker wait 3.8 s
-//! for its parts (the click_to_ready bench). Elsewhere, [`SpanHasher`] in WASM.
+//! large ones in Chromium here, against about 210 MB/s for SHA-256 in WASM: at
+//! 2,000,000 short messages, this thread hashed for 3.5 s in WASM and the worker waited
+//! 3.8 s for its parts; 1.6-1.8 s with SubtleCrypto (the click_to_ready bench).
+//! Elsewhere, [`SpanHasher`] in WASM.
 
 use super::super::parts::subtle_crypto;
 use convo_render::digests::{DigestsError, Sha256Digest, SpanHasher};
@@ -192,4 +193,49 @@ fn joined(pieces: Vec<js_sys::Uint8Array>) -> js_sys::Uint8Array {
         at += piece.length();
     }
     whole
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
+
+    /// Spans cut by the parts' ends, hashed with the browser's SHA-256 and in WASM alike:
+    /// each span's SHA-256, in order.
+    #[wasm_bindgen_test]
+    async fn the_browsers_hash_and_wasms_give_each_spans_sha256_whatever_the_cuts() {
+        use sha2::Digest;
+        assert!(matches!(PageHasher::new(), PageHasher::Subtle(_)), "the test page is a secure context");
+        let body: Vec<u8> = (0..20_000u32).map(|i| (i * 31 % 253) as u8).collect();
+        let spans = [0..10u64, 10..4_000, 4_100..4_101, 5_000..19_990];
+        let want: Vec<Sha256Digest> = spans.iter().map(|s| sha2::Sha256::digest(&body[s.start as usize..s.end as usize]).into()).collect();
+        for cut in [7, 4_096, 20_000] {
+            // The later spans come after the first part, when it ends before them.
+            let later = if cut < 4_100 { 2 } else { spans.len() };
+            for mut hasher in [PageHasher::new(), PageHasher::Wasm(SpanHasher::new())] {
+                hasher.expect(spans[..later].iter().cloned());
+                for (k, piece) in body.chunks(cut).enumerate() {
+                    hasher.feed(&js_sys::Uint8Array::from(piece));
+                    if k == 0 {
+                        hasher.expect(spans[later..].iter().cloned());
+                    }
+                }
+                assert_eq!(hasher.finish().await.unwrap(), want, "parts of {cut} bytes");
+            }
+        }
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_span_after_its_bytes_or_past_the_end_is_an_error() {
+        let mut late = PageHasher::new();
+        late.feed(&js_sys::Uint8Array::from(&b"0123456789"[..]));
+        late.expect([2..6]);
+        assert!(late.finish().await.unwrap_err().contains("before"));
+        let mut short = PageHasher::new();
+        short.expect([0..4, 6..20]);
+        short.feed(&js_sys::Uint8Array::from(&b"0123456789"[..]));
+        assert!(short.finish().await.unwrap_err().contains("before 1 conversations were hashed"));
+    }
 }
