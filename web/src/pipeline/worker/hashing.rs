@@ -231,7 +231,7 @@ mod tests {
     async fn a_span_after_its_bytes_or_past_the_end_is_an_error() {
         let mut late = PageHasher::new();
         late.feed(&js_sys::Uint8Array::from(&b"0123456789"[..]));
-        late.expect([2..6]);
+        late.expect(std::iter::once(2..6));
         assert!(late.finish().await.unwrap_err().contains("before"));
         let mut short = PageHasher::new();
         short.expect([0..4, 6..20]);
