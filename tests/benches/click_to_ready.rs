@@ -112,13 +112,21 @@ let longest = 0, longestAt = 0, heap = 0;
 const sampleHeap = () => { if (performance.memory) heap = Math.max(heap, performance.memory.usedJSHeapSize); };
 new PerformanceObserver((list) => { for (const e of list.getEntries()) if (e.duration > longest) { longest = e.duration; longestAt = e.startTime - t0; } })
   .observe({ type: "longtask", buffered: false });
+// What ran in the longest animation frame (Chromium's long-animation-frame entries name
+// the scripts that ran in it), to tell a long task's cause.
+let longestFrame = 0, longestWhat = "";
+new PerformanceObserver((list) => { for (const e of list.getEntries()) if (e.duration > longestFrame) {
+  longestFrame = e.duration;
+  longestWhat = `${Math.round(e.duration)} ms at ${Math.round(e.startTime - t0)} ms (blocking ${Math.round(e.blockingDuration)} ms): ` +
+    e.scripts.map((s) => `${s.invokerType} ${s.invoker} ${s.sourceFunctionName || ""} ${Math.round(s.duration)} ms`).join("; ");
+} }).observe({ type: "long-animation-frame", buffered: false });
 const t0 = performance.now();
 document.getElementById("start-export").click();
 const check = () => {
   sampleHeap();
   if (document.querySelector(".export-row .badge.ok")) {
     const at = (name) => { const m = performance.getEntriesByName(name)[0]; return m ? m.startTime - t0 : -1; };
-    done({ ms: performance.now() - t0, wasm: window.convoWasmBytes || 0, heap, workerHeap: window.convoWorkerHeapBytes || 0, longest, longestAt, phases: window.convoPhases || {},
+    done({ ms: performance.now() - t0, wasm: window.convoWasmBytes || 0, heap, workerHeap: window.convoWorkerHeapBytes || 0, longest, longestAt, longestWhat, phases: window.convoPhases || {},
            rendered: at("convo:rendered"), hashed: at("convo:hashed"), uploaded: at("convo:uploaded") });
   }
   else if (document.querySelector(".export-row .badge.bad")) done({ error: document.querySelector(".export-row .badge.bad").textContent });
@@ -265,6 +273,7 @@ async fn measure(label: &str, app: &TestApp) {
         ms("ms") / server_ms
     );
     println!("        in the export worker (ms): {}", browser["phases"]);
+    println!("        the page's longest animation frame: {}", browser["longestWhat"].as_str().unwrap_or_default());
     println!(
         "        the server's check of the upload: {verification} {check_ms:.0} ms after Ready ({:.2}x the server's own render)",
         check_ms / server_ms

@@ -63,6 +63,29 @@ impl PageHasher {
     }
 }
 
+/// Rounds of throwaway hashing once the worker starts, each a short task of its own, and
+/// the conversations of each.
+const WARM_ROUNDS: usize = 8;
+const WARM_SPANS: u64 = 256;
+
+/// Warms this page's hashing up before the first export (as `warm.rs` does the worker's
+/// render): the first part's conversations, hashed on code not yet optimised, were a
+/// task of 57-133 ms early in every export against about 10 ms a part later, at
+/// 2,000,000 short messages (the click_to_ready bench's longest animation frame).
+pub(super) fn warm_up() {
+    wasm_bindgen_futures::spawn_local(async {
+        let body = js_sys::Uint8Array::new_with_length(WARM_SPANS as u32 * 64);
+        for _ in 0..WARM_ROUNDS {
+            super::super::yield_to_browser().await;
+            let mut hasher = PageHasher::new();
+            hasher.expect((0..WARM_SPANS).map(|k| k * 64..k * 64 + 60));
+            hasher.feed(&body.subarray(0, 8_000));
+            hasher.feed(&body.subarray(8_000, body.length()));
+            let _ = hasher.finish().await;
+        }
+    });
+}
+
 /// Feeds `bytes` to `hasher` through a small buffer of this thread's WASM memory, which
 /// stays small whatever the part's size.
 fn feed_wasm(hasher: &mut SpanHasher, bytes: &js_sys::Uint8Array) {

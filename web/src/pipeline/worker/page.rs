@@ -7,7 +7,7 @@ use super::super::feed::{open_reader, read_one};
 use super::super::parts::{Kept, upload_array};
 use super::super::timing::{mark, note_page_phase};
 use super::super::{Cancelled, Outcome};
-use super::hashing::PageHasher;
+use super::hashing::{PageHasher, warm_up as warm_up_hashing};
 use super::{End, FromWorker, Span, ToWorker, envelope, from_wire, moving, opened};
 use crate::api::ApiError;
 use convo_model::api::ExportInfo;
@@ -73,6 +73,7 @@ pub(in super::super) fn start() -> bool {
     }
     let Some(helper) = spawn() else { return false };
     post(&helper.worker, &ToWorker::WarmUp);
+    warm_up_hashing();
     HELPER.with(|h| *h.borrow_mut() = Some(helper));
     true
 }
