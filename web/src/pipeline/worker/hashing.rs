@@ -29,7 +29,7 @@ impl PageHasher {
                 subtle,
                 spans: VecDeque::new(),
                 fed: 0,
-                carry: Vec::new(),
+                carry: None,
                 digests: js_sys::Array::new(),
                 parts: Vec::new(),
                 failed: None,
@@ -108,9 +108,10 @@ pub(super) struct Subtle {
     /// Spans not hashed yet, in order.
     spans: VecDeque<Range<u64>>,
     fed: u64,
-    /// The first span's bytes so far, copied (a part's buffer goes back to the worker),
-    /// while a part's end cuts it.
-    carry: Vec<js_sys::Uint8Array>,
+    /// The first span's bytes, copied as they come (a part's buffer goes back to the
+    /// worker), while a part's end cuts it: made at the span's length, so each byte is
+    /// copied once.
+    carry: Option<js_sys::Uint8Array>,
     /// A promise of each digest of the part being fed, in order.
     digests: js_sys::Array,
     /// The digests of each part fed, joined as they come: done once at the end, it was a
@@ -140,16 +141,20 @@ impl Subtle {
                 break;
             }
             let (a, b) = ((span.start.max(from) - from) as u32, (span.end.min(to) - from) as u32);
+            // Where this piece goes in the span's bytes.
+            let at = (span.start.max(from) - span.start) as u32;
             if span.end > to {
-                self.carry.push(bytes.slice(a, b));
+                let length = (span.end - span.start) as u32;
+                let whole = self.carry.get_or_insert_with(|| js_sys::Uint8Array::new_with_length(length));
+                whole.set(&bytes.subarray(a, b), at);
                 break;
             }
             let piece = bytes.subarray(a, b);
-            let whole = match self.carry.is_empty() {
-                true => piece,
-                false => {
-                    self.carry.push(piece);
-                    joined(std::mem::take(&mut self.carry))
+            let whole = match self.carry.take() {
+                None => piece,
+                Some(whole) => {
+                    whole.set(&piece, at);
+                    whole
                 }
             };
             // The call copies the bytes it hashes: the part may go back to the worker.
@@ -204,18 +209,6 @@ async fn joined_digests(promised: js_sys::Array) -> Result<Vec<u8>, String> {
         bytes.copy_to(into);
     }
     Ok(joined)
-}
-
-/// `pieces` one after the other, in a new array.
-fn joined(pieces: Vec<js_sys::Uint8Array>) -> js_sys::Uint8Array {
-    let len = pieces.iter().map(|p| p.length()).sum();
-    let whole = js_sys::Uint8Array::new_with_length(len);
-    let mut at = 0;
-    for piece in pieces {
-        whole.set(&piece, at);
-        at += piece.length();
-    }
-    whole
 }
 
 #[cfg(test)]
