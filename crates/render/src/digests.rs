@@ -39,25 +39,32 @@ pub enum DigestsError {
     Unfed { fed: u64, left: usize },
 }
 
-/// Hashes the spans of a body fed to it in order, whatever its cuts.
+/// Spans of a body waiting for their bytes, in order, as the body is fed in any cuts:
+/// the one walk both hashers make ([`SpanHasher`] here, the page's with the browser's
+/// SHA-256 in the web app).
 #[derive(Default)]
-pub struct SpanHasher {
-    /// Spans (offsets in the body) not hashed to their end yet, in order.
+pub struct SpanQueue {
+    /// Spans (offsets in the body) not fed to their end yet, in order.
     spans: VecDeque<Range<u64>>,
     /// Bytes of the body fed so far.
     fed: u64,
-    /// The first span's hash, while it is fed.
-    open: Option<Sha256>,
-    digests: Vec<Sha256Digest>,
     /// A span that came after its bytes.
     late: Option<DigestsError>,
 }
 
-impl SpanHasher {
-    pub fn new() -> SpanHasher {
-        SpanHasher::default()
-    }
+/// The part of a span in bytes just fed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Piece {
+    /// Where it lies in the bytes fed.
+    pub within: Range<usize>,
+    /// Where it goes in the span's bytes, and the span's length.
+    pub at: u64,
+    pub span_len: u64,
+    /// The span ends with it.
+    pub ends: bool,
+}
 
+impl SpanQueue {
     /// Spans to hash, in body order; each must come before the bytes it starts at.
     pub fn expect(&mut self, spans: impl IntoIterator<Item = Range<u64>>) {
         for span in spans {
@@ -68,9 +75,10 @@ impl SpanHasher {
         }
     }
 
-    /// The body's next bytes.
-    pub fn feed(&mut self, bytes: &[u8]) {
-        let (from, to) = (self.fed, self.fed + bytes.len() as u64);
+    /// The pieces of spans in the body's next `len` bytes, in order.
+    pub fn feed(&mut self, len: usize) -> Vec<Piece> {
+        let (from, to) = (self.fed, self.fed + len as u64);
+        let mut pieces = Vec::new();
         while let Some(span) = self.spans.front() {
             if span.end <= from {
                 // Came after its bytes (`late` says so at the end).
@@ -82,27 +90,68 @@ impl SpanHasher {
             }
             let (a, b) = (span.start.max(from), span.end.min(to));
             let ends = span.end <= to;
-            let hash = self.open.get_or_insert_with(Sha256::new);
-            hash.update(&bytes[(a - from) as usize..(b - from) as usize]);
+            pieces.push(Piece {
+                within: (a - from) as usize..(b - from) as usize,
+                at: a - span.start,
+                span_len: span.end - span.start,
+                ends,
+            });
             if !ends {
                 break;
-            }
-            if let Some(hash) = self.open.take() {
-                self.digests.push(hash.finalize().into());
             }
             self.spans.pop_front();
         }
         self.fed = to;
+        pieces
     }
 
-    /// Every span's digest, in order, once every span was fed.
-    pub fn finish(self) -> Result<Vec<Sha256Digest>, DigestsError> {
+    /// Whether every span was fed, and each in time.
+    pub fn finish(self) -> Result<(), DigestsError> {
         if let Some(late) = self.late {
             return Err(late);
         }
         if !self.spans.is_empty() {
             return Err(DigestsError::Unfed { fed: self.fed, left: self.spans.len() });
         }
+        Ok(())
+    }
+}
+
+/// Hashes the spans of a body fed to it in order, whatever its cuts.
+#[derive(Default)]
+pub struct SpanHasher {
+    queue: SpanQueue,
+    /// The first span's hash, while it is fed.
+    open: Option<Sha256>,
+    digests: Vec<Sha256Digest>,
+}
+
+impl SpanHasher {
+    pub fn new() -> SpanHasher {
+        SpanHasher::default()
+    }
+
+    /// Spans to hash, in body order; each must come before the bytes it starts at.
+    pub fn expect(&mut self, spans: impl IntoIterator<Item = Range<u64>>) {
+        self.queue.expect(spans);
+    }
+
+    /// The body's next bytes.
+    pub fn feed(&mut self, bytes: &[u8]) {
+        for piece in self.queue.feed(bytes.len()) {
+            let hash = self.open.get_or_insert_with(Sha256::new);
+            hash.update(&bytes[piece.within]);
+            if piece.ends
+                && let Some(hash) = self.open.take()
+            {
+                self.digests.push(hash.finalize().into());
+            }
+        }
+    }
+
+    /// Every span's digest, in order, once every span was fed.
+    pub fn finish(self) -> Result<Vec<Sha256Digest>, DigestsError> {
+        self.queue.finish()?;
         Ok(self.digests)
     }
 }

@@ -10,9 +10,8 @@
 //! Elsewhere, [`SpanHasher`] in WASM.
 
 use super::super::parts::subtle_crypto;
-use convo_render::digests::{DigestsError, Sha256Digest, SpanHasher};
+use convo_render::digests::{Sha256Digest, SpanHasher, SpanQueue};
 use futures_channel::oneshot;
-use std::collections::VecDeque;
 use std::ops::Range;
 use wasm_bindgen::JsCast;
 
@@ -27,8 +26,7 @@ impl PageHasher {
         match subtle_crypto() {
             Some(subtle) => PageHasher::Subtle(Subtle {
                 subtle,
-                spans: VecDeque::new(),
-                fed: 0,
+                queue: SpanQueue::default(),
                 carry: None,
                 digests: js_sys::Array::new(),
                 parts: Vec::new(),
@@ -105,9 +103,7 @@ fn feed_wasm(hasher: &mut SpanHasher, bytes: &js_sys::Uint8Array) {
 /// Spans hashed by SubtleCrypto.
 pub(super) struct Subtle {
     subtle: web_sys::SubtleCrypto,
-    /// Spans not hashed yet, in order.
-    spans: VecDeque<Range<u64>>,
-    fed: u64,
+    queue: SpanQueue,
     /// The first span's bytes, copied as they come (a part's buffer goes back to the
     /// worker), while a part's end cuts it: made at the span's length, so each byte is
     /// copied once.
@@ -122,38 +118,22 @@ pub(super) struct Subtle {
 
 impl Subtle {
     fn expect(&mut self, spans: impl IntoIterator<Item = Range<u64>>) {
-        for span in spans {
-            if span.start < self.fed && self.failed.is_none() {
-                self.failed = Some(DigestsError::Late { start: span.start, fed: self.fed }.to_string());
-            }
-            self.spans.push_back(span);
-        }
+        self.queue.expect(spans);
     }
 
     fn feed(&mut self, bytes: &js_sys::Uint8Array) {
-        let (from, to) = (self.fed, self.fed + bytes.length() as u64);
-        while let Some(span) = self.spans.front() {
-            if span.end <= from {
-                self.spans.pop_front();
+        for piece in self.queue.feed(bytes.length() as usize) {
+            let within = bytes.subarray(piece.within.start as u32, piece.within.end as u32);
+            if !piece.ends {
+                let length = piece.span_len as u32;
+                let whole = self.carry.get_or_insert_with(|| js_sys::Uint8Array::new_with_length(length));
+                whole.set(&within, piece.at as u32);
                 continue;
             }
-            if span.start >= to {
-                break;
-            }
-            let (a, b) = ((span.start.max(from) - from) as u32, (span.end.min(to) - from) as u32);
-            // Where this piece goes in the span's bytes.
-            let at = (span.start.max(from) - span.start) as u32;
-            if span.end > to {
-                let length = (span.end - span.start) as u32;
-                let whole = self.carry.get_or_insert_with(|| js_sys::Uint8Array::new_with_length(length));
-                whole.set(&bytes.subarray(a, b), at);
-                break;
-            }
-            let piece = bytes.subarray(a, b);
             let whole = match self.carry.take() {
-                None => piece,
+                None => within,
                 Some(whole) => {
-                    whole.set(&piece, at);
+                    whole.set(&within, piece.at as u32);
                     whole
                 }
             };
@@ -165,9 +145,7 @@ impl Subtle {
                 Err(_) if self.failed.is_none() => self.failed = Some("the browser could not hash a conversation".into()),
                 Err(_) => {}
             }
-            self.spans.pop_front();
         }
-        self.fed = to;
         if self.digests.length() > 0 {
             let digests = std::mem::replace(&mut self.digests, js_sys::Array::new());
             let (tx, rx) = oneshot::channel();
@@ -182,9 +160,7 @@ impl Subtle {
         if let Some(failed) = self.failed {
             return Err(failed);
         }
-        if !self.spans.is_empty() {
-            return Err(DigestsError::Unfed { fed: self.fed, left: self.spans.len() }.to_string());
-        }
+        self.queue.finish().map_err(|e| e.to_string())?;
         let mut digests = Vec::new();
         for part in self.parts {
             let bytes = part.await.map_err(|_| "the page stopped hashing".to_string())??;
