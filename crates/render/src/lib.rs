@@ -230,8 +230,7 @@ impl ExportRenderer {
         for (conversation, digest) in self.hashes.iter_mut().zip(digests) {
             conversation.sha256 = manifest::hex(digest);
         }
-        self.hashing = Hashing::Here;
-        Ok(self.finish())
+        Ok(self.end())
     }
 
     /// Ends the export: returns the head, with the statistics, and the tail, which ends
@@ -239,6 +238,11 @@ impl ExportRenderer {
     /// [`ExportRenderer::finish_with_digests`].
     pub fn finish(self) -> FinishedExport {
         debug_assert!(matches!(self.hashing, Hashing::Here), "hashed elsewhere: finish_with_digests");
+        self.end()
+    }
+
+    /// The head and the tail, once every conversation's SHA-256 is known.
+    fn end(self) -> FinishedExport {
         let h = &self.header;
         let range = h.range.unwrap_or_else(|| TimeRange {
             from: self.stats.first_start.unwrap_or(h.exported_at),
