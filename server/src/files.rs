@@ -6,13 +6,15 @@
 //! (`{export id}/{random}.html`); the catalog records that key in the same statement
 //! that makes the export ready. So a ready export's bytes never change, whoever writes
 //! what later, in this process or another. An object is whole or absent: local files
-//! are written aside and renamed, S3 multipart uploads appear only when completed.
+//! are written aside and renamed, S3 objects appear whole (one PUT, or a multipart upload
+//! once completed).
 
 use bytes::Bytes;
 use futures_util::stream::BoxStream;
 use futures_util::{Stream, StreamExt, TryStreamExt};
+use object_store::buffered::BufWriter;
 use object_store::path::Path as ObjectPath;
-use object_store::{GetOptions, GetRange, GetResultPayload, ObjectStore, ObjectStoreExt, WriteMultipart};
+use object_store::{GetOptions, GetRange, GetResultPayload, ObjectStore, ObjectStoreExt};
 use sha2::{Digest, Sha256};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -188,9 +190,12 @@ impl FileStore {
         S: Stream<Item = Result<Bytes, E>> + Unpin + Send,
         E: std::fmt::Display,
     {
+        use tokio::io::AsyncWriteExt;
         let key = key.to_string();
-        let upload = self.store.put_multipart(&self.path(&key)).await?;
-        let mut writer = WriteMultipart::new_with_chunk_size(upload, PART_BYTES);
+        // One PUT for what fits in one multipart part (a browser's 4 MiB part), a
+        // multipart upload past that: three requests per part to S3 (create, upload,
+        // complete) were the intake's cost of a browser export on Garage.
+        let mut writer = BufWriter::with_capacity(self.store.clone(), self.path(&key), PART_BYTES).with_max_concurrency(PARTS_IN_FLIGHT);
         let mut hasher = Sha256::new();
         let mut size = 0u64;
         let failure = loop {
@@ -204,10 +209,9 @@ impl FileStore {
                 break Some(WriteError::TooLarge(max));
             }
             hasher.update(&chunk);
-            if let Err(e) = writer.wait_for_capacity(PARTS_IN_FLIGHT).await {
+            if let Err(e) = writer.put(chunk).await {
                 break Some(e.into());
             }
-            writer.put(chunk);
         };
         let sha256: [u8; 32] = hasher.finalize().into();
         let failure = failure.or_else(|| match () {
@@ -216,10 +220,13 @@ impl FileStore {
             _ => None,
         });
         if let Some(failure) = failure {
+            // Nothing was stored while the bytes fitted in the buffer; else the multipart
+            // upload is abandoned, and never appears.
             let _ = writer.abort().await;
             return Err(failure);
         }
-        writer.finish().await?;
+        // The last PUT, or the multipart upload's completion: the store's error, not the client's.
+        writer.shutdown().await.map_err(|e| WriteError::Store(object_store::Error::Generic { store: "files", source: Box::new(e) }))?;
         Ok(Written { key, size, sha256 })
     }
 
