@@ -62,7 +62,7 @@ impl Catalog {
         let upload = self.store.upload_id(id, &fresh_upload_id()).await?;
         // This attempt's own key: a concurrent retry of the same part writes another.
         let key = format!("{id}/{upload}/{n:05}-{}.part", &crate::auth::new_export_id()[..12]);
-        let written = self.files.write_to(&key, body, MAX_PART_BYTES.min(room), Some(expected.0)).await.map_err(|e| match e {
+        let written = self.files.write_kept(&key, body, MAX_PART_BYTES.min(room), Some(expected.0)).await.map_err(|e| match e {
             crate::files::WriteError::TooLarge(_) if room < MAX_PART_BYTES => CatalogError::TooLarge(self.settings.max_upload_bytes),
             e => e.into(),
         })?;
@@ -71,6 +71,7 @@ impl Catalog {
             // The same part arrived twice at once: one row stored, and this attempt's
             // object (no row points to it) goes; the bytes are compared.
             self.files.delete(&part.key).await?;
+            self.files.forget_kept(&part.key).await;
             let parts = self.store.parts(id).await?;
             let stored = parts.iter().find(|p| p.n == n).ok_or_else(|| anyhow::anyhow!("part {n} vanished"))?;
             return self.resent(stored, &expected_hex);
@@ -108,30 +109,11 @@ impl Catalog {
         if !extra.is_empty() {
             return Err(CatalogError::BadInput(format!("parts {} were uploaded, but the file has {count}", numbers(&extra))));
         }
-        // The whole file's SHA-256, reading each part back once, in order: what is
-        // recorded is what is stored, whatever any client said. The manifest is read on
-        // the way. Each part was checked against its own digest as it was written; the
-        // hash of the whole is the one pass here (the Ready of a 2,000,000-message
-        // export waits for it: 1.26 s with a second pass per part, the click_to_ready
-        // bench), and the next chunk is read while this one is hashed.
-        let mut whole = sha2::Sha256::new();
-        let mut claim = ManifestClaim::of(&export);
-        let mut size = 0u64;
-        let files = self.files.clone();
-        let keys: Vec<String> = parts.iter().map(|p| p.key.clone()).collect();
-        let chunks = futures_util::stream::iter(keys)
-            .map(move |key| {
-                let files = files.clone();
-                async move { files.read(&key, None).await.map(|(_, body)| body.map_err(anyhow::Error::from)) }
-            })
-            .buffered(PARTS_OPENED_AHEAD)
-            .try_flatten();
-        let mut chunks = std::pin::pin!(read_ahead(chunks));
-        while let Some(chunk) = chunks.try_next().await? {
-            whole.update(&chunk);
-            claim.feed(&chunk);
-            size += chunk.len() as u64;
+        let read = self.read_whole(&parts, ManifestClaim::of(&export)).await;
+        for part in &parts {
+            self.files.forget_kept(&part.key).await;
         }
+        let (whole, size, claim) = read?;
         let figures = match claim.check(&export) {
             Ok(figures) => figures,
             Err(refused) => {
@@ -143,7 +125,7 @@ impl Catalog {
             }
         };
         let upload = self.store.upload_id(id, &fresh_upload_id()).await?;
-        let written = Written { key: format!("{id}/{upload}/"), size, sha256: whole.finalize().into() };
+        let written = Written { key: format!("{id}/{upload}/"), size, sha256: whole };
         if !self.finish(&export, By::Browser { actor: &account.email, figures: figures.as_ref() }, &written, Layout::Parts(count)).await? {
             // A concurrent `complete` of the same parts made it ready: the same answer.
             let now = self.get(account, id).await?;
@@ -153,6 +135,34 @@ impl Catalog {
             return Err(CatalogError::NotTheBrowsers(now.status));
         }
         self.get(account, id).await
+    }
+
+    /// The whole file's SHA-256 and size, reading `parts` back once, in order, and the
+    /// manifest read on the way: what is recorded is what is stored, whatever any client
+    /// said. Each part was checked against its own digest as it was written; the hash of
+    /// the whole is the one pass here (the Ready of a 2,000,000-message export waits for
+    /// it: 1.26 s with a second pass per part, the click_to_ready bench), each part from
+    /// the copy this process kept when it has one, and the next chunk is read while this
+    /// one is hashed.
+    async fn read_whole(&self, parts: &[StoredPart], mut claim: ManifestClaim) -> Result<([u8; 32], u64, ManifestClaim)> {
+        let mut whole = sha2::Sha256::new();
+        let mut size = 0u64;
+        let files = self.files.clone();
+        let keys: Vec<(String, u64)> = parts.iter().map(|p| (p.key.clone(), p.size.max(0) as u64)).collect();
+        let chunks = futures_util::stream::iter(keys)
+            .map(move |(key, size)| {
+                let files = files.clone();
+                async move { files.read_kept(&key, size).await.map(|body| body.map_err(anyhow::Error::from)) }
+            })
+            .buffered(PARTS_OPENED_AHEAD)
+            .try_flatten();
+        let mut chunks = std::pin::pin!(read_ahead(chunks));
+        while let Some(chunk) = chunks.try_next().await? {
+            whole.update(&chunk);
+            claim.feed(&chunk);
+            size += chunk.len() as u64;
+        }
+        Ok((whole.finalize().into(), size, claim))
     }
 }
 

@@ -68,3 +68,56 @@ async fn exports_live_in_an_s3_bucket(db: Db) {
     assert_eq!(sweep.orphan_files, 1);
     assert!(app.objects(None).await.is_empty(), "{:?}", app.objects(None).await);
 }
+
+on_both_databases!(parts_received_are_kept_locally_until_their_file_is_joined);
+
+/// The names of the local copies of parts in the app's scratch directory.
+fn copies(app: &TestApp) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(app.dir.path().join("tmp"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with("kept-"))
+        .collect();
+    names.sort();
+    names
+}
+
+async fn parts_received_are_kept_locally_until_their_file_is_joined(db: Db) {
+    let garage = tokio::task::spawn_blocking(Garage::start).await.unwrap();
+    let storage = Storage::parse(&garage.storage_url(&format!("kept-{db:?}").to_lowercase())).unwrap();
+    let app = TestApp::serve(db, Options { storage: Some((storage, garage.s3())), ..Options::default() }).await;
+    app.seed(20).await;
+    let alice = app.login(ALICE).await;
+    let put = |id: String, n: usize, bytes: Vec<u8>| {
+        let (alice, url) = (alice.clone(), app.url(&format!("/api/exports/{id}/parts/{n}")));
+        async move { alice.put(url).header("content-digest", content_digest(&bytes)).body(bytes).send().await.unwrap().status() }
+    };
+    let parts: Vec<Vec<u8>> = vec![b"<!DOCTYPE html>".to_vec(), vec![b'k'; 5 << 20], vec![b'l'; 300_000]];
+    let id = create_export(&alice, &app.base, json!({"assistant_id": "support-bot", "days": 30})).await;
+    for n in [2, 3, 1] {
+        assert_eq!(put(id.clone(), n, parts[n - 1].clone()).await, 200, "part {n}");
+    }
+    let kept = copies(&app);
+    assert_eq!(kept.len(), 3, "one copy per part received: {kept:?}");
+    assert!(kept.iter().all(|name| name.starts_with(&format!("kept-{id}+"))), "{kept:?}");
+
+    // A copy that is not the part's size (cut short) is not read: the stored object is.
+    let cut = app.dir.path().join("tmp").join(kept.iter().find(|name| name.contains("00002-")).unwrap());
+    std::fs::write(&cut, &parts[1][..1000]).unwrap();
+    let (status, body) =
+        json_of(alice.post(app.url(&format!("/api/exports/{id}/complete"))).json(&json!({"parts": 3})).send().await.unwrap()).await;
+    assert_eq!(status, 200, "{body}");
+    use sha2::Digest;
+    assert_eq!(body["sha256"], hex::encode(sha2::Sha256::digest(parts.concat())), "the whole file's digest, as stored");
+    assert_eq!(body["size_bytes"], parts.concat().len());
+    let stored = alice.get(app.url(&format!("/api/exports/{id}/content"))).send().await.unwrap().bytes().await.unwrap();
+    assert_eq!(stored.as_ref(), &parts.concat()[..]);
+    assert!(copies(&app).is_empty(), "joined: the copies went, {:?}", copies(&app));
+
+    // An export deleted half way through its upload leaves no copy behind.
+    let dropped = create_export(&alice, &app.base, json!({"assistant_id": "support-bot", "days": 30})).await;
+    assert_eq!(put(dropped.clone(), 2, parts[1].clone()).await, 200);
+    assert_eq!(copies(&app).len(), 1);
+    alice.delete(app.url(&format!("/api/exports/{dropped}"))).send().await.unwrap();
+    assert!(copies(&app).is_empty(), "deleted: its copies went, {:?}", copies(&app));
+}
