@@ -14,7 +14,10 @@
 //! 200,000) sets every shape's size, `SHAPES=short,long,markdown,scripts`,
 //! `SETUPS=sqlite,postgres`, `PAGES=both` also runs the short shape on pages of at most
 //! 200 conversations (the page path before), and `CONVERSATIONS=100,1000` runs the older
-//! series of short conversations of 20 messages instead.
+//! series of short conversations of 20 messages instead. `PROFILE=1` samples the page's
+//! thread (the DevTools profiler) and prints its longest busy stretches with the
+//! functions that ran in them: a long animation frame names only the event that began a
+//! task, not the work queued behind it.
 
 use convo_e2e::{Browser, BrowserOptions, workspace_root};
 use convo_server::clock::Clock;
@@ -193,7 +196,23 @@ async fn in_the_browser(base: &str) -> serde_json::Value {
     days.clear().await.unwrap();
     days.send_keys("1\u{e003}365").await.unwrap();
     c.find(Locator::Id("export-includes")).await.unwrap();
+    let profiling = std::env::var("PROFILE").is_ok();
+    if profiling {
+        convo_e2e::cpu_profile::start(c, 200).await.unwrap();
+    }
     let result = c.execute_async(WAIT_READY, vec![]).await.unwrap();
+    if profiling {
+        for busy in convo_e2e::cpu_profile::stop(c, 50.0).await.unwrap().iter().take(5) {
+            let top = |list: &[(String, f64)]| list.iter().take(12).map(|(n, ms)| format!("{n} {ms:.0}")).collect::<Vec<_>>().join("; ");
+            println!(
+                "        busy {:.0} ms at {:.0} ms of the profile\n          own: {}\n          within: {}",
+                busy.ms,
+                busy.at_ms,
+                top(&busy.own),
+                top(&busy.within)
+            );
+        }
+    }
     browser.close().await.unwrap();
     result
 }

@@ -1,6 +1,8 @@
 //! Shared harness for the end-to-end tests and browser benchmarks: where the workspace
 //! and its tools are, and a headless Chromium driven over WebDriver.
 
+pub mod cpu_profile;
+
 use anyhow::{Context, bail};
 use fantoccini::{Client, ClientBuilder};
 use std::net::TcpListener;

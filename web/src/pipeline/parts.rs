@@ -54,7 +54,13 @@ async fn sha256_base64(bytes: &js_sys::Uint8Array) -> Result<String, ApiError> {
 /// Hashes and uploads part `n`, retrying passing errors: a part sent twice with the same
 /// bytes is stored once.
 pub(super) async fn upload_array(id: String, n: u32, array: js_sys::Uint8Array) -> Result<(), ApiError> {
+    // The hash and the request are each a task of their own: Chromium's SubtleCrypto
+    // hashes on the calling thread (6-12 ms for 4 MiB here), and a request copies its
+    // body there too; run behind the part's conversations' hashing in the task that
+    // received it, they made that task 105-131 ms (the click_to_ready bench's CPU profile).
+    super::yield_to_browser().await;
     let digest = sha256_base64(&array).await?;
+    super::yield_to_browser().await;
     with_retry(|| api::upload_part(&id, n, &array, &digest)).await?;
     Ok(())
 }
