@@ -170,7 +170,9 @@ impl Catalog {
 /// after the other, each part's first byte from S3 was a wait of its own, 180 of them
 /// for a 742 MB file (Ready came 1.75 s after the last part on PostgreSQL with Garage,
 /// 0.7 s on the local disk, the click_to_ready bench). Eight ahead made no difference
-/// (1.13 s after the last part of 742 MB, as with three: Garage's reading is the bound).
+/// (1.13 s after the last part of 742 MB, as with three: Garage's reading is the bound,
+/// which is why the receiving process now keeps copies, `files/kept.rs`; this serves the
+/// parts another process received).
 const PARTS_OPENED_AHEAD: usize = 3;
 
 /// `chunks` read by a task of their own, a few ahead of whoever takes them.

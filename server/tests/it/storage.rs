@@ -10,11 +10,18 @@ use serde_json::json;
 
 on_both_databases!(exports_live_in_an_s3_bucket);
 
-async fn exports_live_in_an_s3_bucket(db: Db) {
+/// The app on `db` with its files in a fresh Garage (kept alive beside it), under
+/// `prefix`, and 20 conversations seeded.
+async fn on_garage(db: Db, prefix: &str) -> (Garage, TestApp) {
     let garage = tokio::task::spawn_blocking(Garage::start).await.unwrap();
-    let storage = Storage::parse(&garage.storage_url(&format!("test-{db:?}").to_lowercase())).unwrap();
+    let storage = Storage::parse(&garage.storage_url(&format!("{prefix}-{db:?}").to_lowercase())).unwrap();
     let app = TestApp::serve(db, Options { storage: Some((storage, garage.s3())), ..Options::default() }).await;
     app.seed(20).await;
+    (garage, app)
+}
+
+async fn exports_live_in_an_s3_bucket(db: Db) {
+    let (_garage, app) = on_garage(db, "test").await;
     let alice = app.login(ALICE).await;
 
     // Whole, in parts, and rendered by the server.
@@ -83,10 +90,7 @@ fn copies(app: &TestApp) -> Vec<String> {
 }
 
 async fn parts_received_are_kept_locally_until_their_file_is_joined(db: Db) {
-    let garage = tokio::task::spawn_blocking(Garage::start).await.unwrap();
-    let storage = Storage::parse(&garage.storage_url(&format!("kept-{db:?}").to_lowercase())).unwrap();
-    let app = TestApp::serve(db, Options { storage: Some((storage, garage.s3())), ..Options::default() }).await;
-    app.seed(20).await;
+    let (_garage, app) = on_garage(db, "kept").await;
     let alice = app.login(ALICE).await;
     let put = |id: String, n: usize, bytes: Vec<u8>| {
         let (alice, url) = (alice.clone(), app.url(&format!("/api/exports/{id}/parts/{n}")));
