@@ -1,4 +1,4 @@
-// The export worker's script (web/src/pipeline/worker/): the page posts it the URL of
+// The export and upload workers' script (web/src/pipeline/worker/): the page posts it the URL of
 // the app's wasm-bindgen glue and its compiled WebAssembly.Module; it instantiates that
 // module and hands every later message to `worker_receive`. Messages that come while
 // the module is being instantiated wait their turn. It is a file of the app's own origin,

@@ -130,7 +130,8 @@ const check = () => {
   if (document.querySelector(".export-row .badge.ok")) {
     const at = (name) => { const m = performance.getEntriesByName(name)[0]; return m ? m.startTime - t0 : -1; };
     done({ ms: performance.now() - t0, wasm: window.convoWasmBytes || 0, heap, workerHeap: window.convoWorkerHeapBytes || 0, longest, longestAt, longestWhat, phases: window.convoPhases || {},
-           rendered: at("convo:rendered"), hashed: at("convo:hashed"), uploaded: at("convo:uploaded") });
+           rendered: at("convo:rendered"), hashed: at("convo:hashed"), uploaded: at("convo:uploaded"),
+           started: at("convo:started"), begun: at("convo:begun"), stream: at("convo:stream"), digested: at("convo:digested") });
   }
   else if (document.querySelector(".export-row .badge.bad")) done({ error: document.querySelector(".export-row .badge.bad").textContent });
   else setTimeout(check, 5);
@@ -291,7 +292,14 @@ async fn measure(label: &str, app: &TestApp) {
         server_ms,
         ms("ms") / server_ms
     );
-    println!("        in the export worker (ms): {}", browser["phases"]);
+    println!(
+        "        started on the page {:.0} ms after the click, in the export worker {:.0} ms, the stream open {:.0} ms, the conversations' digests in {:.0} ms",
+        ms("started"),
+        ms("begun"),
+        ms("stream"),
+        ms("digested")
+    );
+    println!("        in the workers (ms): {}", browser["phases"]);
     println!("        the page's longest animation frame: {}", browser["longestWhat"].as_str().unwrap_or_default());
     println!(
         "        the server's check of the upload: {verification} {check_ms:.0} ms after Ready ({:.2}x the server's own render)",

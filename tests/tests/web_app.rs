@@ -243,11 +243,18 @@ async fn an_export_of_many_pages_renders_in_the_browsers_export_worker_and_the_s
     let export = &exports[0];
     assert_eq!((export.renderer, export.verification), (Renderer::Browser, Some(convo_model::api::Verification::Verified)));
     assert!(export.conversations.unwrap_or(0) > 6, "more conversations than two pages hold");
-    // The export worker ran it: it sent the page its phases and its own memory.
-    let ran =
-        c.execute("return [typeof window.convoWorkerHeapBytes, window.convoPhases && window.convoPhases.chunks];", vec![]).await.unwrap();
+    // The export worker ran it: it sent the page its phases and its own memory, and the
+    // upload worker's (which hashed the conversations) with them.
+    let ran = c
+        .execute(
+            "return [typeof window.convoWorkerHeapBytes, window.convoPhases && window.convoPhases.chunks, typeof (window.convoPhases || {}).digests];",
+            vec![],
+        )
+        .await
+        .unwrap();
     assert_eq!(ran[0], "number", "the export worker reported its memory: {ran}");
     assert!(ran[1].as_f64().unwrap_or(0.0) >= 1.0, "the worker read the stream: {ran}");
+    assert_eq!(ran[2], "number", "the upload worker reported what it spent hashing: {ran}");
     browser.close().await.unwrap();
 }
 

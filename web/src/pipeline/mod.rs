@@ -8,12 +8,12 @@
 //! as it goes, so every tab shows it and the server can finish the export if this tab
 //! goes away.
 //!
-//! The parsing and rendering run in the export worker (`worker/`), off the page's
-//! thread, and the page reads the stream and sends the parts for it; all of it runs on
-//! the page itself only where the browser gives no worker. `feed.rs` reads the stream
-//! (`lines.rs` cuts it into lines), `parts.rs` cuts the parts, and hashes and sends them
-//! or hands them on, `cancel.rs`
-//! stops an export, `timing.rs` records where the time went for the click_to_ready
+//! The parsing and rendering run in the export worker, and the hashing and sending of
+//! the parts in the upload worker (`worker/`), off the page's thread, which reads the
+//! stream for them; all of it runs on the page itself only where the browser gives no
+//! worker. `feed.rs` reads the stream (`lines.rs` cuts it into lines), `parts.rs` cuts
+//! the parts, and hashes and sends them or hands them on, `cancel.rs` stops an export,
+//! `timing.rs` records where the time went for the click_to_ready
 //! bench, `warm.rs` warms the code up before the first export.
 
 mod cancel;
@@ -29,7 +29,7 @@ pub use cancel::{Cancel, Cancelled, cancel_pair};
 use convo_model::api::ExportInfo;
 use convo_render::ExportHeader;
 use feed::{Feed, Source};
-use parts::{Kept, Parts, Route, take_full_parts};
+use parts::{Kept, Parts, Route, next_full_part, part_bytes};
 use std::future::Future;
 use std::pin::Pin;
 use timing::{Cost, Phase, Spent};
@@ -45,6 +45,7 @@ pub enum Outcome {
 /// [`PARTS_IN_FLIGHT`] of them besides the one filling: 4 MiB keeps requests few and the
 /// memory small (the click_to_ready bench).
 pub const PART_BYTES: usize = 4 << 20;
+
 /// How long the pipeline runs before it lets the browser handle input and paint. Each
 /// yield costs the browser a few milliseconds of its own (the click_to_ready bench at
 /// 1,000,000 messages, reading the stream: after 25 ms, 1.0 s of yields, 5.5 s to Ready
@@ -97,6 +98,7 @@ pub fn prepare() {
 /// Renders and uploads `export` in the export worker (on the page where there is
 /// none); `on_progress` gets messages rendered so far.
 pub async fn run(export: ExportInfo, cancelled: Cancelled, on_progress: impl Fn(i64) + 'static) -> Result<Outcome, ApiError> {
+    timing::mark("convo:started");
     if worker::is_running() {
         return worker::run(export, cancelled, on_progress).await;
     }
@@ -142,6 +144,7 @@ async fn render_and_upload(
 ) -> Result<Outcome, ApiError> {
     let mut renderer = route.renderer(ExportHeader::for_export(&export));
     let format = export.format;
+    watch.mark("convo:begun");
     let t = js_sys::Date::now();
     let mut feed = Feed::open(&export.id, source).await?;
     spent.add(Phase::Wait, t);
@@ -174,7 +177,7 @@ async fn render_and_upload(
             moved += body.len() as u64;
             part.extend_from_slice(body.as_bytes());
             body.clear();
-            for full in take_full_parts(&mut part, PART_BYTES) {
+            while let Some(full) = next_full_part(&mut part, part_bytes(parts.sent)) {
                 parts.send_body(full).await?;
             }
             spent.add(Phase::Parts, t);
@@ -205,14 +208,22 @@ async fn render_and_upload(
     }
     watch.progress(renderer.messages() as i64);
     watch.mark("convo:rendered");
-    let finished = match parts.digests(&part).await? {
+    // The body's last bytes go before the digests are asked for: they are on their way
+    // while the conversations in them are hashed. The tail, which holds the digests,
+    // follows as a part of its own.
+    if !part.is_empty() {
+        parts.send_body(part).await?;
+    }
+    let finished = match parts.digests().await? {
         Some(digests) => renderer
             .finish_with_digests(&digests)
             .map_err(|e| ApiError { status: 0, message: format!("could not hash the conversations: {e}") })?,
         None => renderer.finish(),
     };
-    part.extend_from_slice(finished.tail.as_bytes());
-    parts.send_body(part).await?;
+    watch.mark("convo:digested");
+    if !finished.tail.is_empty() {
+        parts.send_body(finished.tail.into_bytes()).await?;
+    }
     parts.send_head(finished.head.into_bytes()).await?;
     let (count, kept) = parts.settle_all().await?;
     watch.mark("convo:hashed");

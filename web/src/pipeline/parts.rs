@@ -1,7 +1,7 @@
 //! The file's parts: each hashed once (the browser's SHA-256 where it has one) and sent
 //! with its digest, a few at a time; and the file kept as a Blob while it is small.
 
-use super::{LocalBoxFuture, spawned};
+use super::{LocalBoxFuture, PART_BYTES, spawned};
 use crate::api::{self, ApiError, with_retry};
 use convo_model::api::HEAD_PART;
 use convo_render::digests::Sha256Digest;
@@ -110,9 +110,8 @@ pub(super) trait Helper {
     /// Hands part `n` on with the spans of the body's conversations noted since the last
     /// part; the future ends once the part is stored.
     fn hand_on(&self, n: u32, bytes: &[u8], spans: Vec<Range<u64>>) -> LocalBoxFuture<Result<(), ApiError>>;
-    /// The conversations' digests, in order, once it has the body's last bytes (`rest`,
-    /// which the tail follows in the last part) and the last spans.
-    fn digests(&self, rest: &[u8], spans: Vec<Range<u64>>) -> LocalBoxFuture<Result<Vec<Sha256Digest>, ApiError>>;
+    /// The conversations' digests, in order, once the body's last part was handed on.
+    fn digests(&self) -> LocalBoxFuture<Result<Vec<Sha256Digest>, ApiError>>;
 }
 
 /// Who hashes and sends the parts.
@@ -178,12 +177,15 @@ impl Parts {
         self.spans.extend(spans);
     }
 
-    /// The conversations' digests from the helper, given the body's last bytes; `None`
-    /// when the renderer hashed them itself.
-    pub(super) async fn digests(&mut self, rest: &[u8]) -> Result<Option<Vec<Sha256Digest>>, ApiError> {
+    /// The conversations' digests from the helper, once the body's last part is handed
+    /// on; `None` when the renderer hashed them itself.
+    pub(super) async fn digests(&mut self) -> Result<Option<Vec<Sha256Digest>>, ApiError> {
         match &self.route {
             Route::Here(_) => Ok(None),
-            Route::HandedOn(helper) => helper.digests(rest, std::mem::take(&mut self.spans)).await.map(Some),
+            Route::HandedOn(_) if !self.spans.is_empty() => {
+                Err(ApiError { status: 0, message: "conversations were rendered after the body's last part".into() })
+            }
+            Route::HandedOn(helper) => helper.digests().await.map(Some),
         }
     }
 
@@ -211,14 +213,30 @@ impl Parts {
         Ok((self.sent + HEAD_PART as u32, kept))
     }
 }
-/// Takes every full part off the front of `part` (the rest stays for the next).
-pub(super) fn take_full_parts(part: &mut Vec<u8>, part_bytes: usize) -> Vec<Vec<u8>> {
-    let mut full = Vec::new();
-    while part.len() >= part_bytes {
-        let rest = part.split_off(part_bytes);
-        full.push(std::mem::replace(part, rest));
+/// Bytes of the first body part; each next one is twice as large, up to [`PART_BYTES`].
+/// A small export's file is then on its way while it renders: with 4 MiB parts from the
+/// first, 1,000 short conversations (3 MB) rendered to their end before a byte was sent.
+const FIRST_PART_BYTES: usize = 256 << 10;
+
+/// Bytes of the body part after `sent` others.
+pub(super) fn part_bytes(sent: u32) -> usize {
+    let mut bytes = FIRST_PART_BYTES;
+    for _ in 0..sent {
+        if bytes >= PART_BYTES {
+            break;
+        }
+        bytes *= 2;
     }
-    full
+    bytes.min(PART_BYTES)
+}
+
+/// Takes a part of `part_bytes` off the front of `part` when it is full (the rest stays
+/// for the next).
+pub(super) fn next_full_part(part: &mut Vec<u8>, part_bytes: usize) -> Option<Vec<u8>> {
+    (part_bytes > 0 && part.len() >= part_bytes).then(|| {
+        let rest = part.split_off(part_bytes);
+        std::mem::replace(part, rest)
+    })
 }
 #[cfg(test)]
 mod tests {
@@ -231,8 +249,9 @@ mod tests {
     const FIXTURE: &str = include_str!("../../../crates/render/tests/fixtures/conversations.jsonl");
     const GOLDEN: &str = include_str!("../../../crates/render/tests/golden/export.html");
 
-    /// Page by page into parts of a few bytes, as `run` cuts them, head first: the same
-    /// bytes as the golden file, and each part's digest the browser's SHA-256 of it.
+    /// Page by page into parts of a few bytes, as `run` cuts them (the body's rest and
+    /// the tail last, each a part of its own), head first: the same bytes as the golden
+    /// file, and each part's digest the browser's SHA-256 of it.
     #[wasm_bindgen_test]
     async fn parts_joined_in_order_are_the_golden_export_and_hash_like_sha256() {
         use sha2::Digest;
@@ -249,11 +268,13 @@ mod tests {
             renderer.push_page(page, &mut body);
             part.extend_from_slice(body.as_bytes());
             body.clear();
-            body_parts.extend(take_full_parts(&mut part, part_bytes));
+            while let Some(full) = next_full_part(&mut part, part_bytes) {
+                body_parts.push(full);
+            }
         }
         let finished = renderer.finish();
-        part.extend_from_slice(finished.tail.as_bytes());
         body_parts.push(part);
+        body_parts.push(finished.tail.clone().into_bytes());
         assert!(body_parts.len() > 10, "many parts");
         let mut file = finished.head.clone().into_bytes();
         for p in &body_parts {
@@ -264,6 +285,21 @@ mod tests {
             let array = js_sys::Uint8Array::from(&p[..]);
             assert_eq!(sha256_base64(&array).await.unwrap(), base64(&sha2::Sha256::digest(p)));
         }
+    }
+
+    /// A part of no bytes is refused by the server: the sizes must never wrap to nothing,
+    /// however many parts a file has.
+    #[wasm_bindgen_test]
+    fn parts_grow_from_a_quarter_mib_to_the_part_size_and_stay_there() {
+        let sizes: Vec<usize> = (0..6).map(part_bytes).collect();
+        assert_eq!(sizes, [256 << 10, 512 << 10, 1 << 20, 2 << 20, 4 << 20, 4 << 20]);
+        for sent in [7, 31, 32, 46, 64, 9_999, u32::MAX] {
+            assert_eq!(part_bytes(sent), PART_BYTES, "after {sent} parts");
+        }
+        let mut part = vec![1u8; 10];
+        assert_eq!(next_full_part(&mut part, 0), None, "no part of no bytes");
+        assert_eq!(next_full_part(&mut part, 4), Some(vec![1u8; 4]));
+        assert_eq!(part.len(), 6);
     }
 
     #[wasm_bindgen_test]

@@ -6,10 +6,11 @@ use wasm_bindgen::{JsCast, JsValue};
 
 /// Where the pipeline's time went (ms), kept on `window.convoPhases` for the
 /// click_to_ready bench: waiting for the stream, parsing its lines, rendering, making and
-/// sending parts, and what the browser did in between (the yields).
+/// sending parts, what the browser did in between (the yields), and hashing the
+/// conversations for the manifest (the upload worker's).
 #[derive(Default, Clone, Serialize, Deserialize)]
 pub(super) struct Spent {
-    ms: [f64; 5],
+    ms: [f64; 6],
     /// Chunks read off the stream, and their bytes.
     chunks: f64,
     bytes: f64,
@@ -22,6 +23,7 @@ pub(super) enum Phase {
     Render,
     Parts,
     Yield,
+    Digests,
 }
 
 impl Spent {
@@ -39,8 +41,8 @@ impl Spent {
     }
 }
 
-/// What an export cost: its phases, and the memory of the export worker that ran it
-/// (none when it ran on the page, whose own memory [`Cost::publish`] measures).
+/// What an export cost: its phases, and the memory of the workers that ran it (none
+/// when it ran on the page, whose own memory [`Cost::publish`] measures).
 #[derive(Default, Clone, Serialize, Deserialize)]
 pub(super) struct Cost {
     pub(super) spent: Spent,
@@ -55,12 +57,24 @@ impl Cost {
         Cost { spent, wasm_bytes: wasm_bytes(), heap_bytes: used_js_heap() }
     }
 
+    /// This cost and `other`'s, as of two threads that ran side by side.
+    pub(super) fn and(mut self, other: Cost) -> Cost {
+        for (mine, theirs) in self.spent.ms.iter_mut().zip(other.spent.ms) {
+            *mine += theirs;
+        }
+        self.spent.chunks += other.spent.chunks;
+        self.spent.bytes += other.spent.bytes;
+        self.wasm_bytes += other.wasm_bytes;
+        self.heap_bytes += other.heap_bytes;
+        self
+    }
+
     /// Kept on the page: `window.convoPhases`, `window.convoWasmBytes` (the page's WASM
-    /// memory plus the worker's) and `window.convoWorkerHeapBytes`.
+    /// memory plus the workers') and `window.convoWorkerHeapBytes` (the workers' JS heaps).
     pub(super) fn publish(&self) {
         let Some(window) = web_sys::window() else { return };
         let phases = js_sys::Object::new();
-        for (name, ms) in ["wait", "parse", "render", "parts", "yield"].iter().zip(self.spent.ms) {
+        for (name, ms) in ["wait", "parse", "render", "parts", "yield", "digests"].iter().zip(self.spent.ms) {
             let _ = js_sys::Reflect::set(&phases, &JsValue::from_str(name), &JsValue::from(ms));
         }
         let _ = js_sys::Reflect::set(&phases, &JsValue::from_str("chunks"), &JsValue::from(self.spent.chunks));
@@ -87,16 +101,6 @@ fn used_js_heap() -> f64 {
         .ok()
         .and_then(|v| v.as_f64())
         .unwrap_or(0.0)
-}
-
-/// Adds `ms` to the page's own phase `name` on `window.convoPhases` (after the worker's
-/// cost was published).
-pub(super) fn note_page_phase(name: &str, ms: f64) {
-    let Some(window) = web_sys::window() else { return };
-    let Ok(phases) = js_sys::Reflect::get(&window, &JsValue::from_str("convoPhases")) else { return };
-    if phases.is_object() {
-        let _ = js_sys::Reflect::set(&phases, &JsValue::from_str(name), &JsValue::from(ms.round()));
-    }
 }
 
 /// A named point on the page's performance timeline (the click_to_ready bench reports

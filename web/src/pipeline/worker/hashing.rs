@@ -1,12 +1,12 @@
-//! The page's hashing of the conversations for the manifest, from the body parts as
-//! they pass (`convo_render::digests` says why it is not the worker's).
+//! The upload worker's hashing of the conversations for the manifest, from the body
+//! parts as they pass (`convo_render::digests` says why it is not the worker's).
 //!
 //! With the browser's SubtleCrypto (secure contexts: https, localhost), each
 //! conversation is one digest call on the bytes where they lie, a conversation cut by a
 //! part's end joined first: about 500 MB/s for conversations of 7 KB and 1.1 GB/s for
 //! large ones in Chromium here, against about 210 MB/s for SHA-256 in WASM: at
-//! 2,000,000 short messages, this thread hashed for 3.5 s in WASM and the worker waited
-//! 3.8 s for its parts; 1.6-1.8 s with SubtleCrypto (the click_to_ready bench).
+//! 2,000,000 short messages, the page hashed for 3.5 s in WASM and the export worker
+//! waited 3.8 s for its parts; 1.6-1.8 s with SubtleCrypto (the click_to_ready bench).
 //! Elsewhere, [`SpanHasher`] in WASM.
 
 use super::super::parts::subtle_crypto;
@@ -16,15 +16,15 @@ use std::ops::Range;
 use wasm_bindgen::JsCast;
 
 /// Hashes the spans of a body fed to it in order.
-pub(super) enum PageHasher {
+pub(super) enum BodyHasher {
     Subtle(Subtle),
     Wasm(SpanHasher),
 }
 
-impl PageHasher {
-    pub(super) fn new() -> PageHasher {
+impl BodyHasher {
+    pub(super) fn new() -> BodyHasher {
         match subtle_crypto() {
-            Some(subtle) => PageHasher::Subtle(Subtle {
+            Some(subtle) => BodyHasher::Subtle(Subtle {
                 subtle,
                 queue: SpanQueue::default(),
                 carry: None,
@@ -32,31 +32,31 @@ impl PageHasher {
                 parts: Vec::new(),
                 failed: None,
             }),
-            None => PageHasher::Wasm(SpanHasher::new()),
+            None => BodyHasher::Wasm(SpanHasher::new()),
         }
     }
 
     /// Spans to hash, in body order; each must come before the bytes it starts at.
     pub(super) fn expect(&mut self, spans: impl IntoIterator<Item = Range<u64>>) {
         match self {
-            PageHasher::Subtle(subtle) => subtle.expect(spans),
-            PageHasher::Wasm(hasher) => hasher.expect(spans),
+            BodyHasher::Subtle(subtle) => subtle.expect(spans),
+            BodyHasher::Wasm(hasher) => hasher.expect(spans),
         }
     }
 
     /// The body's next bytes.
     pub(super) fn feed(&mut self, bytes: &js_sys::Uint8Array) {
         match self {
-            PageHasher::Subtle(subtle) => subtle.feed(bytes),
-            PageHasher::Wasm(hasher) => feed_wasm(hasher, bytes),
+            BodyHasher::Subtle(subtle) => subtle.feed(bytes),
+            BodyHasher::Wasm(hasher) => feed_wasm(hasher, bytes),
         }
     }
 
     /// Every span's digest, in order, once every span was fed.
     pub(super) async fn finish(self) -> Result<Vec<Sha256Digest>, String> {
         match self {
-            PageHasher::Subtle(subtle) => subtle.finish().await,
-            PageHasher::Wasm(hasher) => hasher.finish().map_err(|e| e.to_string()),
+            BodyHasher::Subtle(subtle) => subtle.finish().await,
+            BodyHasher::Wasm(hasher) => hasher.finish().map_err(|e| e.to_string()),
         }
     }
 }
@@ -66,16 +66,17 @@ impl PageHasher {
 const WARM_ROUNDS: usize = 8;
 const WARM_SPANS: u64 = 256;
 
-/// Warms this page's hashing up before the first export (as `warm.rs` does the worker's
-/// render): the first part's conversations, hashed on code not yet optimised, were a
-/// task of 57-133 ms early in every export against about 10 ms a part later, at
-/// 2,000,000 short messages (the click_to_ready bench's longest animation frame).
+/// Warms this worker's hashing up before the first export (as `warm.rs` does the export
+/// worker's render): the first part's conversations, hashed on code not yet optimised,
+/// were a task of 57-133 ms early in every export against about 10 ms a part later, at
+/// 2,000,000 short messages (measured on the page, the click_to_ready bench's longest
+/// animation frame), and the export waits for its parts.
 pub(super) fn warm_up() {
     wasm_bindgen_futures::spawn_local(async {
         let body = js_sys::Uint8Array::new_with_length(WARM_SPANS as u32 * 64);
         for _ in 0..WARM_ROUNDS {
             super::super::yield_to_browser().await;
-            let mut hasher = PageHasher::new();
+            let mut hasher = BodyHasher::new();
             hasher.expect((0..WARM_SPANS).map(|k| k * 64..k * 64 + 60));
             hasher.feed(&body.subarray(0, 8_000));
             hasher.feed(&body.subarray(8_000, body.length()));
@@ -163,7 +164,7 @@ impl Subtle {
         self.queue.finish().map_err(|e| e.to_string())?;
         let mut digests = Vec::new();
         for part in self.parts {
-            let bytes = part.await.map_err(|_| "the page stopped hashing".to_string())??;
+            let bytes = part.await.map_err(|_| "the upload worker stopped hashing".to_string())??;
             digests.extend(bytes.chunks_exact(32).filter_map(|d| <Sha256Digest>::try_from(d).ok()));
         }
         Ok(digests)
@@ -199,14 +200,14 @@ mod tests {
     #[wasm_bindgen_test]
     async fn the_browsers_hash_and_wasms_give_each_spans_sha256_whatever_the_cuts() {
         use sha2::Digest;
-        assert!(matches!(PageHasher::new(), PageHasher::Subtle(_)), "the test page is a secure context");
+        assert!(matches!(BodyHasher::new(), BodyHasher::Subtle(_)), "the test page is a secure context");
         let body: Vec<u8> = (0..20_000u32).map(|i| (i * 31 % 253) as u8).collect();
         let spans = [0..10u64, 10..4_000, 4_100..4_101, 5_000..19_990];
         let want: Vec<Sha256Digest> = spans.iter().map(|s| sha2::Sha256::digest(&body[s.start as usize..s.end as usize]).into()).collect();
         for cut in [7, 4_096, 20_000] {
             // The later spans come after the first part, when it ends before them.
             let later = if cut < 4_100 { 2 } else { spans.len() };
-            for mut hasher in [PageHasher::new(), PageHasher::Wasm(SpanHasher::new())] {
+            for mut hasher in [BodyHasher::new(), BodyHasher::Wasm(SpanHasher::new())] {
                 hasher.expect(spans[..later].iter().cloned());
                 for (k, piece) in body.chunks(cut).enumerate() {
                     hasher.feed(&js_sys::Uint8Array::from(piece));
@@ -221,11 +222,11 @@ mod tests {
 
     #[wasm_bindgen_test]
     async fn a_span_after_its_bytes_or_past_the_end_is_an_error() {
-        let mut late = PageHasher::new();
+        let mut late = BodyHasher::new();
         late.feed(&js_sys::Uint8Array::from(&b"0123456789"[..]));
         late.expect(std::iter::once(2..6));
         assert!(late.finish().await.unwrap_err().contains("before"));
-        let mut short = PageHasher::new();
+        let mut short = BodyHasher::new();
         short.expect([0..4, 6..20]);
         short.feed(&js_sys::Uint8Array::from(&b"0123456789"[..]));
         assert!(short.finish().await.unwrap_err().contains("before 1 conversations were hashed"));

@@ -1,6 +1,6 @@
-//! The worker's side: exports started by the page's messages, each a task of its own,
-//! fed their stream by the page (`Posted`), handing their parts to the page to send,
-//! telling the page their progress and their end.
+//! The export worker's side: exports started by the page's messages, each a task of its
+//! own, fed their stream by the page (`Posted`), handing their parts to the upload
+//! worker, telling the page their progress and their end.
 
 use super::super::LocalBoxFuture;
 use super::super::cancel::{Cancel, cancel_pair};
@@ -8,7 +8,7 @@ use super::super::feed::Source;
 use super::super::parts::{Helper, PARTS_IN_FLIGHT, Route};
 use super::super::timing::{Cost, Spent};
 use super::super::{Outcome, Watch, render_and_upload, warm};
-use super::{End, FromWorker, ToWorker, envelope, moving, opened, to_wire};
+use super::{Beside, End, FromUpload, FromWorker, ToUpload, ToWorker, beside_as, connect, opened, post_to_other, post_to_page, to_wire};
 use crate::api::ApiError;
 use convo_model::api::ExportInfo;
 use convo_render::digests::Sha256Digest;
@@ -18,21 +18,25 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use wasm_bindgen::prelude::*;
 
-/// An export running here: how to stop it, where its stream's chunks go, and whom to
-/// tell when a part it handed to the page is stored, and when the page sent the
-/// conversations' digests.
+/// An export running here: how to stop it, where its stream's chunks go, whom to tell
+/// when a part it handed to the upload worker is stored, and when that worker sent the
+/// conversations' digests; and what that worker handed back with the last part.
 struct Running {
     cancel: Cancel,
     stream: mpsc::UnboundedSender<StreamSaid>,
     stored: HashMap<u32, oneshot::Sender<Result<(), ApiError>>>,
     digests: Option<oneshot::Sender<Result<Vec<Sha256Digest>, ApiError>>>,
+    /// The file, when the upload worker kept it whole.
+    whole: Option<web_sys::Blob>,
+    /// The upload worker's cost for this export.
+    upload_cost: Option<Cost>,
 }
 
 thread_local! {
     static RUNNING: RefCell<HashMap<String, Running>> = RefCell::new(HashMap::new());
-    /// Buffers of parts the page sent and handed back, for the next parts: made anew
-    /// for each part, they were garbage on the page, whose JS heap grew to 120 MB and
-    /// whose collection was a task of 50-97 ms at 2,000,000 messages (the
+    /// Buffers of parts the upload worker sent and handed back, for the next parts: made
+    /// anew for each part, they were garbage there (on the page, whose JS heap grew to 120 MB and
+    /// whose collection was a task of 50-97 ms at 2,000,000 messages: the
     /// click_to_ready bench).
     static BUFFERS: RefCell<Vec<js_sys::ArrayBuffer>> = const { RefCell::new(Vec::new()) };
 }
@@ -54,7 +58,7 @@ fn in_a_buffer(bytes: &[u8]) -> js_sys::Uint8Array {
     array
 }
 
-/// Keeps the buffer of a part the page handed back, for a later part.
+/// Keeps the buffer of a part the upload worker handed back, for a later part.
 fn reuse(buffer: js_sys::ArrayBuffer) {
     BUFFERS.with(|b| {
         let mut buffers = b.borrow_mut();
@@ -71,12 +75,17 @@ enum StreamSaid {
     Broke(u32, String),
 }
 
-/// A message from the page (the worker's script hands each one here).
-#[wasm_bindgen]
-pub fn worker_receive(message: JsValue) {
-    let Some((asked, bytes)) = opened::<ToWorker>(&message) else { return };
-    let said = match asked {
-        ToWorker::WarmUp => return warm::warm_up(),
+/// Becomes the export worker, talking to the upload worker over `port`, and warms the
+/// rendering up.
+pub(super) fn join(port: web_sys::MessagePort) {
+    connect(port, from_upload);
+    warm::warm_up();
+}
+
+/// A message from the page, past the first (`worker_receive`).
+pub(super) fn receive(asked: ToWorker, beside: JsValue) {
+    let (id, said) = match asked {
+        ToWorker::Join { .. } => return,
         ToWorker::Export { export } => return start(*export),
         ToWorker::Cancel { id } => {
             return RUNNING.with(|running| {
@@ -85,32 +94,46 @@ pub fn worker_receive(message: JsValue) {
                 }
             });
         }
-        ToWorker::Chunk { id, round } => match bytes {
+        ToWorker::Chunk { id, round } => match beside_as::<js_sys::Uint8Array>(&beside) {
             Some(chunk) => (id, StreamSaid::Chunk(round, chunk)),
             None => (id, StreamSaid::Broke(round, "the page posted no bytes".into())),
         },
-        ToWorker::PartStored { id, n } => {
-            if let Some(bytes) = bytes {
-                reuse(bytes.buffer());
-            }
-            return stored(&id, n, Ok(()));
-        }
-        ToWorker::PartFailed { id, n, status, message } => return stored(&id, n, Err(ApiError { status, message })),
-        ToWorker::Digests { id } => {
-            let digests = bytes.map(|b| b.to_vec().chunks_exact(32).filter_map(|d| d.try_into().ok()).collect());
-            let said = digests.ok_or_else(|| ApiError { status: 0, message: "the page sent no digests".into() });
-            return digested(&id, said);
-        }
-        ToWorker::DigestsFailed { id, message } => return digested(&id, Err(ApiError { status: 0, message })),
         ToWorker::StreamEnded { id, round } => (id, StreamSaid::Ended(round)),
         ToWorker::StreamBroke { id, round, message } => (id, StreamSaid::Broke(round, message)),
     };
-    let (id, said) = said;
     RUNNING.with(|running| {
         if let Some(r) = running.borrow().get(&id) {
             let _ = r.stream.unbounded_send(said);
         }
     });
+}
+
+/// A message from the upload worker.
+fn from_upload(data: &JsValue) {
+    let Some((said, beside)) = opened::<FromUpload>(data) else { return };
+    match said {
+        FromUpload::Stored { id, n, cost } => {
+            if let Some(bytes) = beside_as::<js_sys::Uint8Array>(&beside) {
+                reuse(bytes.buffer());
+            }
+            let whole = beside_as::<web_sys::Blob>(&beside);
+            RUNNING.with(|running| {
+                if let Some(r) = running.borrow_mut().get_mut(&id) {
+                    r.whole = whole.or(r.whole.take());
+                    r.upload_cost = cost.or(r.upload_cost.take());
+                }
+            });
+            stored(&id, n, Ok(()))
+        }
+        FromUpload::Failed { id, n, status, message } => stored(&id, n, Err(ApiError { status, message })),
+        FromUpload::Digests { id } => {
+            let digests =
+                beside_as::<js_sys::Uint8Array>(&beside).map(|b| b.to_vec().chunks_exact(32).filter_map(|d| d.try_into().ok()).collect());
+            let said = digests.ok_or_else(|| ApiError { status: 0, message: "the upload worker sent no digests".into() });
+            digested(&id, said)
+        }
+        FromUpload::DigestsFailed { id, message } => digested(&id, Err(ApiError { status: 0, message })),
+    }
 }
 
 /// Tells the export that part `n` is stored (or why not).
@@ -121,7 +144,7 @@ fn stored(id: &str, n: u32, result: Result<(), ApiError>) {
     }
 }
 
-/// Tells the export the page's digests of its conversations (or why there are none).
+/// Tells the export the upload worker.s digests of its conversations (or why there are none).
 fn digested(id: &str, result: Result<Vec<Sha256Digest>, ApiError>) {
     let waiting = RUNNING.with(|running| running.borrow_mut().get_mut(id).and_then(|r| r.digests.take()));
     if let Some(waiting) = waiting {
@@ -129,16 +152,15 @@ fn digested(id: &str, result: Result<Vec<Sha256Digest>, ApiError>) {
     }
 }
 
-/// The parts of export `id` go to the page, which hashes, sends and keeps them, and
-/// hashes the conversations in them: here, each step of an upload waited for this
-/// thread to be free of rendering (2.3-5.6 s of waiting for parts at 2,000,000
-/// messages, the click_to_ready bench), and the page is idle. A part's buffer moves to
-/// the page, not copied.
-struct ToThePageParts {
+/// The parts of export `id` go to the upload worker, which hashes, sends and keeps
+/// them, and hashes the conversations in them: here, each step of an upload waited for
+/// this thread to be free of rendering (2.3-5.6 s of waiting for parts at 2,000,000
+/// messages, the click_to_ready bench). A part's buffer moves there, not copied.
+struct ToTheUploadWorker {
     id: String,
 }
 
-impl Helper for ToThePageParts {
+impl Helper for ToTheUploadWorker {
     fn hand_on(&self, n: u32, bytes: &[u8], spans: Vec<std::ops::Range<u64>>) -> LocalBoxFuture<Result<(), ApiError>> {
         let array = in_a_buffer(bytes);
         let (tx, rx) = oneshot::channel();
@@ -147,19 +169,23 @@ impl Helper for ToThePageParts {
                 r.stored.insert(n, tx);
             }
         });
-        post(&FromWorker::Part { id: self.id.clone(), n, spans: to_wire(spans) }, Some(&array));
-        Box::pin(async move { rx.await.unwrap_or_else(|_| Err(ApiError::network("the page did not say whether a part was stored"))) })
+        post_to_other(&ToUpload::Part { id: self.id.clone(), n, spans: to_wire(spans) }, Beside::Bytes(&array));
+        Box::pin(
+            async move { rx.await.unwrap_or_else(|_| Err(ApiError::network("the upload worker did not say whether a part was stored"))) },
+        )
     }
 
-    fn digests(&self, rest: &[u8], spans: Vec<std::ops::Range<u64>>) -> LocalBoxFuture<Result<Vec<Sha256Digest>, ApiError>> {
+    fn digests(&self) -> LocalBoxFuture<Result<Vec<Sha256Digest>, ApiError>> {
         let (tx, rx) = oneshot::channel();
         RUNNING.with(|running| {
             if let Some(r) = running.borrow_mut().get_mut(&self.id) {
                 r.digests = Some(tx);
             }
         });
-        post(&FromWorker::Rest { id: self.id.clone(), spans: to_wire(spans) }, Some(&js_sys::Uint8Array::from(rest)));
-        Box::pin(async move { rx.await.unwrap_or_else(|_| Err(ApiError::network("the page did not send the conversations' digests"))) })
+        post_to_other(&ToUpload::Finish { id: self.id.clone() }, Beside::Nothing);
+        Box::pin(
+            async move { rx.await.unwrap_or_else(|_| Err(ApiError::network("the upload worker did not send the conversations' digests"))) },
+        )
     }
 }
 
@@ -167,22 +193,25 @@ fn start(export: ExportInfo) {
     let id = export.id.clone();
     let (cancel, cancelled) = cancel_pair();
     let (stream, said) = mpsc::unbounded();
-    let running = Running { cancel, stream, stored: HashMap::new(), digests: None };
+    let running = Running { cancel, stream, stored: HashMap::new(), digests: None, whole: None, upload_cost: None };
     RUNNING.with(|r| r.borrow_mut().insert(id.clone(), running));
+    post_to_other(&ToUpload::Begin { id: id.clone(), format: export.format }, Beside::Nothing);
     wasm_bindgen_futures::spawn_local(async move {
         let mut spent = Spent::default();
         let watch = ToThePage { id: id.clone() };
         let posted = Posted { id: id.clone(), round: 0, said };
-        let route = Route::HandedOn(Box::new(ToThePageParts { id: id.clone() }));
+        let route = Route::HandedOn(Box::new(ToTheUploadWorker { id: id.clone() }));
         let outcome = render_and_upload(export, Source::Posted(posted), route, cancelled, &watch, &mut spent).await;
-        RUNNING.with(|running| running.borrow_mut().remove(&id));
-        let cost = Cost::in_worker(spent);
-        let end = match outcome {
-            Ok(Outcome::Uploaded(info, _)) => End::Uploaded { info },
-            Ok(Outcome::Cancelled) => End::Cancelled,
-            Err(e) => End::Failed { status: e.status, message: e.message },
+        post_to_other(&ToUpload::Forget { id: id.clone() }, Beside::Nothing);
+        let (whole, upload_cost) =
+            RUNNING.with(|running| running.borrow_mut().remove(&id)).map_or((None, None), |r| (r.whole, r.upload_cost));
+        let cost = Cost::in_worker(spent).and(upload_cost.unwrap_or_default());
+        let (end, whole) = match outcome {
+            Ok(Outcome::Uploaded(info, _)) => (End::Uploaded { info }, whole),
+            Ok(Outcome::Cancelled) => (End::Cancelled, None),
+            Err(e) => (End::Failed { status: e.status, message: e.message }, None),
         };
-        post(&FromWorker::Ended { id, end, cost }, None);
+        post_to_page(&FromWorker::Ended { id, end, cost }, whole.as_ref().map_or(Beside::Nothing, Beside::Blob));
     });
 }
 
@@ -190,8 +219,8 @@ fn start(export: ExportInfo) {
 /// the network gives, a bounded amount ahead of what was taken, while this worker
 /// renders. Read here, the stream moved on only while this thread was free: 3.3 s of
 /// waiting for it at 2,000,000 short messages, whose stream a native client reads in
-/// 2.9 s; read by the page, 0.35 s (the click_to_ready bench). The parts go the other
-/// way for the same reason (`ToThePageParts`).
+/// 2.9 s; read by the page, 0.35 s (the click_to_ready bench). The parts go to the upload
+/// worker for the same reason (`ToTheUploadWorker`).
 pub(in super::super) struct Posted {
     id: String,
     /// The round of asking this feed reads; chunks of an earlier one are passed over.
@@ -208,7 +237,7 @@ impl Posted {
             };
             match said {
                 StreamSaid::Chunk(round, chunk) => {
-                    post(&FromWorker::Took { id: self.id.clone(), bytes: chunk.length() as usize }, None);
+                    post_to_page(&FromWorker::Took { id: self.id.clone(), bytes: chunk.length() as usize }, Beside::Nothing);
                     if round == self.round {
                         return Ok(Some(chunk));
                     }
@@ -223,7 +252,7 @@ impl Posted {
     /// Has the page ask for the stream again from `cursor`.
     pub(in super::super) fn ask_again(&mut self, cursor: Option<String>) {
         self.round += 1;
-        post(&FromWorker::AskAgain { id: self.id.clone(), cursor, round: self.round }, None);
+        post_to_page(&FromWorker::AskAgain { id: self.id.clone(), cursor, round: self.round }, Beside::Nothing);
     }
 }
 
@@ -231,7 +260,7 @@ impl Posted {
 /// chunks, stored parts): nothing paints here, so a cancel waits at most this long. At
 /// 2,000,000 short messages, yielding every 25 ms spent 3.6 s in yields (also with one
 /// channel reused for every yield), every 250 ms 0.9 s while this thread still sent
-/// the parts, and 0.03 s since the page sends them (the click_to_ready bench).
+/// the parts, and 0.03 s since another thread sends them (the click_to_ready bench).
 const WORKER_YIELD_AFTER_MS: f64 = 250.0;
 
 /// An export run here tells the page by message.
@@ -241,19 +270,12 @@ struct ToThePage {
 
 impl Watch for ToThePage {
     fn progress(&self, done: i64) {
-        post(&FromWorker::Progress { id: self.id.clone(), done }, None);
+        post_to_page(&FromWorker::Progress { id: self.id.clone(), done }, Beside::Nothing);
     }
     fn mark(&self, name: &'static str) {
-        post(&FromWorker::Mark { name: name.into() }, None);
+        post_to_page(&FromWorker::Mark { name: name.into() }, Beside::Nothing);
     }
     fn yield_after_ms(&self) -> f64 {
         WORKER_YIELD_AFTER_MS
     }
-}
-
-/// Posts `message` to the page, with `bytes` (moved) beside it.
-fn post(message: &FromWorker, bytes: Option<&js_sys::Uint8Array>) {
-    let Some(envelope) = envelope(message, bytes) else { return };
-    let scope: web_sys::DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
-    let _ = scope.post_message_with_transfer(&envelope, &moving(bytes));
 }

@@ -1,40 +1,59 @@
-//! The export worker: a dedicated Web Worker that parses and renders exports off the
-//! page's thread. The page never waits on a render, and the export never stops to let
-//! the page paint: on the page, those pauses took 449 ms of 1,510 at 200,000 short
-//! messages, and every task was up to 84 ms long (the click_to_ready bench). The page
-//! does the I/O for it, whose every step would otherwise wait for the worker's thread
-//! to be free of rendering: it reads the export's stream and posts the chunks, and it
-//! hashes, sends and keeps the parts the worker hands it (and hands their buffers
-//! back). At 2,000,000 short messages, the worker's wait for parts fell from 2.5 s to
-//! 0.5 s that way, and Ready came 1.60x the server's render before, 1.18-1.46x after, in
-//! runs on the same machine (the click_to_ready bench). The page also hashes the
-//! conversations for the manifest from those parts (`hashing.rs`), which took the
-//! worker's render from 5.8 s to 3.6-4.0 s there.
+//! The export's workers: two dedicated Web Workers, so that the page's thread only reads
+//! the export's stream and shows progress. The export worker parses and renders; the
+//! upload worker hashes the conversations for the manifest (`hashing.rs`), hashes,
+//! sends and keeps the parts the export worker hands it, and hands their buffers back.
 //!
-//! The worker runs this same WASM module (the page posts it its compiled
+//! Rendering on the page cost 449 ms of 1,510 in pauses to let the page paint at
+//! 200,000 short messages, and every task was up to 84 ms long (the click_to_ready
+//! bench). The I/O is not the export worker's: each of its steps would wait for that
+//! thread to be free of rendering (2.3-5.6 s of waiting for parts at 2,000,000
+//! messages). It was the page's until the page, on 2 cores shared with PostgreSQL,
+//! Garage and the server, had tasks of 85-154 ms: the conversations' digests, a part's
+//! digest and its request copying the body ran there, 10-32 ms each, and a page thread
+//! taken off the core mid-task made them long. The page now reads the stream and posts
+//! its chunks to the export worker, whose parts go straight to the upload worker over a
+//! `MessageChannel` of their own.
+//!
+//! Both workers run this same WASM module (the page posts them its compiled
 //! `WebAssembly.Module`, so nothing is fetched or compiled twice) through the same
-//! wasm-bindgen glue, which its script (`web/export-worker.js`) imports: `main` sees no
-//! window there and mounts nothing, and the worker's messages go to `worker_receive`. The page's
-//! side is `page.rs`, the worker's `inside.rs`; what they say to each other is below,
-//! as JSON (a finished export's Blob travels beside it).
+//! wasm-bindgen glue, which their script (`web/export-worker.js`) imports: `main` sees no
+//! window there and mounts nothing, and the page's messages go to `worker_receive`. The
+//! first of them, [`ToWorker::Join`], says which of the two a worker is, with its end of
+//! the channel between them. The page's side is `page.rs`, the export worker's
+//! `inside.rs`, the upload worker's `upload.rs`; what they say to each other is below,
+//! as JSON (a chunk, a part, a port or a Blob travels beside it).
 
 mod hashing;
 mod inside;
 mod page;
+mod upload;
 
 use super::timing::Cost;
 use convo_model::api::ExportInfo;
 pub(super) use inside::Posted;
 pub(super) use page::{is_running, run, start};
 use serde::{Deserialize, Serialize};
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 
-/// What the page asks of the worker.
+/// Which of the two workers one is.
+#[derive(Clone, Copy, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum Role {
+    /// Parses and renders.
+    Export,
+    /// Hashes, sends and keeps the parts.
+    Upload,
+}
+
+/// What the page asks of a worker.
 #[derive(Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 enum ToWorker {
-    /// Run a few throwaway exports, so the first real one starts on optimised code.
-    WarmUp,
+    /// Be `role`, talking to the other worker over the port beside; and warm up, so the
+    /// first real export starts on optimised code.
+    Join {
+        role: Role,
+    },
     Export {
         export: Box<ExportInfo>,
     },
@@ -56,30 +75,9 @@ enum ToWorker {
         round: u32,
         message: String,
     },
-    /// Part `n` that the worker handed over is stored (its bytes beside, handed back
-    /// for the next part, when the page did not keep them), or could not be.
-    PartStored {
-        id: String,
-        n: u32,
-    },
-    PartFailed {
-        id: String,
-        n: u32,
-        status: u16,
-        message: String,
-    },
-    /// The export's conversations' SHA-256, in order, 32 bytes each (beside the
-    /// message), or why the page could not hash them.
-    Digests {
-        id: String,
-    },
-    DigestsFailed {
-        id: String,
-        message: String,
-    },
 }
 
-/// What the worker tells the page.
+/// What a worker tells the page.
 #[derive(Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 enum FromWorker {
@@ -98,25 +96,12 @@ enum FromWorker {
         cursor: Option<String>,
         round: u32,
     },
-    /// Part `n` of the export's file (beside the message): the page hashes, sends and
-    /// keeps it, and says when it is stored. On the way, it hashes the conversations
-    /// whose `spans` (offsets in the file's body, noted since the last part) lie in it.
-    Part {
-        id: String,
-        n: u32,
-        spans: Vec<Span>,
-    },
-    /// The body's last bytes (beside the message) and its last spans: the page hashes
-    /// them and answers with the conversations' digests.
-    Rest {
-        id: String,
-        spans: Vec<Span>,
-    },
     /// A point on the page's performance timeline.
     Mark {
         name: String,
     },
-    /// The export ended.
+    /// The export ended; uploaded, with the file as a Blob beside when the upload worker
+    /// kept it.
     Ended {
         id: String,
         end: End,
@@ -125,6 +110,51 @@ enum FromWorker {
     /// The worker could not start (sent by its script): exports run on the page.
     Broken {
         reason: String,
+    },
+}
+
+/// What the export worker asks of the upload worker.
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+enum ToUpload {
+    /// An export begins: its parts are a file of this format.
+    Begin { id: String, format: convo_model::Format },
+    /// Part `n` of the export's file (beside the message): hash, send and keep it, and
+    /// say when it is stored. On the way, hash the conversations whose `spans` (offsets
+    /// in the file's body, noted since the last part) lie in it.
+    Part { id: String, n: u32, spans: Vec<Span> },
+    /// The body's last part was handed over: answer with the conversations' digests.
+    Finish { id: String },
+    /// The export ended (or stopped): forget what is kept of it.
+    Forget { id: String },
+}
+
+/// What the upload worker tells the export worker.
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+enum FromUpload {
+    /// Part `n` is stored: its bytes beside, handed back for the next part, when they
+    /// were not kept. The head, sent last, has the whole file beside as a Blob when it
+    /// was kept, and the upload worker's cost for the export.
+    Stored {
+        id: String,
+        n: u32,
+        cost: Option<Cost>,
+    },
+    Failed {
+        id: String,
+        n: u32,
+        status: u16,
+        message: String,
+    },
+    /// The export's conversations' SHA-256, in order, 32 bytes each (beside the
+    /// message), or why they could not be hashed.
+    Digests {
+        id: String,
+    },
+    DigestsFailed {
+        id: String,
+        message: String,
     },
 }
 
@@ -147,32 +177,112 @@ enum End {
     Failed { status: u16, message: String },
 }
 
-/// The keys of a message's JSON and of the bytes beside it (a chunk of the stream to the
-/// worker, a part of the file to the page).
+/// The keys of a message's JSON and of what travels beside it.
 const JSON: &str = "json";
-const BYTES: &str = "bytes";
+const BESIDE: &str = "beside";
 
-/// Puts `message` in an envelope, with `bytes` beside it.
-fn envelope(message: &impl Serialize, bytes: Option<&js_sys::Uint8Array>) -> Option<js_sys::Object> {
+/// What travels beside a message's JSON.
+#[derive(Clone, Copy)]
+enum Beside<'a> {
+    Nothing,
+    /// Moved, not copied: a chunk of the stream, a part, the digests.
+    Bytes(&'a js_sys::Uint8Array),
+    /// Moved: a worker's end of the channel between the two.
+    Port(&'a web_sys::MessagePort),
+    /// Copied by reference: the file, kept whole.
+    Blob(&'a web_sys::Blob),
+}
+
+impl Beside<'_> {
+    /// What must move with the envelope rather than be copied.
+    fn moving(self) -> js_sys::Array {
+        match self {
+            Beside::Bytes(bytes) => js_sys::Array::of1(&bytes.buffer()),
+            Beside::Port(port) => js_sys::Array::of1(port),
+            Beside::Nothing | Beside::Blob(_) => js_sys::Array::new(),
+        }
+    }
+}
+
+/// Puts `message` in an envelope, with `beside` beside it; and what moves with it.
+fn envelope(message: &impl Serialize, beside: Beside) -> Option<(js_sys::Object, js_sys::Array)> {
     let json = serde_json::to_string(message).ok()?;
     let envelope = js_sys::Object::new();
     js_sys::Reflect::set(&envelope, &JsValue::from_str(JSON), &JsValue::from_str(&json)).ok()?;
-    if let Some(bytes) = bytes {
-        js_sys::Reflect::set(&envelope, &JsValue::from_str(BYTES), bytes).ok()?;
+    let value: Option<&JsValue> = match beside {
+        Beside::Nothing => None,
+        Beside::Bytes(bytes) => Some(bytes),
+        Beside::Port(port) => Some(port),
+        Beside::Blob(blob) => Some(blob),
+    };
+    if let Some(value) = value {
+        js_sys::Reflect::set(&envelope, &JsValue::from_str(BESIDE), value).ok()?;
     }
-    Some(envelope)
+    Some((envelope, beside.moving()))
 }
 
-/// What must move with an envelope rather than be copied: the buffer of its bytes.
-fn moving(bytes: Option<&js_sys::Uint8Array>) -> js_sys::Array {
-    bytes.map(|b| js_sys::Array::of1(&b.buffer())).unwrap_or_default()
-}
-
-/// An envelope's message, and the bytes beside it (when they are there).
-fn opened<T: serde::de::DeserializeOwned>(envelope: &JsValue) -> Option<(T, Option<js_sys::Uint8Array>)> {
-    use wasm_bindgen::JsCast;
+/// An envelope's message, and what is beside it (undefined when nothing is).
+fn opened<T: serde::de::DeserializeOwned>(envelope: &JsValue) -> Option<(T, JsValue)> {
     let json = js_sys::Reflect::get(envelope, &JsValue::from_str(JSON)).ok()?.as_string()?;
     let message = serde_json::from_str(&json).ok()?;
-    let bytes = js_sys::Reflect::get(envelope, &JsValue::from_str(BYTES)).ok().and_then(|b| b.dyn_into().ok());
-    Some((message, bytes))
+    let beside = js_sys::Reflect::get(envelope, &JsValue::from_str(BESIDE)).unwrap_or(JsValue::UNDEFINED);
+    Some((message, beside))
+}
+
+/// What is beside a message, as a `T` (`None` when it is something else, or nothing).
+fn beside_as<T: JsCast>(beside: &JsValue) -> Option<T> {
+    beside.clone().dyn_into().ok()
+}
+
+/// A message from the page (the workers' script hands each one here).
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn worker_receive(message: JsValue) {
+    let Some((asked, beside)) = opened::<ToWorker>(&message) else { return };
+    match asked {
+        ToWorker::Join { role } => {
+            let Some(port) = beside_as::<web_sys::MessagePort>(&beside) else {
+                return post_to_page(&FromWorker::Broken { reason: "the page sent no port to the other worker".into() }, Beside::Nothing);
+            };
+            match role {
+                Role::Export => inside::join(port),
+                Role::Upload => upload::join(port),
+            }
+        }
+        asked => inside::receive(asked, beside),
+    }
+}
+
+/// This worker's end of the channel between the two workers, once it joined.
+struct Other {
+    port: web_sys::MessagePort,
+    _on_message: wasm_bindgen::closure::Closure<dyn FnMut(web_sys::MessageEvent)>,
+}
+
+thread_local! {
+    static OTHER: std::cell::RefCell<Option<Other>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Takes `port` as this worker's end of the channel, handing what comes on it to `receive`.
+fn connect(port: web_sys::MessagePort, receive: fn(&JsValue)) {
+    let on_message =
+        wasm_bindgen::closure::Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| receive(&event.data()));
+    port.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    OTHER.with(|other| *other.borrow_mut() = Some(Other { port, _on_message: on_message }));
+}
+
+/// Posts `message` to the other worker, with `beside` beside it.
+fn post_to_other(message: &impl Serialize, beside: Beside) {
+    let Some((envelope, moving)) = envelope(message, beside) else { return };
+    OTHER.with(|other| {
+        if let Some(other) = other.borrow().as_ref() {
+            let _ = other.port.post_message_with_transferable(&envelope, &moving);
+        }
+    });
+}
+
+/// Posts `message` from this worker to the page, with `beside` beside it.
+fn post_to_page(message: &FromWorker, beside: Beside) {
+    let Some((envelope, moving)) = envelope(message, beside) else { return };
+    let scope: web_sys::DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
+    let _ = scope.post_message_with_transfer(&envelope, &moving);
 }

@@ -1,14 +1,12 @@
-//! The page's side: starts the export worker once, hands it exports, and passes what it
-//! says on (progress to the rows, the end to whoever awaits the export). When the worker
-//! cannot start, or stops, the exports it had fail with a clear message and later ones
-//! run on the page.
+//! The page's side: starts the two workers once, hands the export worker exports and
+//! their streams, and passes what the workers say on (progress to the rows, the end to
+//! whoever awaits the export). When a worker cannot start, or stops, the exports they
+//! had fail with a clear message and later ones run on the page.
 
 use super::super::feed::{open_reader, read_one};
-use super::super::parts::{Kept, upload_array};
-use super::super::timing::{mark, note_page_phase};
+use super::super::timing::mark;
 use super::super::{Cancelled, Outcome};
-use super::hashing::{PageHasher, warm_up as warm_up_hashing};
-use super::{End, FromWorker, Span, ToWorker, envelope, from_wire, moving, opened};
+use super::{Beside, End, FromWorker, Role, ToWorker, beside_as, envelope, opened};
 use crate::api::ApiError;
 use convo_model::api::ExportInfo;
 use futures_channel::{mpsc, oneshot};
@@ -31,12 +29,15 @@ extern "C" {
     static IMPORT_META: ImportMeta;
 }
 
-/// The worker's script, beside the glue (`web/export-worker.js`, copied by Trunk).
+/// The workers' script, beside the glue (`web/export-worker.js`, copied by Trunk).
 const SCRIPT: &str = "export-worker.js";
 
 struct Helper {
+    /// The export worker, which the page talks to.
     worker: web_sys::Worker,
-    /// Set once it failed: later exports run on the page.
+    /// The upload worker, which the export worker talks to.
+    upload: web_sys::Worker,
+    /// Set once one failed: later exports run on the page.
     broken: bool,
     waiting: HashMap<String, Waiting>,
     _on_message: Closure<dyn FnMut(web_sys::MessageEvent)>,
@@ -49,21 +50,14 @@ struct Waiting {
     ended: oneshot::Sender<Result<Outcome, ApiError>>,
     /// What the worker says to the pump of this export's stream.
     pump: mpsc::UnboundedSender<PumpSaid>,
-    /// The file's parts, kept while the file is small.
-    kept: Kept,
-    /// The conversations' SHA-256, hashed from the body parts as they pass; taken when
-    /// the worker asks for the digests.
-    conversations: Option<PageHasher>,
-    /// Time this thread spent hashing them (ms), for the click_to_ready bench.
-    hashing_ms: f64,
 }
 
 thread_local! {
     static HELPER: RefCell<Option<Helper>> = const { RefCell::new(None) };
 }
 
-/// Starts the export worker and has it warm up; `false` where it cannot start (no
-/// window: this is the worker; or a browser without module workers).
+/// Starts the workers and has them warm up; `false` where they cannot start (no
+/// window: this is a worker; or a browser without module workers).
 pub(in super::super) fn start() -> bool {
     if web_sys::window().is_none() {
         return false;
@@ -72,8 +66,6 @@ pub(in super::super) fn start() -> bool {
         return is_running();
     }
     let Some(helper) = spawn() else { return false };
-    post(&helper.worker, &ToWorker::WarmUp);
-    warm_up_hashing();
     HELPER.with(|h| *h.borrow_mut() = Some(helper));
     true
 }
@@ -81,22 +73,33 @@ pub(in super::super) fn start() -> bool {
 fn spawn() -> Option<Helper> {
     let glue = IMPORT_META.with(ImportMeta::url);
     let script = web_sys::Url::new_with_base(SCRIPT, &glue).ok()?.href();
-    let worker_options = web_sys::WorkerOptions::new();
-    worker_options.set_type(web_sys::WorkerType::Module);
-    worker_options.set_name("convo-export");
-    let worker = web_sys::Worker::new_with_options(&script, &worker_options).ok()?;
-    let first = js_sys::Object::new();
-    let _ = js_sys::Reflect::set(&first, &JsValue::from_str("glue"), &JsValue::from_str(&glue));
-    let _ = js_sys::Reflect::set(&first, &JsValue::from_str("module"), &wasm_bindgen::module());
-    let _ = worker.post_message(&first);
     let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(|event: web_sys::MessageEvent| received(&event.data()));
     let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(|event: web_sys::Event| {
         let said = event.dyn_ref::<web_sys::ErrorEvent>().map(|e| e.message()).filter(|m| !m.is_empty());
         stopped(&said.unwrap_or_else(|| "it could not run".into()));
     });
-    worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-    worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-    Some(Helper { worker, broken: false, waiting: HashMap::new(), _on_message: on_message, _on_error: on_error })
+    let between = web_sys::MessageChannel::new().ok()?;
+    let mut workers = [(Role::Export, "convo-export", between.port1()), (Role::Upload, "convo-upload", between.port2())]
+        .into_iter()
+        .map(|(role, name, port)| {
+            let worker_options = web_sys::WorkerOptions::new();
+            worker_options.set_type(web_sys::WorkerType::Module);
+            worker_options.set_name(name);
+            let worker = web_sys::Worker::new_with_options(&script, &worker_options).ok()?;
+            let first = js_sys::Object::new();
+            js_sys::Reflect::set(&first, &JsValue::from_str("glue"), &JsValue::from_str(&glue)).ok()?;
+            js_sys::Reflect::set(&first, &JsValue::from_str("module"), &wasm_bindgen::module()).ok()?;
+            worker.post_message(&first).ok()?;
+            let (join, moving) = envelope(&ToWorker::Join { role }, Beside::Port(&port))?;
+            worker.post_message_with_transfer(&join, &moving).ok()?;
+            worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+            worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+            Some(worker)
+        })
+        .collect::<Option<Vec<_>>>()?
+        .into_iter();
+    let (worker, upload) = (workers.next()?, workers.next()?);
+    Some(Helper { worker, upload, broken: false, waiting: HashMap::new(), _on_message: on_message, _on_error: on_error })
 }
 
 /// Whether exports go to the worker.
@@ -116,27 +119,17 @@ pub(in super::super) async fn run(
     let (to_pump, from_worker) = mpsc::unbounded();
     HELPER.with(|h| {
         if let Some(helper) = h.borrow_mut().as_mut() {
-            helper.waiting.insert(
-                id.clone(),
-                Waiting {
-                    progress: Rc::new(on_progress),
-                    ended,
-                    pump: to_pump,
-                    kept: Kept::default(),
-                    conversations: Some(PageHasher::new()),
-                    hashing_ms: 0.0,
-                },
-            );
-            post(&helper.worker, &ToWorker::Export { export: Box::new(export) });
+            helper.waiting.insert(id.clone(), Waiting { progress: Rc::new(on_progress), ended, pump: to_pump });
         }
     });
+    post_to_worker(&ToWorker::Export { export: Box::new(export) }, Beside::Nothing);
     let gone = |_| Err(ApiError { status: 0, message: "the export worker stopped".into() });
     let mut pump = std::pin::pin!(pump(id.clone(), from_worker));
     let mut cancel = std::pin::pin!(cancelled.wait());
     match select(&mut end, select(&mut cancel, &mut pump)).await {
         Either::Left((result, _)) => result.unwrap_or_else(gone),
         Either::Right((Either::Left(((), _)), _)) => {
-            post_to_worker(&ToWorker::Cancel { id: id.clone() });
+            post_to_worker(&ToWorker::Cancel { id: id.clone() }, Beside::Nothing);
             // The pump reads on until the worker says it ended.
             match select(&mut end, &mut pump).await {
                 Either::Left((result, _)) => result.unwrap_or_else(gone),
@@ -168,9 +161,12 @@ async fn pump(id: String, mut said: mpsc::UnboundedReceiver<PumpSaid>) {
     let (mut cursor, mut round) = (None::<String>, 0u32);
     loop {
         let reader = match open_reader(&id, cursor.as_deref()).await {
-            Ok(reader) => Some(Reader(reader)),
+            Ok(reader) => {
+                mark("convo:stream");
+                Some(Reader(reader))
+            }
             Err(e) => {
-                post_to_worker_with(&ToWorker::StreamBroke { id: id.clone(), round, message: e.message }, None);
+                post_to_worker(&ToWorker::StreamBroke { id: id.clone(), round, message: e.message }, Beside::Nothing);
                 None
             }
         };
@@ -201,15 +197,15 @@ async fn pump(id: String, mut said: mpsc::UnboundedReceiver<PumpSaid>) {
             match next {
                 Ok(Ok(Some(chunk))) => {
                     ahead += chunk.length() as usize;
-                    post_to_worker_with(&ToWorker::Chunk { id: id.clone(), round }, Some(&chunk));
+                    post_to_worker(&ToWorker::Chunk { id: id.clone(), round }, Beside::Bytes(&chunk));
                 }
                 Ok(Ok(None)) => {
                     open = false;
-                    post_to_worker_with(&ToWorker::StreamEnded { id: id.clone(), round }, None);
+                    post_to_worker(&ToWorker::StreamEnded { id: id.clone(), round }, Beside::Nothing);
                 }
                 Ok(Err(e)) => {
                     open = false;
-                    post_to_worker_with(&ToWorker::StreamBroke { id: id.clone(), round, message: e.message }, None);
+                    post_to_worker(&ToWorker::StreamBroke { id: id.clone(), round, message: e.message }, Beside::Nothing);
                 }
                 Err(Some(PumpSaid::Took(bytes))) => ahead = ahead.saturating_sub(bytes),
                 Err(Some(PumpSaid::AskAgain(from, again))) => {
@@ -231,79 +227,20 @@ impl Drop for Reader {
     }
 }
 
-fn post(worker: &web_sys::Worker, message: &ToWorker) {
-    if let Some(envelope) = envelope(message, None) {
-        let _ = worker.post_message(&envelope);
-    }
-}
-
-/// Hashes and sends part `n` the worker handed over, keeps it while the file is small,
-/// and tells the worker when it is stored. The worker bounds how many are on their way.
-/// The conversations in it are hashed first, on this thread (`hashing.rs`).
-fn send_part(id: String, n: u32, spans: Vec<Span>, part: Option<js_sys::Uint8Array>) {
-    let Some(part) = part else {
-        let message = "the export worker handed over a part without bytes".into();
-        return post_to_worker(&ToWorker::PartFailed { id, n, status: 0, message });
-    };
-    let kept = HELPER.with(|h| {
-        let mut h = h.borrow_mut();
-        let Some(waiting) = h.as_mut().and_then(|h| h.waiting.get_mut(&id)) else { return false };
-        if let Some(hasher) = &mut waiting.conversations {
-            let t = js_sys::Date::now();
-            hasher.expect(from_wire(spans));
-            hasher.feed(&part);
-            waiting.hashing_ms += js_sys::Date::now() - t;
-        }
-        waiting.kept.keep(n, &part)
-    });
-    wasm_bindgen_futures::spawn_local(async move {
-        match upload_array(id.clone(), n, part.clone()).await {
-            Ok(()) => post_to_worker_with(&ToWorker::PartStored { id, n }, (!kept).then_some(&part)),
-            Err(e) => post_to_worker(&ToWorker::PartFailed { id, n, status: e.status, message: e.message }),
-        }
-    });
-}
-
-/// Hashes the body's last bytes and sends the worker its conversations' digests.
-fn send_digests(id: String, spans: Vec<Span>, rest: Option<js_sys::Uint8Array>) {
-    let hasher = HELPER.with(|h| h.borrow_mut().as_mut().and_then(|h| h.waiting.get_mut(&id)).and_then(|w| w.conversations.take()));
-    wasm_bindgen_futures::spawn_local(async move {
-        let digests = match (hasher, rest) {
-            (Some(mut hasher), Some(rest)) => {
-                hasher.expect(from_wire(spans));
-                hasher.feed(&rest);
-                hasher.finish().await
-            }
-            (None, _) => Err("the page was not hashing this export's conversations".to_string()),
-            (_, None) => Err("the export worker sent no last bytes".to_string()),
-        };
-        match digests {
-            Ok(digests) => {
-                let bytes = js_sys::Uint8Array::from(digests.as_flattened());
-                post_to_worker_with(&ToWorker::Digests { id }, Some(&bytes))
-            }
-            Err(message) => post_to_worker(&ToWorker::DigestsFailed { id, message }),
-        }
-    });
-}
-
-fn post_to_worker(message: &ToWorker) {
-    post_to_worker_with(message, None)
-}
-
-/// Posts `message` with `bytes` beside it, handed over, not copied.
-fn post_to_worker_with(message: &ToWorker, bytes: Option<&js_sys::Uint8Array>) {
-    let Some(envelope) = envelope(message, bytes) else { return };
+/// Posts `message` to the export worker, with `beside` beside it (bytes handed over,
+/// not copied).
+fn post_to_worker(message: &ToWorker, beside: Beside) {
+    let Some((envelope, moving)) = envelope(message, beside) else { return };
     HELPER.with(|h| {
         if let Some(helper) = h.borrow().as_ref() {
-            let _ = helper.worker.post_message_with_transfer(&envelope, &moving(bytes));
+            let _ = helper.worker.post_message_with_transfer(&envelope, &moving);
         }
     });
 }
 
-/// A message from the worker.
+/// A message from a worker.
 fn received(data: &JsValue) {
-    let Some((message, bytes)) = opened::<FromWorker>(data) else { return };
+    let Some((message, beside)) = opened::<FromWorker>(data) else { return };
     match message {
         FromWorker::Progress { id, done } => {
             // Called outside the borrow: the rows it updates may start another export.
@@ -313,17 +250,11 @@ fn received(data: &JsValue) {
             }
         }
         FromWorker::Mark { name } => mark(&name),
-        FromWorker::Part { id, n, spans } => send_part(id, n, spans, bytes),
-        FromWorker::Rest { id, spans } => send_digests(id, spans, bytes),
         FromWorker::Ended { id, end, cost } => {
             cost.publish();
             let Some(waiting) = HELPER.with(|h| h.borrow_mut().as_mut().and_then(|h| h.waiting.remove(&id))) else { return };
-            note_page_phase("page_digests", waiting.hashing_ms);
             let result = match end {
-                End::Uploaded { info } => {
-                    let blob = waiting.kept.blob(info.format.media_type());
-                    Ok(Outcome::Uploaded(info, blob))
-                }
+                End::Uploaded { info } => Ok(Outcome::Uploaded(info, beside_as::<web_sys::Blob>(&beside))),
                 End::Cancelled => Ok(Outcome::Cancelled),
                 End::Failed { status, message } => Err(ApiError { status, message }),
             };
@@ -343,13 +274,14 @@ fn to_pump(id: &str, said: PumpSaid) {
     });
 }
 
-/// The worker failed: the exports it had end with `reason`, later ones run on the page.
+/// A worker failed: the exports they had end with `reason`, later ones run on the page.
 fn stopped(reason: &str) {
     let waiting = HELPER.with(|h| {
         let mut h = h.borrow_mut();
         let Some(helper) = h.as_mut() else { return Vec::new() };
         helper.broken = true;
         helper.worker.terminate();
+        helper.upload.terminate();
         helper.waiting.drain().map(|(_, w)| w).collect()
     });
     for w in waiting {
