@@ -13,6 +13,7 @@ use convo_model::{Conversation, ConversationStatus, Role};
 use convo_render::notes::{self, Note};
 use convo_render::{ExportHeader, manifest, render_to_string};
 use fantoccini::Locator;
+use fantoccini::wd::TimeoutConfiguration;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -223,6 +224,10 @@ async fn axe_finds_no_violations_in_a_100000_message_file_with_its_metrics_and_n
         wait_for(&browser, &format!("document.querySelector('#c-{last} .star')")).await;
         js(&browser, &format!("document.querySelector('#c-{last} .star').click(); document.querySelector('#c-{last}-m2 .nb').click()"))
             .await;
+        // axe over this many nodes took 77 s to over 120 s (the session's script timeout)
+        // on a 2-core machine running the file's other tests beside it: 5 minutes here.
+        let minutes = Some(Duration::from_secs(300));
+        browser.client.update_timeouts(TimeoutConfiguration::new(minutes, minutes, Some(Duration::ZERO))).await.unwrap();
         let started = Instant::now();
         let result = browser
             .client
