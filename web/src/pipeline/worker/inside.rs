@@ -144,7 +144,7 @@ fn stored(id: &str, n: u32, result: Result<(), ApiError>) {
     }
 }
 
-/// Tells the export the upload worker.s digests of its conversations (or why there are none).
+/// Tells the export the upload worker's digests of its conversations (or why there are none).
 fn digested(id: &str, result: Result<Vec<Sha256Digest>, ApiError>) {
     let waiting = RUNNING.with(|running| running.borrow_mut().get_mut(id).and_then(|r| r.digests.take()));
     if let Some(waiting) = waiting {

@@ -79,27 +79,35 @@ fn spawn() -> Option<Helper> {
         stopped(&said.unwrap_or_else(|| "it could not run".into()));
     });
     let between = web_sys::MessageChannel::new().ok()?;
-    let mut workers = [(Role::Export, "convo-export", between.port1()), (Role::Upload, "convo-upload", between.port2())]
-        .into_iter()
-        .map(|(role, name, port)| {
-            let worker_options = web_sys::WorkerOptions::new();
-            worker_options.set_type(web_sys::WorkerType::Module);
-            worker_options.set_name(name);
-            let worker = web_sys::Worker::new_with_options(&script, &worker_options).ok()?;
-            let first = js_sys::Object::new();
-            js_sys::Reflect::set(&first, &JsValue::from_str("glue"), &JsValue::from_str(&glue)).ok()?;
-            js_sys::Reflect::set(&first, &JsValue::from_str("module"), &wasm_bindgen::module()).ok()?;
-            worker.post_message(&first).ok()?;
-            let (join, moving) = envelope(&ToWorker::Join { role }, Beside::Port(&port))?;
-            worker.post_message_with_transfer(&join, &moving).ok()?;
-            worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-            worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-            Some(worker)
-        })
-        .collect::<Option<Vec<_>>>()?
-        .into_iter();
-    let (worker, upload) = (workers.next()?, workers.next()?);
+    let worker = spawn_one(&script, &glue, Role::Export, &between.port1())?;
+    let Some(upload) = spawn_one(&script, &glue, Role::Upload, &between.port2()) else {
+        worker.terminate();
+        return None;
+    };
+    for w in [&worker, &upload] {
+        w.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        w.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+    }
     Some(Helper { worker, upload, broken: false, waiting: HashMap::new(), _on_message: on_message, _on_error: on_error })
+}
+
+/// A worker running `script`, told the glue and the module, and then its role with its
+/// end of the channel to the other.
+fn spawn_one(script: &str, glue: &str, role: Role, port: &web_sys::MessagePort) -> Option<web_sys::Worker> {
+    let worker_options = web_sys::WorkerOptions::new();
+    worker_options.set_type(web_sys::WorkerType::Module);
+    worker_options.set_name(match role {
+        Role::Export => "convo-export",
+        Role::Upload => "convo-upload",
+    });
+    let worker = web_sys::Worker::new_with_options(script, &worker_options).ok()?;
+    let first = js_sys::Object::new();
+    js_sys::Reflect::set(&first, &JsValue::from_str("glue"), &JsValue::from_str(glue)).ok()?;
+    js_sys::Reflect::set(&first, &JsValue::from_str("module"), &wasm_bindgen::module()).ok()?;
+    worker.post_message(&first).ok()?;
+    let (join, moving) = envelope(&ToWorker::Join { role }, Beside::Port(port))?;
+    worker.post_message_with_transfer(&join, &moving).ok()?;
+    Some(worker)
 }
 
 /// Whether exports go to the worker.
