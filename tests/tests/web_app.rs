@@ -8,7 +8,7 @@ mod common;
 
 use common::*;
 use convo_e2e::{Browser, BrowserOptions};
-use convo_model::api::{ExportStatus, Renderer};
+use convo_model::api::{ExportStatus, Renderer, SMALL_EXPORT_MESSAGES};
 use fantoccini::Locator;
 use std::time::{Duration, Instant};
 
@@ -229,21 +229,54 @@ async fn keeping_since_last_schedules_and_activity_in_the_browser() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_export_of_many_pages_renders_in_the_browsers_export_worker_and_the_server_reproduces_it() {
-    // Pages of three conversations: the demo's export takes many requests.
-    let pages = convo_server::store::PageLimits { conversations: 3, messages: 20_000, bytes: 4 << 20 };
+async fn a_large_export_of_many_pages_goes_in_parts_through_both_workers_and_the_server_reproduces_it() {
+    // Pages of 40 conversations, and more messages than a file sent whole has: the page
+    // reads the stream for the export worker, the upload worker sends the parts.
+    let pages = convo_server::store::PageLimits { conversations: 40, messages: 20_000, bytes: 4 << 20 };
     let app = start_server_with(convo_server::settings::Settings { export_page: Some(pages), ..Default::default() }).await;
+    let now = chrono::Utc::now();
+    let spec = convo_demo::Spec {
+        assistant_id: "support-bot".into(),
+        conversations: (SMALL_EXPORT_MESSAGES / 20 + 100) as usize,
+        messages_per_conversation: 20,
+        end: now - chrono::Duration::hours(1),
+        span_days: 20,
+        seed: 7,
+    };
+    let path = app.dir.path().join("more.jsonl");
+    let lines: Vec<String> = convo_demo::conversations(&spec)
+        .map(|mut c| {
+            c.id = format!("more-{}", c.id);
+            c.status = convo_model::ConversationStatus::Completed;
+            c.ended_at = c.messages.last().map(|m| m.at);
+            convo_demo::import_line(&c)
+        })
+        .collect();
+    std::fs::write(&path, lines.join("\n")).unwrap();
+    convo_server::import::import_file(&app.state.store, &path, now, &indicatif::ProgressBar::hidden()).await.unwrap();
     let browser = Browser::start(BrowserOptions::default()).await.unwrap();
     let c = &browser.client;
     log_in(c, &app.base, "demo@example.com", "demo-password").await;
     click(c, "#export-button").await;
     wait_for(c, "document.getElementById('export-includes')", 20).await;
+    c.execute(
+        "const s = document.getElementById('export-assistant'); s.value = 'support-bot'; s.dispatchEvent(new Event('change'));",
+        vec![],
+    )
+    .await
+    .unwrap();
+    let more_than_small = format!(
+        "Number((document.getElementById('export-includes').textContent.match(/\\(([\\d,]+) message/) || [0, '0'])[1].replace(/,/g, '')) > {SMALL_EXPORT_MESSAGES}"
+    );
+    wait_for(c, &more_than_small, 20).await;
     click(c, "#start-export").await;
     wait_for(c, "document.querySelector('.export-row .verified')", 60).await;
     let exports = app.state.store.list_exports(1, chrono::Utc::now()).await.unwrap();
     let export = &exports[0];
     assert_eq!((export.renderer, export.verification), (Renderer::Browser, Some(convo_model::api::Verification::Verified)));
-    assert!(export.conversations.unwrap_or(0) > 6, "more conversations than two pages hold");
+    assert!(export.messages.unwrap_or(0) > SMALL_EXPORT_MESSAGES, "{:?} messages", export.messages);
+    // The head, the body in parts growing from 256 KiB, and the tail with the manifest.
+    assert!(app.state.store.parts(&export.id).await.unwrap().len() >= 4, "uploaded in parts");
     // The export worker ran it: it sent the page its phases and its own memory, and the
     // upload worker's (which hashed the conversations) with them.
     let ran = c

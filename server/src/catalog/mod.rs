@@ -145,10 +145,14 @@ impl Catalog {
 
     /// The account's export, if a browser is still rendering it.
     async fn browsers(&self, account: &AccountRef, id: &str) -> Result<ExportRow> {
-        let export = self.get(account, id).await?;
-        if export.status != ExportStatus::Processing || export.renderer != Renderer::Browser {
-            return Err(CatalogError::NotTheBrowsers(export.status));
-        }
-        Ok(export)
+        still_the_browsers(self.get(account, id).await?)
     }
+}
+
+/// `export`, if a browser is still rendering it.
+fn still_the_browsers(export: ExportRow) -> Result<ExportRow> {
+    if export.status != ExportStatus::Processing || export.renderer != Renderer::Browser {
+        return Err(CatalogError::NotTheBrowsers(export.status));
+    }
+    Ok(export)
 }

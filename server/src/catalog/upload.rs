@@ -4,12 +4,12 @@
 //! upload never leaves a ready export, and never touches a ready export's bytes.
 
 use super::checks::ManifestClaim;
-use super::{Catalog, CatalogError, Result};
+use super::{Catalog, CatalogError, Result, still_the_browsers};
 use crate::files::{WriteError, Written};
 use crate::store::{AccountRef, ExportRow, FinishedFile, Owner};
 use bytes::Bytes;
 use convo_model::Figures;
-use convo_model::api::{AuditAction, WebhookEvent};
+use convo_model::api::{AuditAction, ExportStatus, Renderer, WebhookEvent};
 use futures_util::{Stream, TryStreamExt};
 
 /// A SHA-256 digest a client declared for what it sends.
@@ -68,10 +68,20 @@ pub struct Rendered<'a> {
     pub figures: &'a Figures,
 }
 
+/// Whether `export` is ready with a whole file a browser uploaded whose SHA-256 is
+/// `expected`.
+fn sent_again(export: &ExportRow, expected: &Digest) -> bool {
+    export.status == ExportStatus::Ready
+        && export.renderer == Renderer::Browser
+        && export.sha256.as_deref().is_some_and(|ready| ready == hex::encode(expected.0))
+}
+
 impl Catalog {
     /// Receives the file a browser rendered. `declared_len` (Content-Length) refuses an
     /// oversized upload before a byte is read; a file whose manifest names another export
-    /// is refused (422) and its object deleted before anything points to it.
+    /// is refused (422) and its object deleted before anything points to it. The same
+    /// file sent again once ready (a client whose answer was lost retries) is answered
+    /// with the ready export, unread: a retry is safe, and the file never changes.
     pub async fn receive_upload(
         &self,
         account: &AccountRef,
@@ -80,7 +90,11 @@ impl Catalog {
         declared_len: Option<u64>,
         body: impl UploadBody,
     ) -> Result<ExportRow> {
-        let export = self.browsers(account, id).await?;
+        let export = self.get(account, id).await?;
+        if sent_again(&export, &expected) {
+            return Ok(export);
+        }
+        let export = still_the_browsers(export)?;
         let max = self.settings.max_upload_bytes;
         if declared_len.is_some_and(|len| len > max) {
             return Err(CatalogError::TooLarge(max));

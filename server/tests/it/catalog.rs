@@ -208,6 +208,19 @@ async fn uploads_must_be_whole_and_match_their_digest(db: Db) {
     assert_eq!(status, 200, "{body}");
     assert_eq!(app.file_of(&id).await.unwrap(), file);
     assert_eq!(app.objects(Some(&id)).await.len(), 1, "nothing left of the broken uploads");
+
+    // Sent again, as a client whose answer was lost retries: the same ready export, and
+    // nothing more is stored. Another file is refused: a ready file never changes.
+    let (status, again) =
+        json_of(alice.put(&url).header("content-digest", content_digest(&file)).body(file.clone()).send().await.unwrap()).await;
+    assert_eq!(status, 200, "{again}");
+    assert_eq!((&again["status"], &again["sha256"]), (&body["status"], &body["sha256"]));
+    let other = vec![b'b'; 300_000];
+    let (status, refused) =
+        json_of(alice.put(&url).header("content-digest", content_digest(&other)).body(other.clone()).send().await.unwrap()).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{refused}");
+    assert_eq!(app.file_of(&id).await.unwrap(), file);
+    assert_eq!(app.objects(Some(&id)).await.len(), 1, "one object: the first upload's");
 }
 
 async fn the_21st_export_evicts_the_oldest(db: Db) {

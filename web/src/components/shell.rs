@@ -164,11 +164,13 @@ fn hand_over_when_the_tab_goes(running: Running) {
 fn start_pipeline(export: ExportInfo, exports: RwSignal<Vec<ExportInfo>>, running: Running, rendered: Rendered, toasts: Toasts) {
     let (cancel, cancelled) = pipeline::cancel_pair();
     running.start(&export.id, cancel);
+    let id = export.id.clone();
+    let progress_id = id.clone();
+    let filename = export.filename.clone();
+    // Started here, not in the task: it tells the export worker at once.
+    let exported = pipeline::run(export, cancelled, move |done| running.set_done(&progress_id, done));
     spawn_local(async move {
-        let id = export.id.clone();
-        let progress_id = id.clone();
-        let filename = export.filename.clone();
-        let result = pipeline::run(export, cancelled, move |done| running.set_done(&progress_id, done)).await;
+        let result = exported.await;
         running.finish(&id);
         match result {
             Ok(Outcome::Uploaded(info, blob)) => {

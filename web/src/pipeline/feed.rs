@@ -1,6 +1,6 @@
 //! The export's conversations as they arrive on its stream (`GET /api/exports/{id}/
 //! stream`, JSON Lines): the byte stream's chunks (read by the page and posted to the
-//! export worker, or fetched here when the export runs on the page) go into one buffer
+//! export worker, or fetched here: on the page, or a small export in the worker) go into one buffer
 //! (`lines.rs`), and each whole line is parsed when the renderer asks for the next
 //! conversation. Nothing waits for a page: the server reads its next page while
 //! this one is parsed and rendered, and the stream's own flow control holds it back
@@ -24,7 +24,7 @@ const REOPENS: u32 = 3;
 
 /// Where the stream's bytes come from.
 pub(super) enum Source {
-    /// Fetched here (an export run on the page).
+    /// Fetched here (an export run on the page, or a small one in the export worker).
     Fetch,
     /// Fetched by the page and posted to the export worker chunk by chunk.
     Posted(Posted),

@@ -172,6 +172,11 @@ pub struct CatalogLimits {
 /// statistics), so it may come last; parts after it come in order.
 pub const HEAD_PART: i64 = 1;
 
+/// An export of at most this many messages (its `progress.total`) is small: the web
+/// app's export worker reads its stream itself; a larger one's is read by the page, so
+/// that the render never holds the download back.
+pub const SMALL_EXPORT_MESSAGES: i64 = 30_000;
+
 /// `POST /api/exports`: `days` up to now, or `since_last` (from where the account's
 /// latest export of the assistant ended, up to now), optionally narrowed by `filters`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

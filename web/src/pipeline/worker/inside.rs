@@ -7,7 +7,7 @@ use super::super::cancel::{Cancel, cancel_pair};
 use super::super::feed::Source;
 use super::super::parts::{Helper, PARTS_IN_FLIGHT, Route};
 use super::super::timing::{Cost, Spent};
-use super::super::{Outcome, Watch, render_and_upload, warm};
+use super::super::{Outcome, StreamReader, Watch, render_and_upload, warm};
 use super::{Beside, End, FromUpload, FromWorker, ToUpload, ToWorker, beside_as, connect, opened, post_to_other, post_to_page, to_wire};
 use crate::api::ApiError;
 use convo_model::api::ExportInfo;
@@ -196,12 +196,15 @@ fn start(export: ExportInfo) {
     let running = Running { cancel, stream, stored: HashMap::new(), digests: None, whole: None, upload_cost: None };
     RUNNING.with(|r| r.borrow_mut().insert(id.clone(), running));
     post_to_other(&ToUpload::Begin { id: id.clone(), format: export.format }, Beside::Nothing);
+    let source = match StreamReader::of(&export) {
+        StreamReader::Worker => Source::Fetch,
+        StreamReader::Page => Source::Posted(Posted { id: id.clone(), round: 0, said }),
+    };
+    let route = Route::HandedOn(Box::new(ToTheUploadWorker { id: id.clone() }));
     wasm_bindgen_futures::spawn_local(async move {
         let mut spent = Spent::default();
         let watch = ToThePage { id: id.clone() };
-        let posted = Posted { id: id.clone(), round: 0, said };
-        let route = Route::HandedOn(Box::new(ToTheUploadWorker { id: id.clone() }));
-        let outcome = render_and_upload(export, Source::Posted(posted), route, cancelled, &watch, &mut spent).await;
+        let outcome = render_and_upload(export, source, route, cancelled, &watch, &mut spent).await;
         post_to_other(&ToUpload::Forget { id: id.clone() }, Beside::Nothing);
         let (whole, upload_cost) =
             RUNNING.with(|running| running.borrow_mut().remove(&id)).map_or((None, None), |r| (r.whole, r.upload_cost));

@@ -5,7 +5,7 @@
 
 use super::super::feed::{open_reader, read_one};
 use super::super::timing::mark;
-use super::super::{Cancelled, Outcome};
+use super::super::{Cancelled, Outcome, StreamReader};
 use super::{Beside, End, FromWorker, Role, ToWorker, beside_as, envelope, opened};
 use crate::api::ApiError;
 use convo_model::api::ExportInfo;
@@ -115,14 +115,16 @@ pub(in super::super) fn is_running() -> bool {
     HELPER.with(|h| h.borrow().as_ref().is_some_and(|h| !h.broken))
 }
 
-/// Runs `export` in the worker (see [`is_running`]), reading its stream for it, and
-/// telling it when `cancelled` says so.
-pub(in super::super) async fn run(
+/// Runs `export` in the worker (see [`is_running`]), reading its stream for it unless
+/// it is small ([`StreamReader`]), and telling it when `cancelled` says so. The worker is told
+/// now, before the future is first polled.
+pub(in super::super) fn run(
     export: ExportInfo,
     mut cancelled: Cancelled,
     on_progress: impl Fn(i64) + 'static,
-) -> Result<Outcome, ApiError> {
+) -> impl Future<Output = Result<Outcome, ApiError>> {
     let id = export.id.clone();
+    let reader = StreamReader::of(&export);
     let (ended, mut end) = oneshot::channel();
     let (to_pump, from_worker) = mpsc::unbounded();
     HELPER.with(|h| {
@@ -131,21 +133,29 @@ pub(in super::super) async fn run(
         }
     });
     post_to_worker(&ToWorker::Export { export: Box::new(export) }, Beside::Nothing);
-    let gone = |_| Err(ApiError { status: 0, message: "the export worker stopped".into() });
-    let mut pump = std::pin::pin!(pump(id.clone(), from_worker));
-    let mut cancel = std::pin::pin!(cancelled.wait());
-    match select(&mut end, select(&mut cancel, &mut pump)).await {
-        Either::Left((result, _)) => result.unwrap_or_else(gone),
-        Either::Right((Either::Left(((), _)), _)) => {
-            post_to_worker(&ToWorker::Cancel { id: id.clone() }, Beside::Nothing);
-            // The pump reads on until the worker says it ended.
-            match select(&mut end, &mut pump).await {
-                Either::Left((result, _)) => result.unwrap_or_else(gone),
-                Either::Right(((), _)) => end.await.unwrap_or_else(gone),
+    async move {
+        let gone = |_| Err(ApiError { status: 0, message: "the export worker stopped".into() });
+        let pump = async {
+            match reader {
+                StreamReader::Page => pump(id.clone(), from_worker).await,
+                StreamReader::Worker => futures_util::future::pending().await,
             }
+        };
+        let mut pump = std::pin::pin!(pump);
+        let mut cancel = std::pin::pin!(cancelled.wait());
+        match select(&mut end, select(&mut cancel, &mut pump)).await {
+            Either::Left((result, _)) => result.unwrap_or_else(gone),
+            Either::Right((Either::Left(((), _)), _)) => {
+                post_to_worker(&ToWorker::Cancel { id: id.clone() }, Beside::Nothing);
+                // The pump reads on until the worker says it ended.
+                match select(&mut end, &mut pump).await {
+                    Either::Left((result, _)) => result.unwrap_or_else(gone),
+                    Either::Right(((), _)) => end.await.unwrap_or_else(gone),
+                }
+            }
+            // The pump never ends while the worker is there.
+            Either::Right((Either::Right(((), _)), _)) => end.await.unwrap_or_else(gone),
         }
-        // The pump never ends while the worker is there.
-        Either::Right((Either::Right(((), _)), _)) => end.await.unwrap_or_else(gone),
     }
 }
 
