@@ -9,8 +9,8 @@
 //! goes away.
 //!
 //! The parsing and rendering run in the export worker, and the hashing and sending of
-//! the parts in the upload worker (`worker/`), off the page's thread, which reads the
-//! stream for them; all of it runs on the page itself only where the browser gives no
+//! the parts in the upload worker (`worker/`), off the page's thread, which reads a
+//! large export's stream for them (the export worker reads a small one's itself); all of it runs on the page itself only where the browser gives no
 //! worker. `feed.rs` reads the stream (`lines.rs` cuts it into lines), `parts.rs` cuts
 //! the parts, and hashes and sends them or hands them on, `cancel.rs` stops an export,
 //! `timing.rs` records where the time went for the click_to_ready

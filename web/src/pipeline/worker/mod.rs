@@ -1,5 +1,5 @@
 //! The export's workers: two dedicated Web Workers, so that the page's thread only reads
-//! the export's stream and shows progress. The export worker parses and renders; the
+//! a large export's stream and shows progress. The export worker parses and renders; the
 //! upload worker hashes the conversations for the manifest (`hashing.rs`), hashes,
 //! sends and keeps the parts the export worker hands it, and hands their buffers back.
 //!

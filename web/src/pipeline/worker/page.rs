@@ -1,5 +1,5 @@
 //! The page's side: starts the two workers once, hands the export worker exports and
-//! their streams, and passes what the workers say on (progress to the rows, the end to
+//! the streams of the large ones, and passes what the workers say on (progress to the rows, the end to
 //! whoever awaits the export). When a worker cannot start, or stops, the exports they
 //! had fail with a clear message and later ones run on the page.
 
