@@ -230,7 +230,7 @@ async fn keeping_since_last_schedules_and_activity_in_the_browser() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_large_export_of_many_pages_goes_in_parts_through_both_workers_and_the_server_reproduces_it() {
-    // Pages of 40 conversations, and more messages than a file sent whole has: the page
+    // Pages of 40 conversations, and more messages than a small export has: the page
     // reads the stream for the export worker, the upload worker sends the parts.
     let pages = convo_server::store::PageLimits { conversations: 40, messages: 20_000, bytes: 4 << 20 };
     let app = start_server_with(convo_server::settings::Settings { export_page: Some(pages), ..Default::default() }).await;
@@ -274,6 +274,7 @@ async fn a_large_export_of_many_pages_goes_in_parts_through_both_workers_and_the
     let exports = app.state.store.list_exports(1, chrono::Utc::now()).await.unwrap();
     let export = &exports[0];
     assert_eq!((export.renderer, export.verification), (Renderer::Browser, Some(convo_model::api::Verification::Verified)));
+    assert!(export.conversations.unwrap_or(0) > 2 * 40, "more conversations than two pages hold");
     assert!(export.messages.unwrap_or(0) > SMALL_EXPORT_MESSAGES, "{:?} messages", export.messages);
     // The head, the body in parts growing from 256 KiB, and the tail with the manifest.
     assert!(app.state.store.parts(&export.id).await.unwrap().len() >= 4, "uploaded in parts");

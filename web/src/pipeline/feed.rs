@@ -1,8 +1,8 @@
 //! The export's conversations as they arrive on its stream (`GET /api/exports/{id}/
 //! stream`, JSON Lines): the byte stream's chunks (read by the page and posted to the
-//! export worker, or fetched here: on the page, or a small export in the worker) go into one buffer
-//! (`lines.rs`), and each whole line is parsed when the renderer asks for the next
-//! conversation. Nothing waits for a page: the server reads its next page while
+//! export worker, or fetched here: on the page, or a small export in the worker) go
+//! into one buffer (`lines.rs`), and each whole line is parsed when the renderer asks
+//! for the next conversation. Nothing waits for a page: the server reads its next page while
 //! this one is parsed and rendered, and the stream's own flow control holds it back
 //! when the tab is slower (the tab keeps a chunk and a line, not pages).
 //!

@@ -10,8 +10,8 @@
 //!
 //! The parsing and rendering run in the export worker, and the hashing and sending of
 //! the parts in the upload worker (`worker/`), off the page's thread, which reads a
-//! large export's stream for them (the export worker reads a small one's itself); all of it runs on the page itself only where the browser gives no
-//! worker. `feed.rs` reads the stream (`lines.rs` cuts it into lines), `parts.rs` cuts
+//! large export's stream for them (the export worker reads a small one's itself); all
+//! of it runs on the page itself only where the browser gives no worker. `feed.rs` reads the stream (`lines.rs` cuts it into lines), `parts.rs` cuts
 //! the parts, and hashes and sends them or hands them on, `cancel.rs` stops an export,
 //! `timing.rs` records where the time went for the click_to_ready
 //! bench, `warm.rs` warms the code up before the first export.
@@ -120,10 +120,10 @@ enum StreamReader {
     /// then never waits behind the page's own work after create answered. At 1,000
     /// conversations of 20 messages (the click_to_ready bench, one machine, one hour):
     /// 256-290 ms click to Ready in six runs, against 259-381 ms in eight with the page
-    /// reading it (on an earlier day's machine, 337-434 ms in eleven runs while the worker
-    /// was told only once the page's work was done). Sending such a file whole in one request once rendered was slower,
-    /// 294-441 ms: its renderer hashed the conversations itself in WASM, and its render
-    /// took 112-194 ms instead of 61-86.
+    /// reading it (on an earlier day's machine, 337-434 ms in eleven runs while the
+    /// worker was told only once the page's work was done). Sending such a file whole,
+    /// in one request once rendered, was slower, 294-441 ms: its renderer hashed the
+    /// conversations itself in WASM, and its render took 112-194 ms instead of 61-86.
     Worker,
     /// The page, which posts it chunk by chunk (`worker::Posted` says why).
     Page,

@@ -116,8 +116,8 @@ pub(in super::super) fn is_running() -> bool {
 }
 
 /// Runs `export` in the worker (see [`is_running`]), reading its stream for it unless
-/// it is small ([`StreamReader`]), and telling it when `cancelled` says so. The worker is told
-/// now, before the future is first polled.
+/// it is small ([`StreamReader`]), and telling it when `cancelled` says so. The worker
+/// is told now, before the future is first polled.
 pub(in super::super) fn run(
     export: ExportInfo,
     mut cancelled: Cancelled,
